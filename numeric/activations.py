@@ -1,0 +1,88 @@
+"""The activation registry: one row per activation, read by both the numpy and the sympy side.
+
+Each row holds the numpy function (stable, and usable on complex arrays for the analytic ones so that
+the complex step works), its derivative given z and the output O (the notes' sigma(1 - sigma) form),
+the same two halves for sympy (as functions of the sympy module, so that this file imports numpy only),
+and the LaTeX name. ReLU'(0) = 0 and leaky ReLU'(0) = its slope, on both sides.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .errors import unknown
+
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    latex: str                 # how f_k is written on a sheet: \sigma, \tanh, ...
+    f: Callable                # numpy: z -> O
+    df: Callable               # numpy: (z, O) -> f'(z)
+    sympy_f: Callable          # (sympy, z) -> O
+    sympy_df: Callable         # (sympy, z, O) -> f'(z), in terms of O where the notes do so
+    analytic: bool             # holomorphic, so the complex step applies
+
+    def __repr__(self):
+        return f"Activation({self.name})"
+
+
+def _positive(z):
+    """Where the (real part of the) input is positive or zero; works on complex arrays too."""
+    return np.real(z) >= 0
+
+
+def _sigmoid(z):
+    # exp of a non-positive real part never overflows; the two branches are the same function
+    e = np.exp(np.where(_positive(z), -z, z))
+    return np.where(_positive(z), 1 / (1 + e), e / (1 + e))
+
+
+def _softplus(z):
+    # softplus(z) = max(z, 0) + log(1 + e^{-|z|})
+    return np.where(_positive(z), z, 0) + np.log1p(np.exp(np.where(_positive(z), -z, z)))
+
+
+def _tanh(z):
+    # np.tanh of a complex number with a large real part gives nan; tanh(z) = 1 - 2/(e^{2z} + 1)
+    if np.iscomplexobj(z):
+        e = np.exp(np.where(_positive(z), -2 * z, 2 * z))
+        return np.where(_positive(z), (1 - e) / (1 + e), (e - 1) / (e + 1))
+    return np.tanh(z)
+
+
+def _step(z, below):
+    """1 where z > 0, else `below`: the derivative of (leaky) ReLU, with the kink taken from the left."""
+    return np.where(np.real(z) > 0, 1.0, below)
+
+
+ACTIVATIONS = {a.name: a for a in [
+    # name          latex                       numpy f                                   numpy f'(z, O)                             sympy f                                   sympy f'(z, O)                                               analytic
+    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O: O * (1 - O),                  lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True),
+    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O: 1 - O * O,                    lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
+    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              lambda z, O: np.ones_like(z),              lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
+    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O: -np.expm1(-O),                lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.where(z > 0, z, 0.0),        lambda z, O: _step(z, 0.0),                lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z, O: _step(z, LEAKY_SLOPE),   lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
+]}
+
+
+def activation(name):
+    """The registry row for a name; an unknown name lists the valid ones.
+
+    Examples
+    ========
+    >>> from numeric.activations import activation
+    >>> activation("tanh")
+    Activation(tanh)
+    >>> activation("sigmod")
+    Traceback (most recent call last):
+    ...
+    numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    """
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise unknown("activation", name, ACTIVATIONS) from None

@@ -1,0 +1,184 @@
+"""The notes' notation: names of inputs, neurons and parameters, as text, JSON keys and LaTeX.
+
+Layer 0 is the input (O_0i = x_i); w^k_ij is the weight from neuron i of layer k-1 to neuron j of
+layer k; b^k_j is the bias of neuron j of layer k; indices start at 1. A subscript of several
+indices is written together (``w^1_11``) while every index is a single digit, and with braces and
+commas once one exceeds 9 (``w^1_{10,3}``), so that a name is never ambiguous.
+
+Everything else (sympy symbols, numpy dictionaries, sheets, the grader) takes its names from here.
+"""
+import re
+from dataclasses import dataclass
+
+from .errors import GradproofError
+
+
+def subscript(*indices):
+    """The subscript text for indices.
+
+    Examples
+    ========
+    >>> from numeric.notation import subscript
+    >>> subscript(1, 2), subscript(10, 3), subscript(12)
+    ('12', '{10,3}', '{12}')
+    """
+    if all(i <= 9 for i in indices):
+        return "".join(str(i) for i in indices)
+    return "{" + ",".join(str(i) for i in indices) + "}"
+
+
+def latex_subscript(*indices):
+    """The LaTeX subscript for indices, always braced: ``{11}`` or ``{10,3}``."""
+    inner = subscript(*indices)
+    return inner if inner.startswith("{") else "{" + inner + "}"
+
+
+@dataclass(frozen=True, order=True)
+class Param:
+    """A trainable parameter: a weight w^layer_ij or a bias b^layer_j (then i is None).
+
+    Examples
+    ========
+    >>> from numeric.notation import Param
+    >>> Param.weight(1, 1, 2)
+    w^1_12
+    >>> Param.bias(2, 1).latex
+    'b^{2}_{1}'
+    """
+
+    kind: str
+    layer: int
+    j: int
+    i: int | None = None
+
+    @classmethod
+    def weight(cls, layer, i, j):
+        return cls("weight", layer, j, i)
+
+    @classmethod
+    def bias(cls, layer, j):
+        return cls("bias", layer, j)
+
+    @property
+    def is_weight(self):
+        return self.kind == "weight"
+
+    @property
+    def indices(self):
+        return (self.i, self.j) if self.is_weight else (self.j,)
+
+    @property
+    def letter(self):
+        return "w" if self.is_weight else "b"
+
+    @property
+    def name(self):
+        return f"{self.letter}^{self.layer}_{subscript(*self.indices)}"
+
+    @property
+    def latex(self):
+        return f"{self.letter}^{{{self.layer}}}_{latex_subscript(*self.indices)}"
+
+    def __repr__(self):
+        return self.name
+
+    def __str__(self):
+        return self.name
+
+    def to_json(self):
+        fields = {"name": self.name, "kind": self.kind, "layer": self.layer}
+        if self.is_weight:
+            fields["i"] = self.i
+        fields["j"] = self.j
+        return fields
+
+
+@dataclass(frozen=True, order=True)
+class Neuron:
+    """A node of the network: O_kj (its output), z_kj (its pre-activation), x_i = O_0i or y_j.
+
+    Examples
+    ========
+    >>> from numeric.notation import Neuron
+    >>> Neuron("O", 3, 1), Neuron("x", 0, 2), Neuron("z", 2, 10).latex
+    (O_31, x_2, 'z_{2,10}')
+    """
+
+    letter: str
+    layer: int
+    j: int
+
+    @property
+    def name(self):
+        if self.letter in ("x", "y"):
+            return f"{self.letter}_{subscript(self.j)}"
+        return f"{self.letter}_{subscript(self.layer, self.j)}"
+
+    @property
+    def latex(self):
+        if self.letter in ("x", "y"):
+            return f"{self.letter}_{latex_subscript(self.j)}"
+        return f"{self.letter}_{latex_subscript(self.layer, self.j)}"
+
+    def __repr__(self):
+        return self.name
+
+    def __str__(self):
+        return self.name
+
+
+_INDEX = r"(?:\d|\{\d+(?:,\d+)*\})"
+_PARAM_RE = re.compile(
+    r"""^\s*(?P<letter>[wb])\s*
+    (?:\^\s*\{?\s*(?P<k1>\d+)\s*\}?\s*_\s*(?P<s1>\{[\d,\s]+\}|\d+)     # w^1_11, w^{1}_{11}, w^1_{10,3}
+      |_\s*(?P<s2>\{[\d,\s]+\}|\d+)\s*\^\s*\{?\s*(?P<k2>\d+)\s*\}?     # w_{11}^{1}
+      |(?P<k3>\d+)\s*_\s*(?P<s3>\{[\d,\s]+\}|\d+)                      # w1_11
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+def _split_indices(text, count):
+    """Indices from a subscript: '11' -> (1, 1); '{10,3}' -> (10, 3); '{12}' with count 1 -> (12,)."""
+    inner = text.strip("{}").replace(" ", "")
+    if "," in inner:
+        parts = tuple(int(p) for p in inner.split(",") if p)
+    elif count == 1:
+        parts = (int(inner),)
+    else:
+        parts = tuple(int(c) for c in inner)
+    if len(parts) != count:
+        raise ValueError
+    return parts
+
+
+def parse_param(text):
+    """Read a parameter name in any of the forms the notes and students use.
+
+    Examples
+    ========
+    >>> from numeric.notation import parse_param
+    >>> [parse_param(s) for s in ["w^1_11", "w^{1}_{11}", "w_{11}^{1}", "w1_11", "w^1_{10,3}", "b^2_1"]]
+    [w^1_11, w^1_11, w^1_11, w^1_11, w^1_{10,3}, b^2_1]
+    >>> parse_param("v^1_11")
+    Traceback (most recent call last):
+    ...
+    numeric.errors.GradproofError: cannot read parameter name 'v^1_11'; write a weight as w^k_ij (e.g. w^1_11, w^{1}_{11}, w_{11}^{1}, w1_11, w^1_{10,3}) or a bias as b^k_j (e.g. b^1_1)
+    """
+    match = _PARAM_RE.match(text)
+    error = GradproofError(
+        f"cannot read parameter name {text!r}; write a weight as w^k_ij (e.g. w^1_11, w^{{1}}_{{11}}, "
+        "w_{11}^{1}, w1_11, w^1_{10,3}) or a bias as b^k_j (e.g. b^1_1)"
+    )
+    if not match:
+        raise error
+    layer = int(match["k1"] or match["k2"] or match["k3"])
+    sub = match["s1"] or match["s2"] or match["s3"]
+    try:
+        if match["letter"] == "w":
+            i, j = _split_indices(sub, 2)
+            return Param.weight(layer, i, j)
+        (j,) = _split_indices(sub, 1)
+        return Param.bias(layer, j)
+    except ValueError:
+        raise error from None

@@ -1,0 +1,147 @@
+"""A POINT: where gradients are evaluated. Inputs x, targets y, weights W and biases b.
+
+File layout (JSON or TOML): ``x`` a list of samples, each n_0 numbers, or a single sample; ``y``
+likewise with n_L numbers (a bare number, or one per sample, when n_L = 1); ``W`` a list of
+matrices with ``W[k-1][i-1][j-1]`` = w^k_ij, shape n_(k-1) x n_k; ``b`` a list of vectors (when the
+spec has biases).
+"""
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GradproofError
+
+
+@dataclass
+class Point:
+    """Samples and parameters. x: (N, n_0); y: (N, n_L); W[k-1]: (n_(k-1), n_k); b[k-1]: (n_k,) or None."""
+
+    x: np.ndarray
+    y: np.ndarray
+    W: list
+    b: list | None = None
+    single: bool = False       # written as one sample rather than a list of samples
+
+    @property
+    def samples(self):
+        return self.x.shape[0]
+
+    def param_value(self, param):
+        if param.is_weight:
+            return float(self.W[param.layer - 1][param.i - 1, param.j - 1])
+        return float(self.b[param.layer - 1][param.j - 1])
+
+    def to_json(self):
+        data = {"x": self.x[0].tolist() if self.single else self.x.tolist(),
+                "y": self.y[0].tolist() if self.single else self.y.tolist(),
+                "W": [w.tolist() for w in self.W]}
+        if self.b is not None:
+            data["b"] = [b.tolist() for b in self.b]
+        return data
+
+
+def _numbers(value, field, shape_text):
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise GradproofError(f"POINT field {field!r} must be numbers of shape {shape_text}; "
+                             f"got something ragged or not numeric") from None
+    if not np.all(np.isfinite(array)):
+        raise GradproofError(f"POINT field {field!r} holds a value that is not finite")
+    return array
+
+
+def _samples(value, field, width, count=None):
+    """Samples as an (N, width) array, from a list of samples or from a single one."""
+    shape_text = f"[{width}] or [N][{width}]"
+    array = _numbers(value, field, shape_text)
+    single = array.ndim <= 1 and not (count and count > 1)
+    if array.ndim == 0:
+        array = array.reshape(1, 1)
+    elif array.ndim == 1:
+        if width == 1 and count is not None and array.size == count:
+            array = array.reshape(count, 1)
+        else:
+            array = array.reshape(1, -1)
+    if array.ndim != 2 or array.shape[1] != width:
+        raise GradproofError(f"POINT field {field!r} has shape {list(np.shape(value))}; expected {shape_text}")
+    return array, single
+
+
+def from_mapping(data, spec, source="POINT"):
+    """Check a POINT's fields against the spec's shapes, naming the field and the shape expected."""
+    if not isinstance(data, dict):
+        raise GradproofError(f"{source}: a POINT is a table with fields x, y, W (and b)")
+    extra = set(data) - {"x", "y", "W", "b"}
+    if extra:
+        raise GradproofError(f"{source}: unknown POINT field {sorted(extra)[0]!r}; valid: x, y, W, b")
+    for field in ("x", "y", "W") + (("b",) if spec.bias else ()):
+        if field not in data:
+            raise GradproofError(f"{source}: POINT field {field!r} is missing")
+    n = spec.layers
+    try:
+        x, single = _samples(data["x"], "x", n[0])
+        y, _ = _samples(data["y"], "y", n[-1], count=x.shape[0])
+        if y.shape[0] != x.shape[0]:
+            raise GradproofError(f"POINT field 'y' has {y.shape[0]} samples but 'x' has {x.shape[0]}")
+        if not isinstance(data["W"], list) or len(data["W"]) != len(n) - 1:
+            raise GradproofError(f"POINT field 'W' must be a list of {len(n) - 1} matrices "
+                                 f"(shapes {', '.join(f'{a}x{b}' for a, b in zip(n, n[1:]))})")
+        W = []
+        for k, matrix in enumerate(data["W"], start=1):
+            w = _numbers(matrix, f"W[{k - 1}]", f"{n[k - 1]}x{n[k]}")
+            if w.shape != (n[k - 1], n[k]):
+                raise GradproofError(f"POINT field 'W[{k - 1}]' (w^{k}) has shape {'x'.join(map(str, w.shape)) or 'scalar'}; "
+                                     f"expected {n[k - 1]}x{n[k]} (rows i = neurons of layer {k - 1}, columns j = neurons of layer {k})")
+            W.append(w)
+        b = None
+        if spec.bias:
+            if not isinstance(data["b"], list) or len(data["b"]) != len(n) - 1:
+                raise GradproofError(f"POINT field 'b' must be a list of {len(n) - 1} vectors (lengths {', '.join(map(str, n[1:]))})")
+            b = []
+            for k, vector in enumerate(data["b"], start=1):
+                v = _numbers(vector, f"b[{k - 1}]", f"[{n[k]}]")
+                if v.shape != (n[k],):
+                    raise GradproofError(f"POINT field 'b[{k - 1}]' (b^{k}) has shape {list(v.shape)}; expected [{n[k]}]")
+                b.append(v)
+        elif "b" in data:
+            raise GradproofError(f"{source}: POINT field 'b' given but the spec has no biases (add --bias)")
+    except GradproofError as error:
+        message = str(error)
+        raise GradproofError(message if message.startswith(source) else f"{source}: {message}") from None
+    return Point(x, y, W, b, single)
+
+
+def load_point(path, spec):
+    """Read a POINT file, JSON or TOML by its suffix (JSON when it is neither)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GradproofError(f"POINT file {str(path)!r} not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GradproofError(f"cannot read POINT file {str(path)!r}: {error}") from None
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
+        raise GradproofError(f"{path}: not valid {kind}: {error}") from None
+    return from_mapping(data, spec, source=str(path))
+
+
+def random_point(spec, seed=0, samples=1, scale=1.0):
+    """A reproducible random POINT: x, W and b uniform in [-scale, scale]; y in (0, 1) (valid for every loss).
+
+    Weights are scaled by 1/sqrt(fan-in) so that deep networks stay in the activations' useful range.
+    """
+    rng = np.random.default_rng(seed)
+    n = spec.layers
+    x = rng.uniform(-scale, scale, (samples, n[0]))
+    y = rng.uniform(0.05, 0.95, (samples, n[-1]))
+    W = [rng.uniform(-scale, scale, (a, b)) / math.sqrt(a) for a, b in zip(n, n[1:])]
+    b = [rng.uniform(-scale, scale, b) / 2 for b in n[1:]] if spec.bias else None
+    return Point(x, y, W, b, single=samples == 1)

@@ -1,0 +1,204 @@
+"""The network spec: layer sizes, activations, bias, loss, reduction and regularization.
+
+One spec serves both sides. With nothing given it is the notes' network: 4-3-2-1, sigmoid, no bias,
+squared loss summed over samples, no regularization. It reads from a TOML file or a mapping:
+
+    [network]
+    layers = [4, 3, 2, 1]
+    activation = "sigmoid"      # or ["tanh", "tanh", "linear"]
+    bias = false
+    [loss]
+    kind = "squared"
+    reduction = "sum"
+    [regularization]
+    kind = "none"
+    lambda = 0.0
+"""
+import math
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .activations import ACTIVATIONS, activation
+from .errors import GradproofError, unknown
+from .losses import LOSSES, REDUCTIONS, REGULARIZATIONS, loss
+from .notation import Param
+
+NOTES_LAYERS = (4, 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A multilayer perceptron and its loss.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> Spec()
+    Spec(4-3-2-1, sigmoid, squared/sum)
+    >>> Spec(layers=(2, 2, 2), activations=("tanh", "linear"), bias=True, regularization="l2", lam=0.1)
+    Spec(2-2-2, tanh,linear, bias, squared/sum, l2 lambda=0.1)
+    >>> len(Spec().parameters())
+    20
+    >>> Spec(layers=(4, 3), activations=("sigmod",))
+    Traceback (most recent call last):
+    ...
+    numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    """
+
+    layers: tuple = NOTES_LAYERS
+    activations: tuple = ("sigmoid",) * (len(NOTES_LAYERS) - 1)
+    bias: bool = False
+    loss: str = "squared"
+    reduction: str = "sum"
+    regularization: str = "none"
+    lam: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+        acts = (self.activations,) if isinstance(self.activations, str) else tuple(self.activations)
+        if len(self.layers) < 2:
+            raise GradproofError(f"a network needs at least 2 layers (input and output); got {self.layers_text}")
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in self.layers):
+            raise GradproofError(f"layer sizes must be positive whole numbers; got {list(self.layers)}")
+        if len(acts) == 1:
+            acts = acts * (len(self.layers) - 1)
+        if len(acts) != len(self.layers) - 1:
+            raise GradproofError(
+                f"{len(acts)} activations given for {len(self.layers) - 1} non-input layers of {self.layers_text}; "
+                "give one name for all or one per layer")
+        for a in acts:
+            activation(a)
+        object.__setattr__(self, "activations", acts)
+        loss(self.loss)
+        if self.reduction not in REDUCTIONS:
+            raise unknown("reduction", self.reduction, REDUCTIONS)
+        if self.regularization not in REGULARIZATIONS:
+            raise unknown("regularization", self.regularization, REGULARIZATIONS)
+        if not isinstance(self.lam, (int, float)) or isinstance(self.lam, bool) or not math.isfinite(self.lam) or self.lam < 0:
+            raise GradproofError(f"lambda must be a finite number >= 0; got {self.lam!r}")
+        object.__setattr__(self, "lam", float(self.lam))
+        if LOSSES[self.loss].needs_probability and acts[-1] != "sigmoid":
+            raise GradproofError(
+                f"loss 'bce' needs outputs in (0, 1): the output layer's activation must be sigmoid, not {acts[-1]!r}")
+
+    @property
+    def layers_text(self):
+        return "-".join(str(n) for n in self.layers)
+
+    @property
+    def depth(self):
+        """The number of non-input layers: the k of the output layer."""
+        return len(self.layers) - 1
+
+    def activation(self, k):
+        """The registry row of layer k (1-based)."""
+        return ACTIVATIONS[self.activations[k - 1]]
+
+    def parameters(self):
+        """Every parameter, layer by layer: the weights w^k_ij (row by row), then the biases b^k_j."""
+        params = []
+        for k in range(1, len(self.layers)):
+            params += [Param.weight(k, i, j) for i in range(1, self.layers[k - 1] + 1)
+                       for j in range(1, self.layers[k] + 1)]
+            if self.bias:
+                params += [Param.bias(k, j) for j in range(1, self.layers[k] + 1)]
+        return params
+
+    def check_param(self, param):
+        """Raise an error naming what exists when the network has no such parameter."""
+        k = param.layer
+        ok = 1 <= k <= self.depth and 1 <= param.j <= self.layers[k] if k >= 1 else False
+        if ok and param.is_weight:
+            ok = 1 <= param.i <= self.layers[k - 1]
+        if ok and not param.is_weight and not self.bias:
+            raise GradproofError(f"{param} does not exist: this network has no biases (add --bias)")
+        if not ok:
+            ranges = ", ".join(f"w^{k}_ij with i in 1..{self.layers[k - 1]}, j in 1..{self.layers[k]}"
+                               for k in range(1, len(self.layers)))
+            if self.bias:
+                ranges += "; " + ", ".join(f"b^{k}_j with j in 1..{self.layers[k]}" for k in range(1, len(self.layers)))
+            raise GradproofError(f"{param} does not exist in the {self.layers_text} network; it has {ranges}")
+        return param
+
+    def path_count(self, param):
+        """How many paths lead from the parameter to L: the product of the widths of the later layers."""
+        return math.prod(self.layers[param.layer + 1:])
+
+    def to_json(self):
+        return {"layers": list(self.layers), "activations": list(self.activations), "bias": self.bias,
+                "loss": self.loss, "reduction": self.reduction, "regularization": self.regularization,
+                "lambda": self.lam}
+
+    def __repr__(self):
+        acts = self.activations[0] if len(set(self.activations)) == 1 else ",".join(self.activations)
+        parts = [self.layers_text, acts] + (["bias"] if self.bias else []) + [f"{self.loss}/{self.reduction}"]
+        if self.regularization != "none":
+            parts.append(f"{self.regularization} lambda={self.lam:g}")
+        return f"Spec({', '.join(parts)})"
+
+    def replace(self, **changes):
+        return replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, data, source="spec"):
+        """A spec from the TOML layout (a dict of tables), naming any unknown table or key."""
+        layout = {"network": {"layers": "layers", "activation": "activations", "bias": "bias"},
+                  "loss": {"kind": "loss", "reduction": "reduction"},
+                  "regularization": {"kind": "regularization", "lambda": "lam"}}
+        fields = {}
+        for table, values in data.items():
+            if table not in layout:
+                raise GradproofError(f"{source}: unknown table [{table}]; valid: {', '.join(f'[{t}]' for t in layout)}")
+            if not isinstance(values, dict):
+                raise GradproofError(f"{source}: [{table}] must be a table")
+            for key, value in values.items():
+                if key not in layout[table]:
+                    raise GradproofError(f"{source}: unknown key {key!r} in [{table}]; valid: {', '.join(layout[table])}")
+                fields[layout[table][key]] = value
+        if "layers" in fields and not isinstance(fields["layers"], list):
+            raise GradproofError(f"{source}: [network] layers must be a list of sizes, e.g. [4, 3, 2, 1]")
+        if "activations" not in fields and "layers" in fields:
+            fields["activations"] = "sigmoid"
+        for key, kind in (("bias", bool), ("loss", str), ("reduction", str), ("regularization", str)):
+            if key in fields and not isinstance(fields[key], kind):
+                raise GradproofError(f"{source}: {key} must be a {kind.__name__}; got {fields[key]!r}")
+        try:
+            return cls(**fields)
+        except GradproofError as error:
+            raise GradproofError(f"{source}: {error}") from None
+
+    @classmethod
+    def from_toml(cls, path):
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise GradproofError(f"spec file {str(path)!r} not found") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise GradproofError(f"cannot read spec file {str(path)!r}: {error}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise GradproofError(f"{path}: not valid TOML: {error}") from None
+        return cls.from_mapping(data, source=str(path))
+
+
+def parse_layers(text):
+    """Layer sizes from the --net flag: '4-3-2-1' -> (4, 3, 2, 1).
+
+    Examples
+    ========
+    >>> from numeric.spec import parse_layers
+    >>> parse_layers("4-3-2-1")
+    (4, 3, 2, 1)
+    >>> parse_layers("4-x-1")
+    Traceback (most recent call last):
+    ...
+    numeric.errors.GradproofError: --net takes layer sizes joined by '-', input first, e.g. 4-3-2-1; got '4-x-1'
+    """
+    try:
+        sizes = tuple(int(part) for part in text.split("-"))
+    except ValueError:
+        sizes = ()
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise GradproofError(f"--net takes layer sizes joined by '-', input first, e.g. 4-3-2-1; got {text!r}")
+    return sizes

@@ -1,0 +1,102 @@
+"""The ``gradproof`` command line: a thin layer of subcommands over the library.
+
+Each subcommand lives in ``symbolic/commands/<name>.py`` with ``HELP``, ``add_arguments(parser)``
+and ``run(args) -> int``; those modules import heavy libraries inside ``run`` only, so that
+``gradproof --help`` and every command start fast.
+"""
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from numeric.errors import GradproofError
+from numeric.spec import Spec, parse_layers
+
+COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "bench")
+
+
+def add_spec_arguments(parser):
+    """The network spec, from a TOML file and/or flags (flags win)."""
+    group = parser.add_argument_group("network spec (default: the notes' 4-3-2-1 sigmoid network)")
+    group.add_argument("spec", nargs="?", metavar="SPEC.toml", help="a spec file; flags below override it")
+    group.add_argument("--net", metavar="4-3-2-1", help="layer sizes, input first")
+    group.add_argument("--act", metavar="NAME[,NAME...]",
+                       help="activation for every non-input layer, or one per layer: "
+                            "sigmoid, tanh, relu, linear, leaky_relu, softplus")
+    group.add_argument("--bias", action="store_true", default=None, help="give every neuron a bias b^k_j")
+    group.add_argument("--loss", metavar="KIND", help="squared (default), half_squared or bce")
+    group.add_argument("--reduction", metavar="HOW", help="sum (default) or mean over samples")
+    group.add_argument("--reg", metavar="KIND", help="regularization: none (default), l1 or l2")
+    group.add_argument("--lam", type=float, metavar="λ", help="regularization strength (weights only)")
+
+
+def spec_from_args(args):
+    spec = Spec.from_toml(args.spec) if args.spec else Spec()
+    changes = {}
+    if args.net:
+        changes["layers"] = parse_layers(args.net)
+        if not args.act and len(set(spec.activations)) > 1:
+            raise GradproofError("--net changes the depth; give --act for the new layers too")
+        changes.setdefault("activations", spec.activations[:1])
+    if args.act:
+        changes["activations"] = tuple(a.strip() for a in args.act.split(","))
+    for flag, field in (("bias", "bias"), ("loss", "loss"), ("reduction", "reduction"),
+                        ("reg", "regularization"), ("lam", "lam")):
+        if getattr(args, flag) is not None:
+            changes[field] = getattr(args, flag)
+    return spec.replace(**changes) if changes else spec
+
+
+def write_output(text, path):
+    """Write a whole file or nothing: a temporary file beside the target, renamed over it."""
+    path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        raise GradproofError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist") from None
+    except OSError as error:
+        raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="gradproof",
+        description="Derive, explain and verify the gradients of multilayer perceptrons.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"symbolic.commands.{name}")
+        command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except GradproofError as error:
+        print(f"gradproof {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
