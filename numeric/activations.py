@@ -55,7 +55,9 @@ def _tanh(z):
 
 def _step(z, below):
     """1 where z > 0, else `below`: the derivative of (leaky) ReLU, with the kink taken from the left."""
-    return np.where(np.real(z) > 0, 1.0, below)
+    # typed scalars keep the input's dtype (float32 stays float32)
+    kind = np.asarray(z).dtype.type
+    return np.where(np.real(z) > 0, kind(1), kind(below))
 
 
 ACTIVATIONS = {a.name: a for a in [

@@ -1,10 +1,136 @@
-"""(not written yet)"""
-HELP = "(not written yet)"
+"""Train the network by mini-batch gradient descent, the notes' way: initialise; for every
+mini-batch forward, loss, backprop and update every layer; repeat for --epochs or until no weight
+moves by --tol in an epoch.
+
+--batch-size 1 is SGD, a batch as large as the data set is GD. --reg l2 adds 2*lambda*w to the
+gradient; --reg l1 takes a proximal (soft-threshold) step that sets weights to exactly 0, and the
+count of those is reported.
+
+--save writes a POINT file: the trained W (and b) with the training samples as x and y, so that
+`gradproof step --at FILE` and `gradproof derive --at FILE` evaluate at the trained weights over the
+same data (its loss is the final loss).
+
+JSON (--json):
+  {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "params": {"W", "b"}}
+loss_history[0] is the loss at initialisation and loss_history[e] the loss after epoch e, over the
+whole data set; "b" is null when the network has no biases.
+"""
+import json
+import sys
+
+HELP = "train the network on a CSV file or a built-in data set; plot and save the result"
 
 
 def add_arguments(parser):
-    pass
+    from numeric.train import DEFAULTS
+    from symbolic.cli import add_spec_arguments
+
+    add_spec_arguments(parser)
+    group = parser.add_argument_group("training")
+    group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
+                       help="a CSV file with a header (inputs, then the last n_L columns as targets), "
+                            "or builtin:notes, builtin:xor, builtin:sine")
+    group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
+                       help=f"passes over the data (default {DEFAULTS['epochs']})")
+    group.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], metavar="B",
+                       help=f"samples per update: 1 = SGD, all = GD (default {DEFAULTS['batch_size']})")
+    group.add_argument("--lr", type=float, default=DEFAULTS["lr"], metavar="η",
+                       help=f"learning rate (default {DEFAULTS['lr']})")
+    group.add_argument("--init", default=DEFAULTS["init"], metavar="NAME",
+                       help=f"uniform, normal, xavier or he (default {DEFAULTS['init']})")
+    group.add_argument("--seed", type=int, default=DEFAULTS["seed"], metavar="S",
+                       help=f"seed of the initialisation and the shuffles (default {DEFAULTS['seed']})")
+    group.add_argument("--tol", type=float, metavar="T",
+                       help="stop when no parameter moves by T or more in an epoch (default: run every epoch)")
+    group.add_argument("--plot", metavar="loss.png", help="write a PNG of the loss per epoch")
+    group.add_argument("--save", metavar="params.json", help="write the trained weights as a POINT file")
+    group.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+
+
+class ProgressBar:
+    """A one-line bar on stderr, redrawn after every epoch."""
+
+    def __init__(self, epochs, stream, width=30):
+        self.epochs, self.stream, self.width = epochs, stream, width
+
+    def __call__(self, epoch, loss):
+        done = round(self.width * epoch / self.epochs)
+        self.stream.write(f"\r[{'#' * done}{'.' * (self.width - done)}] epoch {epoch}/{self.epochs}  loss {loss:.6g}")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def summary(result):
+    """The JSON-ready result (see the module docstring)."""
+    return {
+        "epochs_run": result.epochs_run,
+        "converged": result.converged,
+        "loss_history": [float(v) for v in result.loss_history],
+        "final_loss": float(result.final_loss),
+        "zero_weights": result.zero_weights,
+        "params": {"W": [w.tolist() for w in result.W],
+                   "b": [v.tolist() for v in result.b] if result.b is not None else None},
+    }
+
+
+def plot_loss(spec, data, history, path):
+    """A PNG of L per epoch, with labelled axes (log scale when the loss spans two decades)."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from symbolic.cli import write_output
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
+    if min(history) > 0 and max(history) / min(history) > 100:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch (0 = at initialisation)")
+    ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
+                  + (f", + {spec.regularization}" if spec.regularization != "none" else "") + ")")
+    ax.set_title(f"training {spec.layers_text} on {data.name}")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    write_output(buffer.getvalue(), path)
+
+
+def render(result, data):
+    first, last = result.loss_history[0], result.final_loss
+    change = f" ({(last - first) / first:+.1%})" if first else ""
+    lines = [f"trained on {data.name} ({data.samples} samples) for {result.epochs_run} epoch"
+             f"{'s' * (result.epochs_run != 1)}{' (converged)' if result.converged else ''}",
+             f"loss {first:.6g} -> {last:.6g}{change}",
+             f"weights exactly 0: {result.zero_weights}"]
+    return "\n".join(lines)
 
 
 def run(args):
-    raise NotImplementedError("gradproof train")
+    from numeric.data import load_data
+    from numeric.point import Point
+    from numeric.train import train
+    from symbolic.cli import spec_from_args, write_output
+
+    spec = spec_from_args(args)
+    data = load_data(args.data, spec)
+    bar = ProgressBar(args.epochs, sys.stderr) if sys.stderr.isatty() and not args.json else None
+    try:
+        result = train(spec, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       init=args.init, seed=args.seed, tol=args.tol, on_epoch=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.plot:
+        plot_loss(spec, data, result.loss_history, args.plot)
+    if args.save:
+        point = Point(data.x, data.y, result.W, result.b)
+        write_output(json.dumps(point.to_json(), indent=1) + "\n", args.save)
+    print(json.dumps(summary(result), indent=2) if args.json else render(result, data))
+    return 0

@@ -1,0 +1,168 @@
+"""Training data: a CSV file, or a built-in generated set.
+
+CSV: a header row, then one sample per row; the first n_0 columns are the inputs x, the last n_L
+the targets y. Errors name the row (counted from the first row after the header), the line and the
+column.
+
+Built-in sets (fixed: the same numbers every time):
+    builtin:notes   x in R^4 uniform in [-2, 2]; y from a fixed 4-3-2-1 sigmoid teacher network (the
+                    notes' architecture, no biases) plus Gaussian noise of standard deviation 0.01; 200 rows
+    builtin:xor     the four points of XOR: x in {0, 1}^2, y = x_1 xor x_2
+    builtin:sine    x evenly spaced in [-pi, pi], y = sin x; 64 rows
+
+Examples
+========
+>>> from numeric.spec import Spec
+>>> from numeric.data import load_data
+>>> data = load_data("builtin:xor", Spec(layers=(2, 2, 1)))
+>>> data.x.tolist(), data.y.ravel().tolist()
+([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
+>>> load_data("builtin:iris", Spec())
+Traceback (most recent call last):
+...
+numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine
+"""
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GradproofError, unknown
+
+BUILTIN_PREFIX = "builtin:"
+
+# The teacher of builtin:notes: W^k[i-1][j-1] = w^k_ij, sigmoid everywhere, no biases.
+TEACHER_W = (
+    ((1.2, -0.8, 0.5), (-0.7, 1.1, -1.3), (0.9, 0.4, -0.6), (-1.0, -0.5, 1.4)),
+    ((2.0, -1.5), (-1.8, 2.2), (1.6, 1.0)),
+    ((2.5,), (-2.0,)),
+)
+DATA_SEED = 20150317          # the data sets are fixed; --seed varies the training, not the data
+
+
+@dataclass
+class Dataset:
+    """Samples: x (N, n_0) and y (N, n_L); `name` says where they came from; `columns` the header."""
+
+    x: np.ndarray
+    y: np.ndarray
+    name: str
+    columns: tuple = ()
+
+    @property
+    def samples(self):
+        return self.x.shape[0]
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def notes_data(samples=200, noise=0.01):
+    """x in R^4 and y from the fixed 4-3-2-1 sigmoid teacher network, plus noise."""
+    rng = np.random.default_rng(DATA_SEED)
+    x = rng.uniform(-2.0, 2.0, (samples, 4))
+    out = x
+    for w in TEACHER_W:
+        out = _sigmoid(out @ np.array(w))
+    return x, out + rng.normal(0.0, noise, out.shape)
+
+
+def xor_data():
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return x, np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def sine_data(samples=64):
+    x = np.linspace(-math.pi, math.pi, samples).reshape(-1, 1)
+    return x, np.sin(x)
+
+
+BUILTINS = {"notes": notes_data, "xor": xor_data, "sine": sine_data}
+
+
+def _builtin(name, spec):
+    try:
+        make = BUILTINS[name]
+    except KeyError:
+        raise unknown("built-in data set", name, BUILTINS) from None
+    x, y = make()
+    n_in, n_out = x.shape[1], y.shape[1]
+    if (spec.layers[0], spec.layers[-1]) != (n_in, n_out):
+        raise GradproofError(
+            f"builtin:{name} has {n_in} input{'s' * (n_in != 1)} and {n_out} target{'s' * (n_out != 1)}, "
+            f"but the {spec.layers_text} network takes {spec.layers[0]} and gives {spec.layers[-1]}; "
+            f"use e.g. --net {n_in}-3-{n_out}")
+    return Dataset(x, y, f"{BUILTIN_PREFIX}{name}",
+                   tuple(f"x_{i}" for i in range(1, n_in + 1)) + tuple(f"y_{j}" for j in range(1, n_out + 1)))
+
+
+def _number(text, where):
+    try:
+        value = float(text)
+    except ValueError:
+        raise GradproofError(f"{where}: {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise GradproofError(f"{where}: {text.strip()!r} is not a finite number")
+    return value
+
+
+def _read_rows(path):
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return [(line, row) for line, row in enumerate(csv.reader(handle), start=1) if any(c.strip() for c in row)]
+    except FileNotFoundError:
+        raise GradproofError(f"data file {str(path)!r} not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise GradproofError(f"cannot read data file {str(path)!r}: {error}") from None
+
+
+def read_csv(path, spec):
+    """Samples from a CSV file with a header; the last n_L columns are the targets."""
+    path = Path(path)
+    rows = _read_rows(path)
+    n_in, n_out = spec.layers[0], spec.layers[-1]
+    width = n_in + n_out
+    if not rows:
+        raise GradproofError(f"{path}: the file is empty; it needs a header row, then one row of numbers per sample")
+    _, header = rows[0]
+    header = [name.strip() for name in header]
+    if len(header) != width:
+        raise GradproofError(
+            f"{path}: the header has {len(header)} column{'s' * (len(header) != 1)} ({', '.join(header)}); "
+            f"the {spec.layers_text} network needs {width}: {n_in} input{'s' * (n_in != 1)}, "
+            f"then {n_out} target{'s' * (n_out != 1)}")
+    if len(rows) == 1:
+        raise GradproofError(f"{path}: no data rows after the header")
+    values = np.empty((len(rows) - 1, width))
+    for r, (line, row) in enumerate(rows[1:], start=1):
+        if len(row) != width:
+            raise GradproofError(f"{path}, row {r} (line {line}): {len(row)} column{'s' * (len(row) != 1)}, "
+                                 f"but the header has {width}")
+        for c, text in enumerate(row):
+            values[r - 1, c] = _number(text, f"{path}, row {r} (line {line}), column {c + 1} ({header[c]!r})")
+    return Dataset(values[:, :n_in], values[:, n_in:], str(path), tuple(header))
+
+
+def _check_targets(data, spec):
+    """BCE needs targets in [0, 1]; name the first that is not."""
+    if spec.loss != "bce":
+        return
+    bad = np.argwhere((data.y < 0) | (data.y > 1))
+    if bad.size:
+        r, c = bad[0]
+        raise GradproofError(f"{data.name}, row {r + 1}, target column {c + 1}: {data.y[r, c]:g} is outside [0, 1], "
+                             "which loss 'bce' needs")
+
+
+def load_data(source, spec):
+    """A Dataset from 'builtin:NAME' or a CSV path, checked against the spec's input and output widths."""
+    source = str(source)
+    if source.startswith(BUILTIN_PREFIX):
+        data = _builtin(source[len(BUILTIN_PREFIX):], spec)
+    else:
+        data = read_csv(source, spec)
+    _check_targets(data, spec)
+    return data
