@@ -1,0 +1,145 @@
+"""Training: initialisation, the update rule, mini-batches, convergence, L1/L2, reproducibility."""
+import json
+
+import numpy as np
+import pytest
+
+from numeric.backprop import backprop
+from numeric.data import Dataset, load_data
+from numeric.errors import GradproofError
+from numeric.init import INITS, init_params
+from numeric.point import Point
+from numeric.spec import Spec
+from numeric.train import soft_threshold, train, update
+from symbolic.cli import main
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""                   # no progress bar when stderr is not a terminal
+    return json.loads(captured.out)
+
+
+def test_defaults_lower_the_notes_loss_by_90_percent(capsys):
+    result = run_json(capsys, ["train", "--data", "builtin:notes", "--json"])
+    assert set(result) == {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "params"}
+    assert result["epochs_run"] <= 200
+    assert result["final_loss"] == result["loss_history"][-1]
+    assert result["final_loss"] <= 0.1 * result["loss_history"][0]
+    assert set(result["params"]) == {"W", "b"} and result["params"]["b"] is None
+    assert [np.shape(w) for w in result["params"]["W"]] == [(4, 3), (3, 2), (2, 1)]
+
+
+def test_same_seed_is_bit_identical_and_another_seed_differs(capsys):
+    argv = ["train", "--data", "builtin:notes", "--epochs", "5", "--json", "--bias"]
+    first = run_json(capsys, argv + ["--seed", "3"])
+    again = run_json(capsys, argv + ["--seed", "3"])
+    other = run_json(capsys, argv + ["--seed", "4"])
+    assert first == again
+    assert first["params"] != other["params"]
+
+
+def test_l1_gives_exact_zeros_and_counts_them(capsys):
+    result = run_json(capsys, ["train", "--data", "builtin:notes", "--reg", "l1", "--lam", "0.5", "--json"])
+    zeros = sum(w == 0.0 for matrix in result["params"]["W"] for row in matrix for w in row)
+    assert result["zero_weights"] == zeros > 0
+    plain = run_json(capsys, ["train", "--data", "builtin:notes", "--json"])
+    assert plain["zero_weights"] == 0
+
+
+def test_l2_shrinks_the_weights():
+    spec = Spec()
+    data = load_data("builtin:notes", spec)
+    plain = train(spec, data, epochs=30)
+    l2 = train(spec.replace(regularization="l2", lam=0.05), data, epochs=30)
+    assert sum((w ** 2).sum() for w in l2.W) < sum((w ** 2).sum() for w in plain.W)
+
+
+def test_soft_threshold():
+    w = np.array([-2.0, -0.3, 0.0, 0.2, 0.31, 5.0])
+    assert soft_threshold(w, 0.3).tolist() == pytest.approx([-1.7, 0.0, 0.0, 0.0, 0.01, 4.7])
+    assert np.count_nonzero(soft_threshold(w, 0.3) == 0) == 3
+
+
+def test_gd_epoch_is_one_full_batch_step():
+    """--batch-size N: one epoch = one update w - eta dL/dw from one forward pass over all samples."""
+    spec = Spec(layers=(2, 3, 1), activations=("tanh", "linear"), bias=True)
+    rng = np.random.default_rng(0)
+    data = Dataset(rng.normal(size=(12, 2)), rng.normal(size=(12, 1)), "test")
+    W, b = init_params(spec, "he", seed=1)
+    result = train(spec, data, epochs=1, batch_size=12, lr=0.05, params=(W, b))
+    grads = backprop(spec, Point(data.x, data.y, W, b))
+    for k in range(2):
+        np.testing.assert_allclose(result.W[k], W[k] - 0.05 * grads.dW[k], rtol=1e-13)
+        np.testing.assert_allclose(result.b[k], b[k] - 0.05 * grads.db[k], rtol=1e-13)
+
+
+def test_sgd_epoch_is_one_update_per_sample_in_shuffled_order():
+    spec = Spec(layers=(2, 2, 1), activations=("sigmoid", "linear"))
+    rng = np.random.default_rng(5)
+    data = Dataset(rng.normal(size=(6, 2)), rng.normal(size=(6, 1)), "test")
+    result = train(spec, data, epochs=2, batch_size=1, lr=0.1, init="uniform", seed=9)
+    # mirrored by hand: the same generator draws the weights, then one permutation per epoch
+    gen = np.random.default_rng(9)
+    W, _ = init_params(spec, "uniform", rng=gen)
+    for _ in range(2):
+        for n in gen.permutation(6):
+            grads = backprop(spec, Point(data.x[[n]], data.y[[n]], W))
+            W = [w - 0.1 * g for w, g in zip(W, grads.dW)]
+    for a, b in zip(result.W, W):
+        assert np.array_equal(a, b)
+    assert len(result.loss_history) == 3
+
+
+def test_stops_when_the_weights_stop_moving():
+    spec = Spec()
+    data = load_data("builtin:notes", spec)
+    result = train(spec, data, epochs=50, lr=1e-6, tol=1e-3)
+    assert result.converged and result.epochs_run == 1
+    assert not train(spec, data, epochs=3).converged
+
+
+def test_update_can_freeze_biases():
+    spec = Spec(layers=(2, 2), bias=True)
+    W, b = init_params(spec, seed=0)
+    point = Point(np.ones((1, 2)), np.zeros((1, 2)), W, [np.array([0.5, -0.5])])
+    grads = backprop(spec, point)
+    W_new, b_new = update(spec, point.W, point.b, grads, 0.1, freeze_bias=True)
+    assert b_new[0].tolist() == [0.5, -0.5] and not np.array_equal(W_new[0], W[0])
+
+
+@pytest.mark.parametrize("method", INITS)
+def test_initialisations_have_their_spread(method):
+    spec = Spec(layers=(400, 300), activations=("linear",))
+    W, _ = init_params(spec, method, seed=0)
+    expected = {"uniform": 1 / np.sqrt(3 * 400), "normal": 1 / np.sqrt(400),
+                "xavier": np.sqrt(2 / 700), "he": np.sqrt(2 / 400)}[method]
+    assert W[0].std() == pytest.approx(expected, rel=0.02)
+    assert abs(W[0].mean()) < 0.05 * expected
+    again, _ = init_params(spec, method, seed=0)
+    assert np.array_equal(W[0], again[0])
+
+
+def test_bad_settings_are_errors(capsys):
+    spec = Spec()
+    data = load_data("builtin:notes", spec)
+    for kwargs, message in (({"lr": 0.0}, "--lr must be"), ({"batch_size": 0}, "--batch-size must be"),
+                            ({"epochs": 0}, "--epochs must be"), ({"init": "zeros"}, "valid: uniform, normal, xavier, he")):
+        with pytest.raises(GradproofError, match=message):
+            train(spec, data, **kwargs)
+    assert main(["train", "--data", "builtin:sine", "--net", "1-4-1", "--act", "linear", "--lr", "1e3"]) == 2
+    assert "the loss became" in capsys.readouterr().err
+
+
+def test_plot_and_save(tmp_path, capsys):
+    plot, save = tmp_path / "loss.png", tmp_path / "params.json"
+    result = run_json(capsys, ["train", "--data", "builtin:notes", "--epochs", "20", "--bias",
+                               "--plot", str(plot), "--save", str(save), "--json"])
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = json.loads(save.read_text())
+    assert saved["W"] == result["params"]["W"] and saved["b"] == result["params"]["b"]
+    # the saved file is a POINT: step evaluates at the trained weights over the training data
+    assert main(["step", "--bias", "--at", str(save), "--lr", "0.1", "--json"]) == 0
+    step = json.loads(capsys.readouterr().out)
+    assert step["loss_before"] == pytest.approx(result["final_loss"], rel=1e-12)
