@@ -36,8 +36,20 @@ def _positive(z):
 
 def _sigmoid(z):
     # exp of a non-positive real part never overflows; the two branches are the same function
-    e = np.exp(np.where(_positive(z), -z, z))
-    return np.where(_positive(z), 1 / (1 + e), e / (1 + e))
+    if np.iscomplexobj(z):
+        e = np.exp(np.where(_positive(z), -z, z))
+        return np.where(_positive(z), 1 / (1 + e), e / (1 + e))
+    # real input, the same formula with fewer temporaries: e^{-|z|} / (1 + e^{-|z|}) below 0, 1 / (...) above
+    z = np.asarray(z)
+    e = np.empty(z.shape, dtype=np.result_type(z, 1.0))
+    np.abs(z, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    out = np.empty_like(e)
+    np.add(e, 1, out=out)
+    np.maximum(e, z >= 0, out=e)                 # the numerator: 1 where z >= 0 (e <= 1), e below 0
+    np.divide(e, out, out=out)
+    return out if out.ndim else out[()]
 
 
 def _softplus(z):
@@ -55,9 +67,12 @@ def _tanh(z):
 
 def _step(z, below):
     """1 where z > 0, else `below`: the derivative of (leaky) ReLU, with the kink taken from the left."""
-    # typed scalars keep the input's dtype (float32 stays float32)
-    kind = np.asarray(z).dtype.type
-    return np.where(np.real(z) > 0, kind(1), kind(below))
+    z = np.asarray(z)
+    d = (np.real(z) > 0).astype(z.dtype)        # keeps the input's dtype (float32 stays float32)
+    if below:
+        d *= 1 - below
+        d += below
+    return d
 
 
 ACTIVATIONS = {a.name: a for a in [
@@ -66,8 +81,8 @@ ACTIVATIONS = {a.name: a for a in [
     Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O: 1 - O * O,                    lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
     Activation("linear",     r"\operatorname{id}",       lambda z: z,                              lambda z, O: np.ones_like(z),              lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
     Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O: -np.expm1(-O),                lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.where(z > 0, z, 0.0),        lambda z, O: _step(z, 0.0),                lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z, O: _step(z, LEAKY_SLOPE),   lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O: _step(z, 0.0),                lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O: _step(z, LEAKY_SLOPE),   lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
 ]}
 
 
