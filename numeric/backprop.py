@@ -63,11 +63,14 @@ class Gradients:
         return float(self.db[param.layer - 1][param.j - 1])
 
 
-def layers_from(spec, k, z_k, W, b):
-    """z and O of layers k..L, starting from the pre-activation z_k; leading axes of z_k are kept."""
-    zs, Os = [z_k], [spec.activation(k).f(z_k)]
+def layers_from(spec, k, z_k, W, b, O_k=None):
+    """z and O of layers k..L, starting from the pre-activation z_k (and O_k = f_k(z_k), when the caller
+    has it already); leading axes of z_k are kept."""
+    zs, Os = [z_k], [spec.activation(k).f(z_k) if O_k is None else O_k]
     for layer in range(k + 1, spec.depth + 1):
-        z = Os[-1] @ W[layer - 1]
+        O = Os[-1]
+        # stacked inputs (a batch of perturbed networks) go through one matrix product, not one per stack
+        z = (O.reshape(-1, O.shape[-1]) @ W[layer - 1]).reshape(O.shape[:-1] + (W[layer - 1].shape[1],))
         if b is not None:
             z += b[layer - 1]
         zs.append(z)

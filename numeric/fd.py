@@ -100,10 +100,15 @@ def _perturbed_data_losses(spec, fwd, layer, params, steps):
     for start in range(0, P, chunk):
         stop = min(P, start + chunk)
         Q = (stop - start) * S
-        z = np.repeat(fwd.z[layer][None], Q, axis=0)                       # (Q, N, n_k)
         shift = (steps[start:stop, :, None] * rows[start:stop, None, :]).reshape(Q, N)
-        z[np.arange(Q), :, np.repeat(j[start:stop], S)] += shift
-        zs, Os = layers_from(spec, layer, z, fwd.W, fwd.b)
+        cols = np.repeat(j[start:stop], S)
+        # only column j of z_k (and so of O_k) moves: apply f_k to that column alone
+        z_col = fwd.z[layer][:, cols].T + shift                              # (Q, N)
+        z = np.repeat(fwd.z[layer][None], Q, axis=0)                         # (Q, N, n_k)
+        O = np.repeat(fwd.O[layer][None], Q, axis=0)
+        z[np.arange(Q), :, cols] = z_col
+        O[np.arange(Q), :, cols] = spec.activation(layer).f(z_col)
+        zs, Os = layers_from(spec, layer, z, fwd.W, fwd.b, O_k=O)
         out[start:stop] = objective.data_loss(spec, fwd.y, zs[-1], Os[-1]).reshape(stop - start, S)
     return out
 
