@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import objective
-from .errors import GradproofError
 
 
 @dataclass
@@ -53,13 +52,13 @@ class Gradients:
     db: list | None
     delta: list
     forward: Forward
+    spec: object
 
     def value(self, param):
-        """dL/d(param) for a numeric.notation.Param."""
+        """dL/d(param) for a numeric.notation.Param; a parameter the network lacks is an error naming what exists."""
+        self.spec.check_param(param)
         if param.is_weight:
             return float(self.dW[param.layer - 1][param.i - 1, param.j - 1])
-        if self.db is None:
-            raise GradproofError(f"{param} does not exist: this network has no biases (add --bias)")
         return float(self.db[param.layer - 1][param.j - 1])
 
 
@@ -131,4 +130,4 @@ def backprop(spec, point, dtype=np.float64):
         extra = objective.reg_grad(spec, w)
         if extra is not None:
             dW[k] += extra
-    return Gradients(loss_of(spec, fwd), dW, db, delta, fwd)
+    return Gradients(loss_of(spec, fwd), dW, db, delta, fwd, spec)

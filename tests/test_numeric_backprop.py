@@ -157,6 +157,8 @@ def test_value_reads_the_gradient_of_a_param():
     no_bias = backprop(Spec(layers=(2, 1)), random_point(Spec(layers=(2, 1))))
     with pytest.raises(GradproofError, match="no biases"):
         no_bias.value(Param.bias(1, 1))
+    with pytest.raises(GradproofError, match="does not exist"):
+        grads.value(Param.weight(1, 0, 1))          # index 0 must not wrap around to the last row
 
 
 def test_regularization_is_added_once_to_weights_only():

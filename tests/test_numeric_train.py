@@ -1,5 +1,7 @@
 """Training: initialisation, the update rule, mini-batches, convergence, L1/L2, reproducibility."""
+import io
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -143,3 +145,42 @@ def test_plot_and_save(tmp_path, capsys):
     assert main(["step", "--bias", "--at", str(save), "--lr", "0.1", "--json"]) == 0
     step = json.loads(capsys.readouterr().out)
     assert step["loss_before"] == pytest.approx(result["final_loss"], rel=1e-12)
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for extra, expected in (([], True), (["--json"], False)):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(["train", "--data", "builtin:notes", "--epochs", "3", *extra]) == 0
+        assert ("epoch 3/3" in terminal.getvalue()) is expected
+        capsys.readouterr()
+
+
+def test_plot_axes_are_labelled(monkeypatch, tmp_path, capsys):
+    from matplotlib.figure import Figure
+
+    labels = []
+    original = Figure.savefig
+
+    def record(self, *args, **kwargs):
+        ax = self.axes[0]
+        labels.append((ax.get_xlabel(), ax.get_ylabel(), ax.get_title(), len(ax.lines[0].get_xdata())))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    assert main(["train", "--data", "builtin:notes", "--epochs", "4", "--plot", str(tmp_path / "l.png")]) == 0
+    (xlabel, ylabel, title, points), = labels
+    assert xlabel.startswith("epoch") and ylabel.startswith("loss L (squared, sum") and "builtin:notes" in title
+    assert points == 5
+
+
+def test_trains_from_a_csv_file(tmp_path, capsys):
+    path = tmp_path / "xor.csv"
+    path.write_text("a,b,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
+    result = run_json(capsys, ["train", "--net", "2-4-1", "--act", "tanh,sigmoid", "--bias", "--loss", "bce",
+                               "--data", str(path), "--epochs", "300", "--batch-size", "4", "--lr", "2", "--json"])
+    assert result["final_loss"] < 0.1 * result["loss_history"][0]
