@@ -69,7 +69,7 @@ def update(spec, W, b, grads, lr, freeze_bias=False, proximal=False):
     return W_new, [v - lr * g for v, g in zip(b, grads.db)]
 
 
-def _check(data, epochs, batch_size, lr, tol):
+def _check(epochs, batch_size, lr, tol):
     if not isinstance(epochs, int) or epochs < 1:
         raise GradproofError(f"--epochs must be a whole number >= 1; got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -104,7 +104,7 @@ def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size
     after every epoch (for a progress bar). Stops early, with converged=True, when an epoch moves no
     parameter by tol or more. A loss that overflows to inf or nan is an error naming the epoch.
     """
-    _check(data, epochs, batch_size, lr, tol)
+    _check(epochs, batch_size, lr, tol)
     rng = np.random.default_rng(seed)
     W, b = params if params is not None else init_params(spec, init, rng=rng)
     W = [np.array(w, dtype=float) for w in W]
