@@ -95,7 +95,8 @@ class Param:
 
 @dataclass(frozen=True, order=True)
 class Neuron:
-    """A node of the network: O_kj (its output), z_kj (its pre-activation), x_i = O_0i or y_j.
+    """A node of the network: O_kj (its output), z_kj (its pre-activation), delta_kj = dL/dO_kj,
+    x_i = O_0i, a target y_j or an output yhat_j.
 
     Examples
     ========
@@ -109,16 +110,16 @@ class Neuron:
     j: int
 
     @property
+    def indices(self):
+        return (self.j,) if self.letter in _ONE_INDEX else (self.layer, self.j)
+
+    @property
     def name(self):
-        if self.letter in ("x", "y"):
-            return f"{self.letter}_{subscript(self.j)}"
-        return f"{self.letter}_{subscript(self.layer, self.j)}"
+        return f"{self.letter}_{subscript(*self.indices)}"
 
     @property
     def latex(self):
-        if self.letter in ("x", "y"):
-            return f"{self.letter}_{latex_subscript(self.j)}"
-        return f"{self.letter}_{latex_subscript(self.layer, self.j)}"
+        return f"{_LATEX_LETTER.get(self.letter, self.letter)}_{latex_subscript(*self.indices)}"
 
     def __repr__(self):
         return self.name
@@ -127,7 +128,8 @@ class Neuron:
         return self.name
 
 
-_INDEX = r"(?:\d|\{\d+(?:,\d+)*\})"
+_ONE_INDEX = ("x", "y", "yhat")
+_LATEX_LETTER = {"delta": r"\delta", "yhat": r"\hat{y}"}
 _PARAM_RE = re.compile(
     r"""^\s*(?P<letter>[wb])\s*
     (?:\^\s*\{?\s*(?P<k1>\d+)\s*\}?\s*_\s*(?P<s1>\{[\d,\s]+\}|\d+)     # w^1_11, w^{1}_{11}, w^1_{10,3}

@@ -47,7 +47,7 @@ class Spec:
     """
 
     layers: tuple = NOTES_LAYERS
-    activations: tuple = ("sigmoid",) * (len(NOTES_LAYERS) - 1)
+    activations: tuple = "sigmoid"     # one name for every layer, or one per non-input layer
     bias: bool = False
     loss: str = "squared"
     reduction: str = "sum"

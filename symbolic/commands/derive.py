@@ -1,10 +1,85 @@
-"""(not written yet)"""
-HELP = "(not written yet)"
+"""Derive dL/dw for every weight (and bias) by the chain rule: the paths from the parameter to L, the
+Leibniz form summed over the paths, the closed form, and the memoized delta form.
+
+Examples:
+  gradproof derive                              the notes' 4-3-2-1 sigmoid network, every weight
+  gradproof derive --param w^1_11 --at point.json
+  gradproof derive spec.toml --json
+"""
+import json
+
+HELP = "derive dL/dw for every parameter by the chain rule (paths, Leibniz, closed and delta forms)"
 
 
 def add_arguments(parser):
-    pass
+    from ..cli import add_spec_arguments
+    add_spec_arguments(parser)
+    parser.add_argument("--param", nargs="+", metavar="NAME",
+                        help="only these parameters (w^1_11, w^{1}_{11}, w_{11}^{1}, w1_11, b^2_1); default all")
+    parser.add_argument("--at", metavar="POINT", help="a POINT file (JSON or TOML): adds the loss and each gradient's value")
+    parser.add_argument("--max-paths", type=int, default=64, metavar="N",
+                        help="build the path-by-path forms only for parameters with at most N paths (default 64)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def run(args):
-    raise NotImplementedError("gradproof derive")
+    from numeric.notation import parse_param
+    from numeric.point import load_point
+
+    from ..chain import derive
+    from ..cli import spec_from_args
+    from ..evaluate import Compiled
+    from ..model import Model
+
+    spec = spec_from_args(args)
+    params = [spec.check_param(parse_param(name)) for name in args.param] if args.param else spec.parameters()
+    point = load_point(args.at, spec) if args.at else None
+    model = Model(spec)
+    derivations = [derive(spec, p, model, args.max_paths) for p in params]
+    values = Compiled(model).evaluate(point) if point is not None else None
+    if args.json:
+        print(json.dumps(_json(spec, derivations, values), indent=1))
+    else:
+        print(_text(spec, derivations, values))
+    return 0
+
+
+def _json(spec, derivations, values):
+    data = {"network": spec.to_json()}
+    if values is not None:
+        data["loss"] = values.loss
+    data["parameters"] = []
+    for d in derivations:
+        entry = d.to_json()
+        if values is not None:
+            entry["value"] = values.gradients[d.param]
+        data["parameters"].append(entry)
+    return data
+
+
+def _text(spec, derivations, values):
+    from ..printing import text
+    lines = [f"Network {spec.layers_text}: activations {', '.join(spec.activations)}; "
+             f"{'with' if spec.bias else 'no'} biases; loss {spec.loss} ({spec.reduction} over samples); "
+             f"regularization {spec.regularization}" + (f" (lambda = {spec.lam:g})" if spec.regularization != "none" else "")]
+    if derivations:
+        lines.append(f"Per sample: L = {text(derivations[0].model.loss())}")
+    if values is not None:
+        lines.append(f"Loss at the point: L = {values.loss:.12g}")
+    for d in derivations:
+        count = d.path_count
+        lines += ["", f"∂L/∂{d.param}   ({count} path{'s' if count != 1 else ''} to L)"]
+        if d.paths is None:
+            lines.append(f"  ({count} paths: too many to list; the delta form below is what backprop computes)")
+        else:
+            for n, path in enumerate(d.paths):
+                lines.append(f"  {'paths:' if n == 0 else '      '}        {' → '.join(str(s) for s in path)}")
+            lines.append(f"  chain rule:    {text(d.leibniz)}")
+            lines.append(f"  closed form:   {text(d.closed_form)}")
+        lines.append(f"  memoized:      {text(d.memoized_leibniz)} = {text(d.memoized)}")
+        for delta, _, definition in d.deltas:
+            _, k, j = d.model.neuron_of(delta)
+            lines.append(f"      with {text(delta)} = ∂L/∂{d.model.O[k][j]} = {text(definition)}")
+        if values is not None:
+            lines.append(f"  value:         ∂L/∂{d.param} = {values.gradients[d.param]:.12g}")
+    return "\n".join(lines)

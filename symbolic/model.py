@@ -1,0 +1,186 @@
+"""The symbolic network: every z_kj, O_kj and the loss L, as symbols with defining equations.
+
+O_0i = x_i; z_kj = sum_i w^k_ij O_(k-1)i (+ b^k_j); O_kj = f_k(z_kj); per sample
+L = sum_j l(y_j, O_nj) + R(w). Each O_kj is a symbol (so derivations stay linear in the network's
+size) and, on demand, an expression expanded in x, y, w and b.
+"""
+from functools import cached_property, lru_cache
+
+import sympy as sp
+
+from numeric import losses
+from numeric.notation import Neuron, Param
+
+from .printing import Partial, symbol
+
+L = sp.Symbol("L", real=True)
+R = sp.Symbol("R", real=True)      # the regularization term, a direct edge from each weight to L
+LAMBDA = sp.Symbol("lambda", nonnegative=True)
+
+
+class Model:
+    """The symbols and equations of one spec's network, for one sample.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.model import Model
+    >>> m = Model(Spec())
+    >>> m.z_equation(2, 1)
+    O_11*w^2_11 + O_12*w^2_21 + O_13*w^2_31
+    >>> m.local(m.O[2][1], m.O[1][1])
+    O_21*w^2_11*(1 - O_21)
+    """
+
+    def __init__(self, spec):
+        self.spec = spec
+        n = spec.layers
+        self.x = [None] + [symbol(Neuron("x", 0, i)) for i in range(1, n[0] + 1)]
+        self.y = [None] + [symbol(Neuron("y", 0, j)) for j in range(1, n[-1] + 1)]
+        # O[k][j] with O[0] = x; z[k][j] and delta[k][j] from layer 1 on; index 0 unused, as in the notes
+        self.O = [self.x] + [[None] + [symbol(Neuron("O", k, j)) for j in range(1, n[k] + 1)]
+                             for k in range(1, len(n))]
+        self.z = [None] + [[None] + [symbol(Neuron("z", k, j)) for j in range(1, n[k] + 1)]
+                           for k in range(1, len(n))]
+        self.delta = [None] + [[None] + [symbol(Neuron("delta", k, j)) for j in range(1, n[k] + 1)]
+                               for k in range(1, len(n))]
+        self.params = spec.parameters()
+        self.symbols = {p: symbol(p) for p in self.params}
+        self.lam = LAMBDA
+        self.output_layer = len(n) - 1
+
+    def __repr__(self):
+        return f"Model({self.spec!r})"
+
+    # ---- the parts a name stands for -------------------------------------------------------
+    def w(self, k, i, j):
+        return self.symbols[Param.weight(k, i, j)]
+
+    def b(self, k, j):
+        return self.symbols[Param.bias(k, j)]
+
+    def neuron_of(self, sym):
+        """(letter, k, j) of an O, z or delta symbol, or None."""
+        return self._neurons.get(sym)
+
+    @cached_property
+    def _neurons(self):
+        table = {}
+        for letter, rows in (("O", self.O), ("z", self.z), ("delta", self.delta)):
+            for k, row in enumerate(rows):
+                for j, s in enumerate(row or []):
+                    if s is not None:
+                        table[s] = (letter, k, j)
+        return table
+
+    @cached_property
+    def param_of(self):
+        return {s: p for p, s in self.symbols.items()}
+
+    # ---- equations ------------------------------------------------------------------------
+    def z_equation(self, k, j):
+        """z_kj in terms of the previous layer's outputs: sum_i w^k_ij O_(k-1)i (+ b^k_j)."""
+        total = sp.Add(*[self.w(k, i, j) * self.O[k - 1][i] for i in range(1, self.spec.layers[k - 1] + 1)])
+        return total + self.b(k, j) if self.spec.bias else total
+
+    def O_equation(self, k, j):
+        """O_kj = f_k(z_kj)."""
+        return self.spec.activation(k).sympy_f(sp, self.z[k][j])
+
+    def f_prime(self, k, j):
+        """f_k'(z_kj), in terms of O_kj where the notes write it so (sigma(1 - sigma) = O(1 - O))."""
+        return self.spec.activation(k).sympy_df(sp, self.z[k][j], self.O[k][j])
+
+    def data_loss(self):
+        """The per-sample loss sum_j l(y_j, O_nj), in the output symbols."""
+        loss = losses.loss(self.spec.loss)
+        n = self.output_layer
+        return sp.Add(*[loss.sympy_l(sp, self.y[j], self.O[n][j]) for j in range(1, self.spec.layers[n] + 1)])
+
+    def regularization(self, lam=None):
+        """lambda sum |w| (l1) or lambda sum w^2 (l2), over the weights only, never the biases."""
+        lam = self.lam if lam is None else lam
+        weights = [s for p, s in self.symbols.items() if p.is_weight]
+        if self.spec.regularization == "l1":
+            return lam * sp.Add(*[sp.Abs(w) for w in weights])
+        if self.spec.regularization == "l2":
+            return lam * sp.Add(*[w**2 for w in weights])
+        return sp.Integer(0)
+
+    def regularization_derivative(self, param):
+        """dR/dw: 2 lambda w (l2) or lambda sign(w) (l1, taking 0 at w = 0); 0 for biases."""
+        if not param.is_weight or self.spec.regularization == "none":
+            return sp.Integer(0)
+        w = self.symbols[param]
+        return 2 * self.lam * w if self.spec.regularization == "l2" else self.lam * sp.sign(w)
+
+    def loss(self):
+        """One sample's L in the output symbols, with the regularization term."""
+        return self.data_loss() + self.regularization()
+
+    # ---- expanded in x, y, w, b -----------------------------------------------------------
+    @lru_cache(maxsize=None)
+    def expanded_z(self, k, j):
+        return self.z_equation(k, j).xreplace(
+            {self.O[k - 1][i]: self.expanded_O(k - 1, i) for i in range(1, self.spec.layers[k - 1] + 1)})
+
+    @lru_cache(maxsize=None)
+    def expanded_O(self, k, j):
+        if k == 0:
+            return self.x[j]
+        return self.spec.activation(k).sympy_f(sp, self.expanded_z(k, j))
+
+    def expanded_loss(self):
+        """L as one expression in x, y, w, b: exponential in depth, for proofs on small networks."""
+        n = self.output_layer
+        return self.loss().xreplace({self.O[n][j]: self.expanded_O(n, j) for j in range(1, self.spec.layers[n] + 1)})
+
+    def expand(self, expr):
+        """Replace every O_kj and z_kj in expr by its expansion in x, y, w, b."""
+        table = {}
+        for s, (letter, k, j) in self._neurons.items():
+            if letter == "O" and k > 0:
+                table[s] = self.expanded_O(k, j)
+            elif letter == "z":
+                table[s] = self.expanded_z(k, j)
+        return expr.xreplace(table)
+
+    # ---- local derivatives ----------------------------------------------------------------
+    def local(self, A, B):
+        """The local derivative dA/dB along one edge of the network (0 when B does not feed A directly).
+
+        Edges: dL/dO_nj (output layer n); dO_kj/dO_(k-1)i = f_k'(z_kj) w^k_ij; dO_kj/dw^k_ij =
+        f_k'(z_kj) O_(k-1)i; dO_kj/db^k_j = f_k'(z_kj); dO_kj/dz_kj = f_k'(z_kj); dz_kj/dO_(k-1)i = w^k_ij;
+        dz_kj/dw^k_ij = O_(k-1)i; dz_kj/db^k_j = 1; dL/dw = dR/dw (the regularization term).
+        """
+        if A in (L, R):
+            if B in self.param_of:
+                return self.regularization_derivative(self.param_of[B])
+            letter, k, j = self._neurons.get(B, (None, None, None))
+            if A == L and letter == "O" and k == self.output_layer:
+                return sp.factor(sp.diff(self.data_loss(), B))
+            return sp.Integer(0)
+        a = self._neurons.get(A)
+        if a is None or a[0] not in ("O", "z"):
+            return sp.Integer(0)
+        letter, k, j = a
+        if letter == "O" and B == self.z[k][j]:
+            return self.f_prime(k, j)
+        inner = self._z_local(k, j, B)
+        return inner * self.f_prime(k, j) if letter == "O" and inner != 0 else inner
+
+    def _z_local(self, k, j, B):
+        """dz_kj/dB for B a direct input of z_kj."""
+        if B in self.param_of:
+            p = self.param_of[B]
+            if p.layer != k or p.j != j:
+                return sp.Integer(0)
+            return self.O[k - 1][p.i] if p.is_weight else sp.Integer(1)
+        b = self._neurons.get(B)
+        if b is not None and b[0] == "O" and b[1] == k - 1:
+            return self.w(k, b[2], j)
+        return sp.Integer(0)
+
+    def partial(self, A, B):
+        """The unevaluated Leibniz partial dA/dB."""
+        return Partial(A, B)
