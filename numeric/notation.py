@@ -33,7 +33,7 @@ def latex_subscript(*indices):
     return inner if inner.startswith("{") else "{" + inner + "}"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Param:
     """A trainable parameter: a weight w^layer_ij or a bias b^layer_j (then i is None).
 
@@ -84,6 +84,11 @@ class Param:
 
     def __str__(self):
         return self.name
+
+    def __lt__(self, other):
+        # the order of Spec.parameters(): layer by layer, weights row by row, then biases
+        key = lambda p: (p.layer, not p.is_weight, p.i or 0, p.j)
+        return key(self) < key(other)
 
     def to_json(self):
         fields = {"name": self.name, "kind": self.kind, "layer": self.layer}
