@@ -1,0 +1,242 @@
+"""Vanishing and exploding gradients, symbolically: the chain's product of local factors and its bound.
+
+For the notes' chain x -> O_1 -> O_2 -> ... -> O_n (every layer one neuron, O_k = f_k(w_k O_(k-1) + b_k)):
+
+    dL/dw_1 = dL/dO_n * prod_(k=2..n) dO_k/dO_(k-1) * dO_1/dw_1,   dO_k/dO_(k-1) = f_k'(z_k) w_k
+
+Each factor is the model's local derivative along one edge (``Model.local``), so the product printed
+here is the one the proofs check. Since |f_k'| <= c_k (c = 1/4 for sigmoid, 1 for tanh, ReLU and
+linear), |dO_n/dO_1| <= prod_(k=2..n) c_k |w_k|: for sigmoid the notes' prod |w_k| / 4, which
+shrinks geometrically unless the weights exceed 4; with large |w_k| and c_k = 1 nothing stops the
+product growing. c_k is found by sympy from the activation table's derivative, not written by hand.
+
+The numbers (gradient norms from backprop, the factors' values, the ratio and the verdict) come from
+``numeric.flow``; :func:`analyse` puts the two together.
+
+Examples
+========
+>>> from numeric.spec import Spec
+>>> from symbolic.model import Model
+>>> from symbolic.flow import chain_product, chain_bound, slope_bound
+>>> from symbolic.printing import text
+>>> slope_bound("sigmoid"), slope_bound("relu")
+(1/4, 1)
+>>> model = Model(Spec(layers=(1, 1, 1, 1)))
+>>> print(text(chain_product(model)))
+(O_21*w^2_11*(1 - O_21))*(O_31*w^3_11*(1 - O_31))
+>>> chain_bound(model)
+Abs(w^2_11)*Abs(w^3_11)/16
+"""
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from numeric import flow as numeric_flow
+from numeric.activations import activation
+from numeric.errors import GradproofError
+from numeric.notation import Param
+
+from .compile import compile_exprs
+from .model import Model
+from .printing import Partial, latex, text
+
+
+@lru_cache(maxsize=None)
+def slope_bound(name):
+    """sup over real z of |f'(z)| for an activation, as an exact sympy number.
+
+    Every activation in the table is non-decreasing, so |f'| = f'. ReLU's step (Heaviside) is split
+    into its two values, both taken (z > 0 and z <= 0 both occur).
+
+    Examples
+    ========
+    >>> from symbolic.flow import slope_bound
+    >>> slope_bound("tanh"), slope_bound("leaky_relu")
+    (1, 1)
+    """
+    row = activation(name)
+    z = sp.Symbol("z", real=True)
+    df = row.sympy_df(sp, z, row.sympy_f(sp, z))
+    steps = list(df.atoms(sp.Heaviside))
+    pieces = [df.xreplace({s: sp.Integer(v) for s, v in zip(steps, values)}) for values in _corners(len(steps))]
+    return sp.Max(*[piece if piece.is_number else sp.maximum(piece, z, sp.S.Reals) for piece in pieces])
+
+
+def _corners(n):
+    """Every assignment of 0 or 1 to n steps."""
+    return [tuple((m >> i) & 1 for i in range(n)) for m in range(2 ** n)]
+
+
+def slope_bounds(spec):
+    """[c_1, ..., c_n] as floats, one per layer."""
+    return [float(slope_bound(name)) for name in spec.activations]
+
+
+def _require_chain(model):
+    if not numeric_flow.is_chain(model.spec):
+        raise GradproofError(f"the product of factors f'(z_k) w_k is for a 1-1-...-1 chain; "
+                             f"the network is {model.spec.layers_text} (use --width 1)")
+
+
+def factor(model, k):
+    """The local factor dO_k/dO_(k-1) = f_k'(z_k) w_k of a chain (k = 1 gives dO_1/dx)."""
+    _require_chain(model)
+    return model.local(model.O[k][1], model.O[k - 1][1])
+
+
+def chain_product(model):
+    """dO_n/dO_1 = prod_(k=2..n) f_k'(z_k) w_k for a chain, unevaluated, in the chain's order (1 for n = 1)."""
+    _require_chain(model)
+    factors = [factor(model, k) for k in range(2, model.spec.depth + 1)]
+    return sp.Mul(*factors, evaluate=False) if len(factors) > 1 else (factors[0] if factors else sp.Integer(1))
+
+
+def chain_product_leibniz(model):
+    """dO_n/dO_1 as Leibniz partials: prod_(k=2..n) dO_k/dO_(k-1)."""
+    _require_chain(model)
+    parts = [Partial(model.O[k][1], model.O[k - 1][1]) for k in range(2, model.spec.depth + 1)]
+    return sp.Mul(*parts, evaluate=False) if len(parts) > 1 else (parts[0] if parts else sp.Integer(1))
+
+
+def chain_bound(model):
+    """prod_(k=2..n) c_k |w_k|, the bound on |dO_n/dO_1| (prod |w_k| / 4 for a sigmoid chain)."""
+    _require_chain(model)
+    return sp.Mul(*[slope_bound(model.spec.activations[k - 1]) * sp.Abs(model.w(k, 1, 1))
+                    for k in range(2, model.spec.depth + 1)])
+
+
+def factor_values(model, fwd):
+    """The chain's factors evaluated from their sympy expressions at a forward pass: [k-1][sample].
+
+    An independent reading of the numbers numeric.flow computes (compiled from Model.local)."""
+    values = []
+    for k in range(1, model.spec.depth + 1):
+        args = [model.z[k][1], model.O[k][1], model.w(k, 1, 1)]
+        fn = compile_exprs(args, factor(model, k))
+        value = fn(fwd.z[k][:, 0], fwd.O[k][:, 0], fwd.W[k - 1][0, 0])
+        values.append(np.broadcast_to(np.asarray(value, dtype=float), fwd.z[k][:, 0].shape).copy())
+    return values
+
+
+# ---- regularization ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegularizationRule:
+    """R(w), dR/dw for one weight, their LaTeX, and the convention at w = 0 (for the sheets)."""
+
+    term: sp.Expr
+    derivative: sp.Expr
+    term_latex: str
+    derivative_latex: str
+    note: str
+
+
+REGULARIZATION_NOTES = {
+    "none": "no regularization term: dR/dw = 0",
+    "l2": "R = lambda sum w^2 over the weights (never the biases): dR/dw = 2 lambda w, added to every weight's gradient",
+    "l1": ("R = lambda sum |w| over the weights (never the biases): dR/dw = lambda sign(w) for w != 0; |w| has no "
+           "derivative at w = 0, and gradproof uses the subgradient 0 there (sign(0) = 0, any value in "
+           "[-lambda, lambda] is a subgradient). Training applies L1 by the proximal step "
+           "w <- sign(w) max(|w| - eta lambda, 0), which sets weights to exactly 0"),
+}
+
+
+def regularization_rule(spec, param=None):
+    """The regularization term's derivative for one weight (default w^1_11), as sympy, LaTeX and a note.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.flow import regularization_rule
+    >>> regularization_rule(Spec(regularization="l2", lam=0.1)).derivative_latex
+    '2 \\\\cdot w^{1}_{11} \\\\cdot \\\\lambda'
+    >>> regularization_rule(Spec(regularization="l1")).derivative
+    lambda*sign(w^1_11)
+    """
+    model = Model(spec)
+    param = spec.check_param(param or Param.weight(1, 1, 1))
+    if not param.is_weight:
+        raise GradproofError(f"{param} is a bias: the regularization term covers the weights only")
+    w = model.symbols[param]
+    term = {"none": sp.Integer(0), "l2": model.lam * w**2, "l1": model.lam * sp.Abs(w)}[spec.regularization]
+    derivative = model.regularization_derivative(param)
+    return RegularizationRule(term, derivative, latex(term), latex(derivative), REGULARIZATION_NOTES[spec.regularization])
+
+
+# ---- the analysis --------------------------------------------------------------------------------
+def _finite(value):
+    """A float for JSON, None where it is not finite (JSON has no infinity)."""
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+@dataclass
+class FlowReport:
+    """A network's gradient flow at a point: numeric.flow's numbers and, for a chain, the symbolic product."""
+
+    spec: object
+    flow: numeric_flow.Flow
+    slopes: list
+    weight_norms: list                # ||W^k||_2 (|w_k| for a chain)
+    model: Model | None = None        # only for a chain
+
+    @property
+    def verdict(self):
+        return self.flow.verdict
+
+    def layers(self):
+        rows = []
+        for k in range(1, self.spec.depth + 1):
+            values = self.flow.factors[k - 1]
+            row = {"layer": k, "grad_norm": self.flow.grad_norms[k - 1], "factor": float(values[0]),
+                   "delta_norm": self.flow.delta_norms[k - 1], "slope_bound": self.slopes[k - 1],
+                   "weight_norm": self.weight_norms[k - 1]}
+            if len(values) > 1:
+                row["factors"] = [float(v) for v in values]
+            if self.flow.bias_grad_norms is not None:
+                row["bias_grad_norm"] = self.flow.bias_grad_norms[k - 1]
+            if self.model is not None:
+                row["factor_latex"] = latex(factor(self.model, k))
+            rows.append(row)
+        return rows
+
+    def to_json(self):
+        f = self.flow
+        data = {"network": self.spec.to_json(), "chain": f.chain, "loss": _finite(f.loss),
+                "layers": self.layers(),
+                "bound": _finite(f.bound),
+                "bound_rule": ("|dO_n/dO_1| = |prod_(k=2..n) f_k'(z_k) w_k| <= prod_(k=2..n) c_k |w_k|" if f.chain else
+                               "||delta_1|| / ||delta_n|| <= prod_(k=2..n) c_k ||W^k||_2"),
+                "verdict": f.verdict, "ratio": _finite(f.ratio),
+                "rule": numeric_flow.RULE,
+                "thresholds": {"vanishing": numeric_flow.VANISHING, "exploding": numeric_flow.EXPLODING},
+                "grad_norm_ratio": _finite(f.grad_norm_ratio)}
+        if self.model is not None:
+            data["product"] = float(f.product[0])
+            data["symbolic_product_latex"] = latex(chain_product(self.model))
+            data["symbolic_product_leibniz_latex"] = latex(chain_product_leibniz(self.model))
+            data["bound_latex"] = latex(chain_bound(self.model))
+        return data
+
+
+def analyse(spec, point):
+    """The gradient flow of a network at a POINT: per-layer norms and factors, ratio, bound, verdict."""
+    slopes = slope_bounds(spec)
+    result = numeric_flow.flow(spec, point, slopes)
+    model = Model(spec) if result.chain else None
+    weight_norms = [float(np.linalg.norm(w, ord=2)) for w in point.W]
+    return FlowReport(spec, result, slopes, weight_norms, model)
+
+
+def random_point(spec, init="xavier", seed=0, gain=1.0):
+    """A seeded point: x uniform in [-1, 1] and y in (0.05, 0.95) first, then weights from numeric.init.
+
+    Drawing x and y first gives every initialisation and activation the same sample for one seed."""
+    from numeric.init import init_params
+    from numeric.point import Point
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, (1, spec.layers[0]))
+    y = rng.uniform(0.05, 0.95, (1, spec.layers[-1]))
+    W, b = init_params(spec, init, rng=rng, gain=gain)
+    return Point(x, y, W, b, single=True)
