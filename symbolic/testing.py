@@ -1,0 +1,83 @@
+"""A pytest helper: assert that a network's gradients agree, five ways, with a per-parameter message.
+
+    from symbolic.testing import assert_gradients_agree
+
+    def test_my_network():
+        assert_gradients_agree("my_net.toml")                    # random points, kinks avoided
+        assert_gradients_agree(spec, point, gradient=my_grads)   # also check my own gradient function
+
+On failure the AssertionError names each disagreeing parameter and shows the symbolic value s, every
+method's value a, |a − s|, |a − s|/|s|, the allowance atol + rtol·|s| and the rule, like
+torch.autograd.gradcheck's "Jacobian mismatch" but parameter by parameter.
+"""
+from pathlib import Path
+
+from numeric.errors import GradproofError
+from numeric.spec import Spec
+
+from .check import MAX_PATHS, RULE, Tolerance, check, random_points
+
+__all__ = ["assert_gradients_agree"]
+
+
+def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1, samples=2, rtol=None, atol=None,
+                           max_paths=MAX_PATHS, params=None):
+    """Raise AssertionError unless every method's gradient agrees with the symbolic one; return the Report.
+
+    spec: a Spec or the path of a spec TOML file. point: a numeric.point.Point (default: `points` random
+    points from `seed`, with `samples` samples each, avoiding kinks). gradient: a callable
+    (spec, point) -> {Param or name: value}, checked as one more method named "gradient". rtol, atol:
+    a number for every method, or {method: number} for some (defaults: symbolic.check.TOLERANCES).
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.testing import assert_gradients_agree
+    >>> assert_gradients_agree(Spec(layers=(2, 2, 1))).passed
+    True
+    >>> halved = lambda spec, point: {p: 0.5 for p in spec.parameters()}
+    >>> assert_gradients_agree(Spec(layers=(2, 2, 1)), gradient=halved)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: gradients disagree: 6 of 6 checks fail for Spec(2-2-1, sigmoid, squared/sum) ...
+    """
+    if isinstance(spec, (str, Path)):
+        spec = Spec.from_toml(spec)
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a numeric.spec.Spec or the path of a spec TOML file; got {type(spec).__name__}")
+    if point is not None:
+        chosen, sources = [point], [{"point": 1}]
+    else:
+        drawn = random_points(spec, seed=seed, count=points, samples=samples)
+        chosen, sources = [p for p, _ in drawn], [s for _, s in drawn]
+    methods = {"gradient": gradient} if gradient is not None else None
+    names = ("backprop", "per_path", "central", "complex_step") + (("gradient",) if gradient else ())
+    report = check(spec, chosen, params=params, tolerances=_tolerances(names, rtol, atol), max_paths=max_paths,
+                   methods=methods, sources=sources)
+    if not report.passed:
+        failures = report.failures
+        raise AssertionError(
+            f"gradients disagree: {len(failures)} of {len(report.rows)} checks fail for {spec!r} "
+            f"(rule: {RULE}, s = the symbolic gradient)\n" + "\n".join(r.explain() for r in failures))
+    return report
+
+
+def _tolerances(names, rtol, atol):
+    """{method: Tolerance} from a number for all or a {method: number} mapping, over the defaults."""
+    from .check import TIGHT, TOLERANCES
+
+    def pick(given, method, default):
+        if given is None:
+            return default
+        if isinstance(given, dict):
+            unknown = set(given) - set(names)
+            if unknown:
+                raise GradproofError(f"unknown method {sorted(unknown)[0]!r}; valid: {', '.join(names)}")
+            return given.get(method, default)
+        return given
+
+    out = {}
+    for m in names:
+        base = TOLERANCES.get(m, TIGHT)
+        out[m] = Tolerance(rtol=float(pick(rtol, m, base.rtol)), atol=float(pick(atol, m, base.atol)))
+    return out
