@@ -24,8 +24,8 @@ Examples
 >>> model = Model(Spec(layers=(1, 1, 1, 1)))
 >>> print(text(chain_product(model)))
 (O_21*w^2_11*(1 - O_21))*(O_31*w^3_11*(1 - O_31))
->>> chain_bound(model)
-Abs(w^2_11)*Abs(w^3_11)/16
+>>> print(text(chain_bound(model)))
+(Abs(w^2_11)/4)*(Abs(w^3_11)/4)
 """
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,10 +101,13 @@ def chain_product_leibniz(model):
 
 
 def chain_bound(model):
-    """prod_(k=2..n) c_k |w_k|, the bound on |dO_n/dO_1| (prod |w_k| / 4 for a sigmoid chain)."""
+    """prod_(k=2..n) c_k |w_k|, the bound on |dO_n/dO_1| (prod |w_k| / 4 for a sigmoid chain), one factor per layer."""
     _require_chain(model)
-    return sp.Mul(*[slope_bound(model.spec.activations[k - 1]) * sp.Abs(model.w(k, 1, 1))
-                    for k in range(2, model.spec.depth + 1)])
+    factors = []
+    for k in range(2, model.spec.depth + 1):
+        c, w = slope_bound(model.spec.activations[k - 1]), sp.Abs(model.w(k, 1, 1))
+        factors.append(w if c == 1 else sp.Mul(c, w, evaluate=False))
+    return sp.Mul(*factors, evaluate=False) if len(factors) > 1 else (factors[0] if factors else sp.Integer(1))
 
 
 def factor_values(model, fwd):
