@@ -1,10 +1,79 @@
-"""(not written yet)"""
-HELP = "(not written yet)"
+"""Write a worked derivation sheet: the network drawn with the chosen parameter's paths highlighted, the
+definitions, and per parameter its paths, the chain rule summed over the paths, each local derivative,
+the closed form and the memoized delta form; with --at the value of every factor, the gradient beside
+backprop and central differences, and the update w - eta dL/dw; and what memoization saves.
+
+The format comes from --format, else from the suffix of -o (.tex, .pdf, .html, .md); without -o a
+text format goes to standard output. Markdown writes the network's SVG beside the .md file. PDF needs
+pdflatex (Debian: texlive-latex-base, texlive-latex-recommended, texlive-pictures).
+
+Examples:
+  gradproof sheet --at derivations/notes-point.json -o notes.html
+  gradproof sheet --at derivations/notes-point.json -o notes.pdf
+  gradproof sheet derivations/chain.toml --param w^1_11 --at derivations/chain-point.json --format md -o chain.md
+  gradproof sheet --regenerate derivations          every sheet listed in derivations/sheets.toml
+"""
+import sys
+
+HELP = "write a worked derivation sheet (LaTeX, PDF, HTML or Markdown)"
 
 
 def add_arguments(parser):
-    pass
+    from ..cli import add_spec_arguments
+    add_spec_arguments(parser)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--param", nargs="+", metavar="NAME",
+                       help="only these parameters (w^1_11, w^{1}_{11}, w1_11, b^2_1); default: all")
+    which.add_argument("--all", action="store_true", help="every parameter (the default)")
+    parser.add_argument("--at", metavar="POINT", help="a POINT file (JSON or TOML): adds every number and the update")
+    parser.add_argument("--lr", type=float, metavar="η", default=None,
+                        help="learning rate of the update w - η dL/dw shown with --at (default 0.1)")
+    parser.add_argument("--format", choices=("tex", "pdf", "html", "md"), help="default: from the suffix of -o")
+    parser.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: standard output)")
+    parser.add_argument("--title", help="the sheet's title")
+    parser.add_argument("--regenerate", metavar="DIR",
+                        help="generate every sheet listed in DIR/sheets.toml (into -o DIR2 if given, else DIR)")
 
 
 def run(args):
-    raise NotImplementedError("gradproof sheet")
+    from pathlib import Path
+
+    from numeric.errors import GradproofError
+
+    if args.regenerate:
+        from ..sheet import manifest
+        for path in manifest.regenerate(args.regenerate, args.output):
+            print(path)
+        return 0
+
+    from numeric.notation import parse_param
+    from numeric.point import load_point
+
+    from ..cli import spec_from_args, write_output
+    from ..sheet import content, files, format_of
+
+    fmt = args.format or (format_of(args.output) if args.output else None)
+    if fmt is None:
+        if args.output:
+            raise GradproofError(f"cannot tell the format from {args.output!r}: give --format tex, pdf, html or md "
+                                 "or a file ending in one of them")
+        fmt = "html"
+    if args.output is None and fmt in ("pdf", "md"):
+        raise GradproofError(f"--format {fmt} writes files: give -o FILE")
+    lr = content.DEFAULT_LR if args.lr is None else args.lr
+    if not (lr > 0 and lr != float("inf")):
+        raise GradproofError(f"--lr must be a finite number > 0; got {args.lr!r}")
+    spec = spec_from_args(args)
+    params = [spec.check_param(parse_param(name)) for name in args.param] if args.param else None
+    point = load_point(args.at, spec) if args.at else None
+    target = Path(args.output) if args.output else None
+    name = target.stem if target is not None else "sheet"
+    sheet = content.build(spec, params, point, lr, title=args.title, name=name)
+    out = files(sheet, fmt)
+    if target is None:
+        sys.stdout.write(out[f"{name}.{fmt}"])
+        return 0
+    for file_name, data in out.items():
+        path = target if file_name == f"{name}.{fmt}" else target.with_name(file_name)
+        write_output(data, path)
+    return 0

@@ -1,0 +1,467 @@
+"""What a worked derivation sheet says, built from the derivations (symbolic/chain.py) and their values.
+
+Every formula comes from the same sympy expressions that symbolic/proof.py proves and that
+symbolic/evaluate.py compiles, printed by symbolic/printing.py; every number comes from
+``Compiled.evaluate`` (the forward values, the deltas, the gradients), with numeric.backprop and
+numeric.fd.central beside it as independent cross-checks. The result is a :class:`Sheet` of
+format-neutral blocks for the renderers.
+"""
+import sympy as sp
+
+from numeric.notation import Param
+
+from ..chain import derive
+from ..model import LAMBDA, L, R, Model
+from ..printing import Partial, latex, symbol
+from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
+from .layout import WIDTH, lines, rows, width
+
+DEFAULT_LR = 0.1
+MAX_LINES = 12               # a form longer than this many lines is not shown; the delta form is
+MAX_EQUATIONS = 16           # neurons whose z and O equations are written out one by one
+DIGITS = 6
+
+
+# ---- numbers -------------------------------------------------------------------------------------
+def number(value, digits=DIGITS):
+    """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
+
+    Examples
+    ========
+    >>> from symbolic.sheet.content import number
+    >>> number(0.125), number(-2.5e-07), number(-0.0)
+    ('0.125', '-2.5 \\\\times 10^{-7}', '0')
+    """
+    text = f"{float(value):.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return "0" if text == "-0" else text
+
+
+class _Value:
+    """A number standing in a formula where a factor was: prints as the number, negatives in brackets."""
+
+    def __init__(self, value):
+        tex = number(value)
+        self.name = f"value[{tex}]"
+        self.latex = rf"\left({tex}\right)" if tex.startswith("-") else tex
+
+
+def _numeric(expr, value_of):
+    """expr with every Leibniz partial replaced by its number, keeping the form's shape (no evaluation)."""
+    if isinstance(expr, Partial):
+        return symbol(_Value(value_of(expr)))
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        return type(expr)(*[_numeric(a, value_of) for a in expr.args], evaluate=False)
+    return expr
+
+
+# ---- the values at a point -----------------------------------------------------------------------
+class Values:
+    """The point's numbers, per sample: O, z, delta (from Compiled), the gradients, and the cross-checks."""
+
+    def __init__(self, model, point, lr):
+        from numeric import fd
+        from numeric.backprop import backprop
+
+        from ..evaluate import Compiled
+
+        self.model, self.point, self.lr = model, point, lr
+        self.evaluation = Compiled(model).evaluate(point)
+        self.backprop = backprop(model.spec, point)
+        self.central = {e.param: e for e in fd.central(model.spec, point)}
+        self.samples = point.samples
+        self._subs = [self._substitutions(s) for s in range(self.samples)]
+
+    def _substitutions(self, s):
+        m, ev, pt, spec = self.model, self.evaluation, self.point, self.model.spec
+        table = {LAMBDA: sp.Float(spec.lam)}
+        for j in range(1, spec.layers[0] + 1):
+            table[m.x[j]] = sp.Float(pt.x[s, j - 1])
+        for j in range(1, spec.layers[-1] + 1):
+            table[m.y[j]] = sp.Float(pt.y[s, j - 1])
+        for k in range(1, len(spec.layers)):
+            for j in range(1, spec.layers[k] + 1):
+                table[m.z[k][j]] = sp.Float(ev.z[k][s, j - 1])
+                table[m.O[k][j]] = sp.Float(ev.O[k][s, j - 1])
+                table[m.delta[k][j]] = sp.Float(ev.delta[k][s, j - 1])
+        for p, sym in m.symbols.items():
+            table[sym] = sp.Float(pt.param_value(p))
+        return table
+
+    def at(self, expr, sample=0):
+        """The value of an expression in O, z, delta, x, y, w, b, lambda for one sample."""
+        return float(expr.xreplace(self._subs[sample]))
+
+    def gradient(self, param):
+        return float(self.evaluation.gradients[param])
+
+    def updated(self, param):
+        return self.point.param_value(param) - self.lr * self.gradient(param)
+
+
+# ---- the sheet -----------------------------------------------------------------------------------
+def _d(top, bottom):
+    return latex(Partial(top, bottom))
+
+
+def _sym(thing):
+    return Math(latex(thing))
+
+
+def _names(things):
+    """'a, b and c' as inline content with each name as math."""
+    out = []
+    for n, t in enumerate(things):
+        if n:
+            out.append(" and " if n == len(things) - 1 else ", ")
+        out.append(_sym(t))
+    return out
+
+
+def describe(spec):
+    """The network in one sentence."""
+    acts = sorted(set(spec.activations), key=spec.activations.index)
+    act_text = acts[0] if len(acts) == 1 else ", ".join(f"{a} (layer {k})" for k, a in enumerate(spec.activations, 1))
+    loss = {"squared": "squared", "half_squared": "half squared", "bce": "binary cross-entropy"}.get(spec.loss, spec.loss)
+    reg = {"none": "no regularization", "l1": "L1 regularization", "l2": "L2 regularization"}[spec.regularization]
+    return (f"A {spec.layers_text} network ({spec.layers[0]} input{'s' if spec.layers[0] != 1 else ''}, "
+            f"{len(spec.layers) - 2} hidden layer{'s' if len(spec.layers) != 3 else ''}, "
+            f"{spec.layers[-1]} output{'s' if spec.layers[-1] != 1 else ''}), {act_text} activation, "
+            f"{'with' if spec.bias else 'no'} biases, {loss} loss {'summed' if spec.reduction == 'sum' else 'averaged'} "
+            f"over the samples, {reg}; {len(spec.parameters())} parameters.")
+
+
+def build(spec, params=None, point=None, lr=DEFAULT_LR, title=None, intro=None, name="sheet"):
+    """The worked derivation sheet for the given parameters (default all), with numbers when a point is given."""
+    model = Model(spec)
+    params = list(params) if params else spec.parameters()
+    derivations = [derive(spec, p, model) for p in params]
+    values = Values(model, point, lr) if point is not None else None
+    title = title or f"The gradients of the {spec.layers_text} network, by the chain rule"
+    sheet = Sheet(title, [Heading(1, parts(title))], name)
+    sheet.add(Paragraph(parts(describe(spec))))
+    if intro:
+        sheet.add(Paragraph(parts(intro)))
+    _network(sheet, model, params)
+    _definitions(sheet, model)
+    if values is not None:
+        _forward(sheet, model, values)
+    _deltas(sheet, model, values)
+    for d in derivations:
+        _parameter(sheet, d, values)
+    if values is not None:
+        _summary(sheet, derivations, values)
+    if values is not None and _is_chain(spec):
+        _vanishing(sheet, model, values)
+    _savings(sheet, spec)
+    return sheet
+
+
+def _network(sheet, model, params):
+    from .diagram import drawable
+    spec = model.spec
+    sheet.add(Heading(2, parts("The network"), "network"))
+    if not drawable(spec):
+        sheet.add(Note(parts(f"The network is too wide to draw (more than {12} neurons in a layer).")))
+        return
+    focus = params[0] if len(params) == 1 else None
+    caption = parts("Layer 0 is the input (", Math(r"O_{0i} = x_i"), "); ", Math("O_{kj}"),
+                    " is the output of neuron j of layer k; the last layer feeds the loss ", _sym(L), ".")
+    if focus is not None:
+        caption += parts(" Highlighted: the paths from ", _sym(model.symbols[focus]), " to ", _sym(L), ".")
+    sheet.add(Figure(model, focus, caption))
+
+
+def _definitions(sheet, model):
+    spec = model.spec
+    sheet.add(Heading(2, parts("Definitions"), "definitions"))
+    sheet.add(Paragraph(parts(
+        "Each neuron sums its weighted inputs", " and its bias" if spec.bias else "", ", then applies the "
+        "layer's activation: ", Math("z_{kj}"), " is the weighted sum and ", Math("O_{kj}"), " the output, with ",
+        Math("w^{k}_{ij}"), " the weight from neuron i of layer k − 1 to neuron j of layer k.")))
+    neurons = [(k, j) for k in range(1, len(spec.layers)) for j in range(1, spec.layers[k] + 1)]
+    shown = neurons if len(neurons) <= MAX_EQUATIONS else [(k, 1) for k in range(1, len(spec.layers))]
+    eq_rows = []
+    for k, j in shown:
+        z, O = model.z[k][j], model.O[k][j]
+        eq_rows += rows(latex(z), [model.z_equation(k, j)])
+        eq_rows.append(rf"{latex(O)} &= {latex(model.O_equation(k, j))}")
+    sheet.add(Display(tuple(eq_rows)))
+    if shown is not neurons:
+        sheet.add(Paragraph(parts("and likewise for the other neurons of each layer.")))
+    sheet.add(Paragraph(parts("The derivative of each activation, written through the output where it can be "
+                              "(the form backpropagation uses):")))
+    deriv_rows, seen = [], set()
+    for k in range(1, len(spec.layers)):
+        if spec.activations[k - 1] in seen:
+            continue
+        seen.add(spec.activations[k - 1])
+        deriv_rows.append(rf"{_d(model.O[k][1], model.z[k][1])} &= {latex(model.f_prime(k, 1))}")
+    sheet.add(Display(tuple(deriv_rows)))
+    how = "summed" if spec.reduction == "sum" else "averaged"
+    sheet.add(Paragraph(parts(f"The loss of one sample (the loss over a data set is {how} over its samples):")))
+    sheet.add(Display(tuple(rows(latex(L), [_loss_as_built(model)]))))
+    if spec.regularization != "none":
+        sheet.add(Display(tuple(rows(latex(R), [model.regularization()]))))
+    if spec.regularization != "none":
+        sheet.add(Paragraph(parts(
+            "The regularization term ", _sym(R), " covers the weights only, never the biases, with ",
+            Math(rf"{latex(LAMBDA)} = {number(spec.lam)}"), "; it is added once, not per sample.")))
+
+
+def _loss_as_built(model):
+    """The per-sample loss in the output symbols, each term as the loss table writes it ((y - O)^2, not (-O + y)^2)."""
+    from numeric import losses
+    spec, n = model.spec, model.output_layer
+    loss = losses.loss(spec.loss)
+    with sp.evaluate(False):
+        terms = [loss.sympy_l(sp, model.y[j], model.O[n][j]) for j in range(1, spec.layers[n] + 1)]
+    terms += [R] if spec.regularization != "none" else []
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+
+
+def _forward(sheet, model, values):
+    spec, ev = model.spec, values.evaluation
+    sheet.add(Heading(2, parts("The point"), "point"))
+    samples = values.samples
+    sample_note = "" if samples == 1 else f" ({samples} samples; one column per sample)"
+    inputs = parts("Inputs ", *_joined([Math(rf"{latex(model.x[i])} = {_per_sample(values.point.x[:, i - 1])}")
+                                        for i in range(1, spec.layers[0] + 1)]),
+                   "; targets ", *_joined([Math(rf"{latex(model.y[j])} = {_per_sample(values.point.y[:, j - 1])}")
+                                           for j in range(1, spec.layers[-1] + 1)]), sample_note + ".")
+    sheet.add(Paragraph(inputs))
+    header = parts("neuron"), parts(Math("z_{kj}")), parts(Math("O_{kj}"))
+    body = []
+    for k in range(1, len(spec.layers)):
+        for j in range(1, spec.layers[k] + 1):
+            body.append((parts(_sym(model.O[k][j])), parts(Math(_per_sample(ev.z[k][:, j - 1]))),
+                         parts(Math(_per_sample(ev.O[k][:, j - 1])))))
+    sheet.add(Table(header, tuple(body), "lrr", parts("The forward pass.")))
+    sheet.add(Display((rf"{latex(L)} &= {number(ev.loss)}",)))
+
+
+def _joined(items):
+    out = []
+    for n, item in enumerate(items):
+        out += [", "] if n else []
+        out.append(item)
+    return out
+
+
+def _per_sample(column):
+    return r",\ ".join(number(v) for v in column)
+
+
+def _deltas(sheet, model, values):
+    spec = model.spec
+    sheet.add(Heading(2, parts("Memoization: the δ's"), "deltas"))
+    sheet.add(Paragraph(parts(
+        "Backpropagation computes ", Math(rf"\delta_{{kj}} = {_d(L, sp.Symbol('O_kj'))}"),
+        " once per neuron, from the output back, each from the δ's of the next layer; every parameter whose "
+        "paths to ", _sym(L), " pass through ", Math("O_{kj}"), " reuses it.")))
+    delta_rows = []
+    from ..chain import delta_definition, delta_leibniz
+    for k in range(len(spec.layers) - 1, 0, -1):
+        for j in range(1, spec.layers[k] + 1):
+            lhs = latex(model.delta[k][j])
+            parts_ = [latex(Partial(L, model.O[k][j])), delta_leibniz(model, k, j), delta_definition(model, k, j)]
+            if values is not None:
+                parts_.append(_per_sample(values.evaluation.delta[k][:, j - 1]))
+            delta_rows += rows(lhs, parts_)
+    sheet.add(Display(tuple(delta_rows)))
+
+
+def _too_long(form_lines):
+    return len(form_lines) > MAX_LINES
+
+
+def _parameter(sheet, d, values):
+    model, param = d.model, d.param
+    w = d.symbol
+    lhs = _d(L, w)
+    kind = "weight" if param.is_weight else "bias"
+    sheet.add(Heading(3, parts(f"The {kind} ", _sym(w)), f"param-{param.name}"))
+    from .diagram import drawable
+    if drawable(model.spec):
+        sheet.add(Figure(model, param, parts("The paths from ", _sym(w), " to ", _sym(L), "."), small=True))
+    count = d.path_count
+    if not d.readable:
+        sheet.add(Note(parts(f"{count} paths lead from ", _sym(w), " to ", _sym(L),
+                             ": too many to list or to sum one by one. The δ form below is what backpropagation "
+                             "computes, and it stays short however large the network.")))
+    else:
+        sheet.add(Paragraph(parts(_sym(w), " reaches ", _sym(L),
+                                  f" along {count} path{'s' if count != 1 else ''}",
+                                  " (and directly, through the regularization term)" if d.has_regularization else "",
+                                  ":")))
+        sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
+        chain = lines(d.leibniz, WIDTH - 3, WIDTH - width(lhs) - 2)
+        closed = lines(d.closed_form, WIDTH - 3, WIDTH - width(lhs) - 2)
+        if _too_long(chain):
+            sheet.add(Note(parts(f"The chain rule over {count} paths runs to {len(chain)} lines: too long to read. "
+                                 "The δ form below says the same in one line.")))
+        else:
+            sheet.add(Paragraph(parts("The chain rule: one product of local derivatives per path, summed over the "
+                                      "paths, with the factors the paths share written once:")))
+            sheet.add(Display(tuple(_continued(lhs, chain))))
+            _locals(sheet, d, values)
+            if _too_long(closed):
+                sheet.add(Note(parts(f"With every local derivative in its place the closed form runs to {len(closed)} "
+                                     "lines: too long to read. The δ form below is the same quantity.")))
+            else:
+                sheet.add(Paragraph(parts("With each local derivative in its place, the closed form:")))
+                sheet.add(Display(tuple(_continued(lhs, closed))))
+    _memoized(sheet, d, values)
+    if values is not None:
+        _at_point(sheet, d, values)
+
+
+def _continued(lhs, form_lines):
+    return [f"{lhs} &= {form_lines[0]}"] + [rf"&\quad {line}" for line in form_lines[1:]]
+
+
+def _locals(sheet, d, values):
+    samples = values.samples if values is not None else 0
+    header = parts("factor"), parts("local derivative")
+    if samples:
+        header += tuple(parts("value" if samples == 1 else f"sample {s + 1}") for s in range(samples))
+    body = []
+    for partial, expr in d.local_derivatives:
+        row = (parts(Math(latex(partial))), parts(Math(latex(expr))))
+        row += tuple(parts(Math(number(values.at(expr, s)))) for s in range(samples))
+        body.append(row)
+    sheet.add(Paragraph(parts("The local derivatives, one per edge of the paths:")))
+    sheet.add(Table(header, tuple(body), "ll" + "r" * samples))
+
+
+def _memoized(sheet, d, values):
+    model, param = d.model, d.param
+    k, j = param.layer, param.j
+    lhs = _d(L, d.symbol)
+    sheet.add(Paragraph(parts("Memoized (the δ form backpropagation computes):")))
+    sheet.add(Display(tuple(rows(lhs, [d.memoized_leibniz, d.memoized]))))
+    delta = model.delta[k][j]
+    text = ["It needs ", _sym(delta)]
+    if d.reused_by:
+        text += [", which is shared with "] + _names([model.symbols[p] for p in d.reused_by])
+    later = [s for s, _, _ in d.deltas[1:]]
+    if later:
+        text += ["; ", _sym(delta), " itself is built from "] + _names(
+            [s for s in later if model.neuron_of(s)[1] == k + 1])
+        text += [", computed once for the parameters of the layers above and reused here."]
+    else:
+        text += [f"{',' if d.reused_by else ''} taken straight from the loss."]
+    sheet.add(Paragraph(parts(*text)))
+
+
+def _at_point(sheet, d, values):
+    model, param = d.model, d.param
+    w, lhs = d.symbol, _d(L, d.symbol)
+    g = values.gradient(param)
+    if values.samples == 1 and d.leibniz is not None:
+        local = dict(d.local_derivatives)
+        numeric = _numeric(d.leibniz, lambda p: values.at(local[p]))
+        form = lines(numeric, WIDTH - 3, WIDTH - width(lhs) - 2)
+        if not _too_long(form):
+            sheet.add(Paragraph(parts("At the point, factor by factor:")))
+            sheet.add(Display(tuple(_continued(lhs, form) + [rf"&= {number(g)}"])))
+    else:
+        sheet.add(Display((rf"{lhs} &= {number(g)}",)))
+    bp, fd = values.backprop.value(param), values.central[param]
+    sheet.add(Paragraph(parts("Cross-check, to 12 significant digits:")))
+    sheet.add(Table((parts("computed by"), parts(Math(lhs))), (
+        (parts("the δ form above (sympy, compiled)"), parts(Math(number(g, 12)))),
+        (parts("backpropagation (numpy)"), parts(Math(number(bp, 12)))),
+        (parts("central differences (error estimate)"), parts(Math(rf"{number(fd.value, 12)} \pm {number(fd.error, 2)}"))),
+    ), "lr"))
+    old = values.point.param_value(param)
+    eta = latex(sp.Symbol("eta"))
+    sheet.add(Paragraph(parts("The gradient-descent update with ", Math(rf"{eta} = {number(values.lr)}"), ":")))
+    sheet.add(Display((rf"{latex(w)} - {eta}\, {lhs} &= {number(old)} - {number(values.lr)} \cdot "
+                       rf"{_bracket(number(g))} = {number(values.updated(param))}",)))
+
+
+def _bracket(tex):
+    return rf"\left({tex}\right)" if tex.startswith("-") else tex
+
+
+def _summary(sheet, derivations, values):
+    sheet.add(Heading(2, parts("Summary at the point"), "summary"))
+    eta = latex(sp.Symbol("eta"))
+    sheet.add(Paragraph(parts(
+        "Every gradient three ways: the symbolic δ form (compiled from the expressions above), backpropagation in "
+        "numpy, and central differences; then one gradient-descent step with ", Math(rf"{eta} = {number(values.lr)}"),
+        ".")))
+    header = (parts("parameter"), parts("value"), parts(Math(r"\partial L / \partial w")), parts("backprop"),
+              parts("central difference"), parts("updated"))
+    body = []
+    for d in derivations:
+        p = d.param
+        body.append((parts(_sym(d.symbol)), parts(Math(number(values.point.param_value(p)))),
+                     parts(Math(number(values.gradient(p)))), parts(Math(number(values.backprop.value(p)))),
+                     parts(Math(number(values.central[p].value))), parts(Math(number(values.updated(p))))))
+    sheet.add(Table(header, tuple(body), "lrrrrr"))
+
+
+def _is_chain(spec):
+    return all(n == 1 for n in spec.layers) and len(spec.layers) >= 3
+
+
+def _vanishing(sheet, model, values):
+    spec = model.spec
+    top = len(spec.layers) - 1
+    sheet.add(Heading(2, parts("Why the first weight learns slowest"), "vanishing"))
+    first = Param.weight(1, 1, 1)
+    d = derive(spec, first, model)
+    sheet.add(Paragraph(parts(
+        "In a chain every parameter has one path to ", _sym(L), ". The gradient of the first weight multiplies one "
+        "factor per later layer, each an activation's slope times a weight:")))
+    sheet.add(Display((rf"{_d(L, d.symbol)} &= {latex(d.leibniz)}",)))
+    header = parts("factor"), parts("local derivative"), parts("slope"), parts("value")
+    body = []
+    for partial, expr in d.local_derivatives:
+        k = _layer_of(model, partial.numerator)
+        slope = number(values.at(model.f_prime(k, 1))) if k else "—"
+        body.append((parts(Math(latex(partial))), parts(Math(latex(expr))),
+                     parts(Math(slope)) if k else parts("—"), parts(Math(number(values.at(expr))))))
+    sheet.add(Table(header, tuple(body), "llrr", parts("The slope column is the activation's derivative at the "
+                                                         "neuron's z.")))
+    grads = [abs(values.gradient(Param.weight(k, 1, 1))) for k in range(1, top + 1)]
+    bound = {"sigmoid": "A sigmoid's slope is at most 1/4, so each layer shrinks the product by a factor of four or "
+                        "more unless its weight is large: the gradient vanishes with depth.",
+             "tanh": "A tanh's slope is at most 1 (at z = 0) and falls quickly away from 0; it shrinks the product "
+                     "less than a sigmoid near 0.",
+             "relu": "A ReLU's slope is exactly 1 for z > 0 and 0 otherwise: an active path passes the gradient on "
+                     "unchanged, a dead neuron stops it."}
+    text = [bound[a] for a in dict.fromkeys(spec.activations) if a in bound]
+    sheet.add(Paragraph(parts(
+        " ".join(text + ["Here:"]), " ",
+        *_joined([Math(rf"\left|{_d(L, model.symbols[Param.weight(k, 1, 1)])}\right| = {number(g)}")
+                  for k, g in zip(range(1, top + 1), grads)]), ".")))
+
+
+def _layer_of(model, sym):
+    found = model.neuron_of(sym)
+    return found[1] if found and found[0] == "O" and found[1] > 0 else None
+
+
+def _savings(sheet, spec):
+    from numeric.paths import multiplication_counts
+    counts = multiplication_counts(spec)
+    sheet.add(Heading(2, parts("What memoization saves"), "savings"))
+    sheet.add(Paragraph(parts(
+        "Multiplications per sample to get every gradient: summing path by path, each product is formed anew for "
+        "every path; backpropagation forms each δ once and reuses it. Forming a local derivative that is a product "
+        "and chaining two factors each count one; evaluating the activation's slope is the same work both ways and "
+        "is not counted.")))
+    body = [(parts(str(row["layer"])), parts(str(row["per_path"])), parts(str(row["backprop"])),
+             parts(_ratio(row))) for row in counts["layers"]]
+    total = counts["total"]
+    body.append((parts("total"), parts(str(total["per_path"])), parts(str(total["backprop"])), parts(_ratio(total))))
+    sheet.add(Table((parts("layer"), parts("path by path"), parts("backprop"), parts("ratio")), tuple(body), "rrrr"))
+
+
+def _ratio(row):
+    return f"{row['per_path'] / row['backprop']:.1f}×" if row["backprop"] else "—"

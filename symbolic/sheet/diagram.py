@@ -1,0 +1,134 @@
+"""The network as a picture: TikZ for LaTeX, SVG for HTML and Markdown, one geometry for both.
+
+Layers are columns from the input x (left) to the output and the loss L (right); neuron j of layer
+k sits in column k, row j, each column centred. The chosen parameter's paths to L are drawn in the
+accent colour: its own edge (a weight) or its neuron (a bias), every edge out of O_kj, and every edge
+of the later layers, which all lie on some path because the layers are fully connected.
+"""
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from ..printing import latex
+
+MAX_DRAWN = 12           # neurons in a column; wider networks are not drawn
+ACCENT = "#c2410c"
+MUTED = "#b8bec8"
+INK = "#1f2933"
+
+_SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉‚")
+_SUP = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹'")
+
+
+def drawable(spec):
+    """Whether every layer is narrow enough to draw."""
+    return max(spec.layers) <= MAX_DRAWN
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Node centres in abstract units (one unit between neighbours in a column) and the edges to draw."""
+
+    nodes: dict              # (k, j) -> (x, y); ("L",) -> (x, y)
+    edges: list              # [((k-1, i), (k, j), highlighted)], then the edges into L
+    marked: set              # nodes drawn in the accent colour
+    param: object
+    columns: int
+    rows: int
+
+
+def geometry(spec, param=None, gap=2.2):
+    """Where each neuron goes and which edges lie on the parameter's paths to L."""
+    n = spec.layers
+    rows = max(n)
+    nodes = {}
+    for k, count in enumerate(n):
+        for j in range(1, count + 1):
+            nodes[(k, j)] = (k * gap, (rows - count) / 2 + (j - 1))
+    out = len(n) - 1
+    nodes[("L",)] = (len(n) * gap - gap / 2, (rows - 1) / 2)
+    on_path = lambda k: param is not None and k > param.layer
+    edges = []
+    for k in range(1, len(n)):
+        for i in range(1, n[k - 1] + 1):
+            for j in range(1, n[k] + 1):
+                own = param is not None and param.is_weight and (param.layer, param.i, param.j) == (k, i, j)
+                after = on_path(k) and (k > param.layer + 1 or i == param.j)
+                edges.append(((k - 1, i), (k, j), own or after))
+    for j in range(1, n[out] + 1):
+        edges.append(((out, j), ("L",), param is not None))
+    marked = set()
+    if param is not None:
+        marked = {(param.layer, param.j)} | {(k, j) for k in range(param.layer + 1, len(n))
+                                             for j in range(1, n[k] + 1)} | {("L",)}
+    return Geometry(nodes, edges, marked, param, len(n), rows)
+
+
+def _label(model, node):
+    return "L" if node == ("L",) else latex(model.O[node[0]][node[1]])
+
+
+def _unicode(name):
+    """w^1_11 -> w¹₁₁, O_31 -> O₃₁: labels SVG can show without markup."""
+    letter, _, rest = name.partition("^")
+    if rest:
+        sup, _, sub = rest.partition("_")
+        return letter + sup.translate(_SUP) + sub.strip("{}").translate(_SUB)
+    letter, _, sub = name.partition("_")
+    return letter + sub.strip("{}").translate(_SUB)
+
+
+def tikz(model, param=None, scale=1.0):
+    """A tikzpicture of the network with the parameter's paths highlighted."""
+    g = geometry(model.spec, param)
+    size = "small" if scale >= 0.9 else "footnotesize"
+    lines = [rf"\begin{{tikzpicture}}[x={1.05 * scale:.3f}cm, y=-{0.95 * scale:.3f}cm, font=\{size},",
+             r"  neuron/.style={circle, draw=muted, fill=white, line width=0.5pt, minimum size=%.2fcm, inner sep=0pt}," % (0.8 * scale),
+             r"  hot/.style={neuron, draw=accent, line width=1.1pt},",
+             r"  edge/.style={draw=muted, line width=0.45pt}, hotedge/.style={draw=accent, line width=1.1pt}]"]
+    for node, (x, y) in g.nodes.items():
+        style = "hot" if node in g.marked else "neuron"
+        name = "L" if node == ("L",) else f"n{node[0]}x{node[1]}"
+        lines.append(rf"  \node[{style}] ({name}) at ({x:.2f},{y:.2f}) {{${_label(model, node)}$}};")
+    for frm, to, hot in sorted(g.edges, key=lambda e: e[2]):       # highlighted edges on top
+        a = "L" if frm == ("L",) else f"n{frm[0]}x{frm[1]}"
+        b = "L" if to == ("L",) else f"n{to[0]}x{to[1]}"
+        label = ""
+        if param is not None and param.is_weight and (frm, to) == ((param.layer - 1, param.i), (param.layer, param.j)):
+            label = rf" node[pos=0.5, fill=white, inner sep=1pt, text=accent] {{${latex(model.symbols[param])}$}}"
+        lines.append(rf"  \draw[{'hotedge' if hot else 'edge'}] ({a}) -- ({b}){label};")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def svg(model, param=None, unit=64, title=None):
+    """An SVG of the network (no scripts, no external references) with the parameter's paths highlighted."""
+    g = geometry(model.spec, param)
+    r = unit * 0.3
+    pad = unit * 0.55
+    xs = [x for x, _ in g.nodes.values()]
+    w = (max(xs) + 0.0) * unit + 2 * pad
+    h = (g.rows - 1) * unit + 2 * pad
+    at = lambda node: (pad + g.nodes[node][0] * unit, pad + g.nodes[node][1] * unit)
+    label = title or ("the network" if param is None else f"the paths of {param.name} to L")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" width="{w:.0f}" height="{h:.0f}" '
+           f'role="img" aria-label="{escape(label)}" class="network">',
+           f'<title>{escape(label)}</title>']
+    for frm, to, hot in sorted(g.edges, key=lambda e: e[2]):
+        (x1, y1), (x2, y2) = at(frm), at(to)
+        colour, stroke = (ACCENT, 2.6) if hot else (MUTED, 1.1)
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke}"/>')
+        if param is not None and param.is_weight and (frm, to) == ((param.layer - 1, param.i), (param.layer, param.j)):
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+            out.append(f'<rect x="{mx - 17:.1f}" y="{my - 9:.1f}" width="34" height="16" rx="3" fill="#fff"/>')
+            out.append(f'<text x="{mx:.1f}" y="{my + 4:.1f}" text-anchor="middle" font-size="12" '
+                       f'font-family="serif" font-style="italic" fill="{ACCENT}">{escape(_unicode(param.name))}</text>')
+    for node in g.nodes:
+        x, y = at(node)
+        hot = node in g.marked
+        colour, stroke = (ACCENT, 2.6) if hot else (MUTED, 1.2)
+        text = "L" if node == ("L",) else _unicode(str(model.O[node[0]][node[1]]))
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#fff" stroke="{colour}" stroke-width="{stroke}"/>')
+        out.append(f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="15" font-family="serif" '
+                   f'font-style="italic" fill="{INK}">{escape(text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -1,0 +1,112 @@
+"""A sheet as one self-contained HTML page: MathML from latex2mathml, inline SVG, no script, no network.
+
+Every formula is converted to MathML here (a formula latex2mathml cannot convert is an error, never
+raw LaTeX left on the page). The stylesheet is inline: one column that fits a phone, wide formulas
+and tables scroll inside their own box rather than the page, and print styles drop the colours.
+"""
+from html import escape
+
+from numeric.errors import GradproofError
+
+from .diagram import svg
+from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
+
+CSS = """
+:root { color-scheme: light; --ink: #1f2933; --muted: #5b6472; --rule: #d5d9e0; --accent: #c2410c; --note: #f3f4f6; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { margin: 0; background: #fff; color: var(--ink);
+       font: 17px/1.55 "Iowan Old Style", "Palatino Linotype", Palatino, Georgia, "DejaVu Serif", serif; }
+main { max-width: 50rem; margin: 0 auto; padding: 1.5rem 1.1rem 4rem; }
+h1 { font-size: 1.75rem; line-height: 1.25; margin: 0.5rem 0 0.8rem; }
+h2 { font-size: 1.3rem; margin: 2.4rem 0 0.6rem; padding-bottom: 0.2rem; border-bottom: 1px solid var(--rule); }
+h3 { font-size: 1.15rem; margin: 2rem 0 0.4rem; }
+h3 math { font-size: 1.15em; }
+p { margin: 0.55rem 0; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math; }
+.display { overflow-x: auto; overflow-y: hidden; margin: 0.7rem 0; padding: 0.25rem 0; }
+.display math { display: block; font-size: 1.08em; }
+.display mtd { padding: 0.18rem 0; }
+figure { margin: 1rem 0; text-align: center; }
+figure svg { max-width: 100%; height: auto; }
+figure.small svg { max-width: min(100%, 26rem); }
+figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 0.3rem; }
+.table { overflow-x: auto; margin: 0.8rem 0; }
+table { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--rule); vertical-align: middle; }
+thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
+td.r, th.r { text-align: right; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
+caption { caption-side: bottom; color: var(--muted); font-size: 0.9rem; padding-top: 0.4rem; }
+ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
+.note { background: var(--note); border-left: 4px solid var(--accent); padding: 0.6rem 0.9rem; margin: 0.9rem 0; }
+@media (max-width: 600px) {
+  body { font-size: 16px; }
+  main { padding: 1rem 0.75rem 3rem; }
+  h1 { font-size: 1.45rem; }
+  th, td { padding: 0.25rem 0.45rem; }
+}
+@media print {
+  body { font-size: 10.5pt; color: #000; }
+  main { max-width: none; padding: 0; }
+  .display, .table { overflow: visible; }
+  .display, table, figure, .note { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  .note { background: none; border: 1px solid #888; }
+}
+"""
+
+
+def _math(tex, display=False):
+    from latex2mathml.converter import convert
+    try:
+        return convert(tex, display="block" if display else "inline")
+    except Exception as error:                       # latex2mathml raises many types; name the formula
+        raise GradproofError(f"latex2mathml cannot convert {tex!r}: {error}") from None
+
+
+def inline(content):
+    return "".join(_math(c.tex) if isinstance(c, Math) else escape(c) for c in content)
+
+
+def _cell(tag, align, content):
+    return f"<{tag} class=\"{align}\">{inline(content)}</{tag}>"
+
+
+def _table(block):
+    align = block.align
+    head = "".join(_cell("th", a, c) for a, c in zip(align, block.header))
+    body = "\n".join("<tr>" + "".join(_cell("td", a, c) for a, c in zip(align, row)) + "</tr>" for row in block.rows)
+    caption = f"<caption>{inline(block.caption)}</caption>" if block.caption else ""
+    return f'<div class="table"><table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
+
+
+def _block(block):
+    if isinstance(block, Heading):
+        anchor = f' id="{escape(block.anchor)}"' if block.anchor else ""
+        return f"<h{block.level}{anchor}>{inline(block.content)}</h{block.level}>"
+    if isinstance(block, Paragraph):
+        return f"<p>{inline(block.content)}</p>"
+    if isinstance(block, Display):
+        tex = r"\begin{align*}" + r" \\ ".join(block.rows) + r"\end{align*}"
+        return f'<div class="display">{_math(tex, display=True)}</div>'
+    if isinstance(block, Items):
+        tag = "ol" if block.ordered else "ul"
+        return f"<{tag}>" + "".join(f"<li>{inline(i)}</li>" for i in block.items) + f"</{tag}>"
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Figure):
+        picture = svg(block.model, block.param, unit=52 if block.small else 64)
+        caption = f"<figcaption>{inline(block.caption)}</figcaption>" if block.caption else ""
+        return f'<figure class="{"small" if block.small else "network"}">{picture}{caption}</figure>'
+    if isinstance(block, Note):
+        return f'<div class="note" role="note">{inline(block.content)}</div>'
+    raise TypeError(f"no HTML for {type(block).__name__}")
+
+
+def render(sheet):
+    """The sheet as one HTML page."""
+    body = "\n".join(_block(b) for b in sheet.blocks)
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{escape(sheet.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n"
+            "</main>\n</body>\n</html>\n")

@@ -1,0 +1,192 @@
+"""Breaking long formulas across lines: at top-level + and − signs first, then between factors.
+
+A formula is printed by symbolic/printing.py's ``latex`` piece by piece: the terms of a sum and the
+factors of a product that do not fit are printed separately, with a break allowed before each, and
+the pieces are packed greedily into lines of at most ``width`` units. A parenthesised sum that has
+to break keeps its brackets as ``\\biggl(`` and ``\\biggr)``, which need no partner on the same line
+(unlike ``\\left`` and ``\\right``). Widths are estimated from the LaTeX (about one unit per glyph,
+fractions as wide as their wider half, scripts smaller), which is all a line breaker needs.
+"""
+import re
+
+import sympy as sp
+
+from ..printing import GradproofLatexPrinter, latex
+
+WIDTH = 58           # units per display line on a sheet (an A4 page at 11pt holds about 70)
+
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "limits",
+         "displaystyle", "!", ","}
+_SPACES = {"quad": 2.0, "qquad": 4.0, ";": 0.5, ":": 0.4}
+_BINARY = {"cdot": 1.3, "times": 1.5, "to": 2.0, "approx": 2.0, "leftarrow": 2.0}
+
+
+def _group(tex, start):
+    """The text of the brace group opening at tex[start] and the index after it."""
+    depth = 0
+    for n in range(start, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[n], 0)
+        if depth == 0:
+            return tex[start + 1:n], n + 1
+    return tex[start + 1:], len(tex)
+
+
+def _argument(tex, start):
+    """One argument: a brace group or a single character (or command)."""
+    if start < len(tex) and tex[start] == "{":
+        return _group(tex, start)
+    match = _COMMAND.match(tex, start)
+    if match:
+        return match.group(0), match.end()
+    return tex[start:start + 1], start + 1
+
+
+def width(tex):
+    """An estimate of how wide a LaTeX formula prints, in units of about one glyph.
+
+    Examples
+    ========
+    >>> from symbolic.sheet.layout import width
+    >>> width("a + b")
+    3.6
+    >>> width(r"\\frac{\\partial L}{\\partial O_{31}}") < width("O_{31} O_{31}")
+    True
+    """
+    total, n = 0.0, 0
+    while n < len(tex):
+        c = tex[n]
+        if c == "\\":
+            match = _COMMAND.match(tex, n)
+            name, n = match.group(1), match.end()
+            if name == "frac":
+                top, n = _argument(tex, n)
+                bottom, n = _argument(tex, n)
+                total += max(width(top), width(bottom)) + 0.4
+            elif name in ("operatorname", "mathrm", "text", "mathit"):
+                body, n = _argument(tex, n)
+                total += 0.9 * len(body)
+            elif name in ("mathbb", "mathbf"):
+                body, n = _argument(tex, n)
+                total += width(body)
+            elif name in _ZERO:
+                continue
+            elif name in _SPACES:
+                total += _SPACES[name]
+            else:
+                total += _BINARY.get(name, 1.0)
+        elif c in "^_":
+            body, n = _argument(tex, n + 1)
+            total += 0.7 * width(body)
+        elif c in "{}& ":
+            n += 1
+        elif c in "+-=<>":
+            total += 1.6
+            n += 1
+        else:
+            total += 1.0
+            n += 1
+    return round(total, 3)
+
+
+class _Piece:
+    """A piece of a broken formula; a line may end before it when ``breakable``."""
+
+    __slots__ = ("tex", "breakable")
+
+    def __init__(self, tex, breakable):
+        self.tex, self.breakable = tex, breakable
+
+
+def _printer():
+    return GradproofLatexPrinter()
+
+
+def _is_plain_product(expr):
+    """A product without a denominator or a leading minus: safe to print factor by factor."""
+    if not isinstance(expr, sp.Mul):
+        return False
+    if any(isinstance(f, sp.Pow) and f.exp.is_negative for f in expr.args):
+        return False
+    return not expr.args[0].could_extract_minus_sign() and not (expr.args[0].is_Number and expr.args[0] < 0)
+
+
+def _pieces(expr, limit):
+    """The pieces of expr: one piece when it fits in ``limit``, else its terms or factors, recursively."""
+    tex = latex(expr)
+    if width(tex) <= limit or not (isinstance(expr, sp.Add) or _is_plain_product(expr)):
+        return [_Piece(tex, False)]
+    printer = _printer()
+    out = []
+    if isinstance(expr, sp.Add):
+        for n, term in enumerate(printer._as_ordered_terms(expr)):
+            sign = ""
+            if term.could_extract_minus_sign():
+                sign, term = "- ", -term
+            elif n:
+                sign = "+ "
+            inner = _pieces(term, limit)
+            inner[0] = _Piece(sign + inner[0].tex, n > 0)
+            out += inner
+        return out
+    factors = list(expr.args)
+    for n, factor in enumerate(factors):
+        bracket = printer._needs_mul_brackets(factor, first=n == 0, last=n == len(factors) - 1)
+        text = latex(factor)
+        if width(text) <= limit:
+            inner = [_Piece(rf"\left({text}\right)" if bracket else text, False)]
+        else:
+            inner = _pieces(factor, limit)
+            if bracket:
+                size = "bigg" if r"\frac" in text else "Big"
+                inner[0] = _Piece(rf"\{size}l(" + inner[0].tex, inner[0].breakable)
+                inner[-1] = _Piece(inner[-1].tex + rf"\{size}r)", inner[-1].breakable)
+        if n:
+            inner[0] = _Piece(r"\cdot " + inner[0].tex, True)
+        out += inner
+    return out
+
+
+def lines(expr, limit=WIDTH, first=None):
+    """expr printed as LaTeX lines of at most ``limit`` units (the first line ``first`` units), broken
+    before a + or − of a sum where it can, else before a factor. A piece wider than a line stays whole.
+
+    Examples
+    ========
+    >>> import sympy as sp
+    >>> from symbolic.sheet.layout import lines
+    >>> a, b, c = sp.symbols("a b c")
+    >>> lines(a + b + c)
+    ['a + b + c']
+    >>> lines(sp.Add(a, b, c, evaluate=False), limit=4)
+    ['a', '+ b', '+ c']
+    """
+    first = limit if first is None else first
+    out, current = [], ""
+    for piece in _pieces(expr, min(first, limit)):
+        room = first if not out else limit
+        candidate = f"{current} {piece.tex}".strip()
+        if current and piece.breakable and width(candidate) > room:
+            out.append(current)
+            current = piece.tex
+        else:
+            current = candidate
+    out.append(current)
+    return out
+
+
+def rows(lhs, rhs_parts, limit=WIDTH):
+    """Rows of an aligned display ``lhs = part = part ...``: each part on its own row when the whole does not
+    fit, each part broken by :func:`lines` where it is too long. Parts are sympy expressions or LaTeX strings.
+    """
+    texts = [p if isinstance(p, str) else latex(p) for p in rhs_parts]
+    whole = " = ".join(texts)
+    if width(whole) + width(lhs) <= limit:
+        return [f"{lhs} &= {whole}"]
+    out = []
+    for n, (part, text) in enumerate(zip(rhs_parts, texts)):
+        left = lhs if n == 0 else ""
+        broken = [text] if isinstance(part, str) else lines(part, limit - 3, limit - 1)
+        out.append(f"{left} &= {broken[0]}")
+        out += [rf"&\quad {line}" for line in broken[1:]]
+    return out

@@ -1,0 +1,65 @@
+"""derivations/: a manifest (sheets.toml) of sheets to generate, each from a spec file and a POINT file.
+
+Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its ``spec`` and ``at``
+(paths relative to the manifest), and optionally ``lr``, ``params``, ``title``, ``intro`` and
+``formats`` (default tex, html and md). Generation is deterministic: the same inputs give
+byte-identical files.
+"""
+import tomllib
+from pathlib import Path
+
+from numeric.errors import GradproofError
+
+MANIFEST = "sheets.toml"
+_KEYS = ("name", "spec", "at", "lr", "params", "title", "intro", "formats")
+
+
+def read(folder):
+    """The manifest's sheet entries, checked: [{key: value}] with paths resolved against the folder."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GradproofError(f"no manifest {str(path)!r}: --regenerate needs a folder with a {MANIFEST}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise GradproofError(f"{path}: not valid TOML: {error}") from None
+    entries = data.get("sheet")
+    if not isinstance(entries, list) or not entries:
+        raise GradproofError(f"{path}: no [[sheet]] tables")
+    names = set()
+    for n, entry in enumerate(entries, 1):
+        unknown = sorted(set(entry) - set(_KEYS))
+        if unknown:
+            raise GradproofError(f"{path}: sheet {n}: unknown key {unknown[0]!r}; valid: {', '.join(_KEYS)}")
+        if "name" not in entry or "spec" not in entry:
+            raise GradproofError(f"{path}: sheet {n}: needs a name and a spec")
+        if entry["name"] in names:
+            raise GradproofError(f"{path}: sheet name {entry['name']!r} appears twice")
+        names.add(entry["name"])
+    return entries
+
+
+def regenerate(folder, out=None):
+    """Generate every sheet of folder/sheets.toml into ``out`` (default: the folder); the files written."""
+    from numeric.notation import parse_param
+    from numeric.point import load_point
+    from numeric.spec import Spec
+
+    from ..cli import write_output
+    from . import content, files
+
+    folder = Path(folder)
+    out = Path(out) if out is not None else folder
+    written = []
+    for entry in read(folder):
+        spec = Spec.from_toml(folder / entry["spec"])
+        point = load_point(folder / entry["at"], spec) if "at" in entry else None
+        params = [spec.check_param(parse_param(p)) for p in entry.get("params", [])] or None
+        sheet = content.build(spec, params, point, float(entry.get("lr", content.DEFAULT_LR)),
+                              title=entry.get("title"), intro=entry.get("intro"), name=entry["name"])
+        for fmt in entry.get("formats", ["tex", "html", "md"]):
+            for name, data in files(sheet, fmt).items():
+                write_output(data, out / name)
+                written.append(out / name)
+    return written

@@ -1,0 +1,149 @@
+"""A sheet as a LaTeX document (article class, amsmath, booktabs, TikZ), and as a PDF through pdflatex.
+
+Only packages of Debian's texlive-latex-base, texlive-latex-recommended and texlive-pictures are used.
+Displays are ``align*`` environments whose rows the content already broke to fit the line, so no
+formula runs into the margin; pdf() reports any overfull box pdflatex still finds.
+"""
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from numeric.errors import GradproofError
+
+from .diagram import tikz
+from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
+
+PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-pictures"
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{array,booktabs}
+\usepackage{xcolor}
+\usepackage{tikz}
+\definecolor{accent}{HTML}{C2410C}
+\definecolor{muted}{HTML}{B8BEC8}
+\definecolor{notebg}{HTML}{F3F4F6}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.55em}
+\allowdisplaybreaks
+\pagestyle{plain}
+"""
+
+_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+            "δ": r"$\delta$", "−": "--", "×": r"$\times$", "—": "---", "–": "--", "→": r"$\to$", "±": r"$\pm$",
+            "’": "'", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$"}
+
+
+def escape(text):
+    """Plain text made safe for LaTeX.
+
+    Examples
+    ========
+    >>> from symbolic.sheet.tex import escape
+    >>> print(escape("50% of δ_1 & more"))
+    50\\% of $\\delta$\\_1 \\& more
+    """
+    out = []
+    for c in text:
+        if c in _SPECIAL:
+            out.append(_SPECIAL[c])
+        elif ord(c) > 127:
+            raise GradproofError(f"the sheet's text has a character LaTeX cannot set: {c!r}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def inline(content):
+    return "".join(f"${c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
+
+
+def _display(block):
+    return "\\begin{align*}\n" + " \\\\\n".join(block.rows) + "\n\\end{align*}"
+
+
+def _cell(content):
+    """A table cell: formulas in display style, so that fractions of partials stay legible."""
+    return "".join(rf"$\displaystyle {c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
+
+
+def _table(block):
+    head = " & ".join(r"\textbf{" + inline(c) + "}" for c in block.header)
+    body = [" & ".join(_cell(c) for c in row) + r" \\" for row in block.rows]
+    out = [r"\begin{center}", r"\renewcommand{\arraystretch}{1.35}",
+           rf"\begin{{tabular}}{{{block.align}}}", r"\toprule", head + r" \\", r"\midrule", *body,
+           r"\bottomrule", r"\end{tabular}"]
+    if block.caption:
+        out.append(r"\\[0.3em]{\small " + inline(block.caption) + "}")
+    out.append(r"\end{center}")
+    return "\n".join(out)
+
+
+def _figure(block):
+    scale = 0.75 if block.small else 1.0
+    return "\n".join([r"\begin{center}", tikz(block.model, block.param, scale),
+                      r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else "", r"\end{center}"])
+
+
+def _block(block):
+    if isinstance(block, Heading):
+        if block.level == 1:
+            return r"{\LARGE\bfseries " + inline(block.content) + r"\par}\vspace{0.6em}"
+        command = "section" if block.level == 2 else "subsection"
+        return rf"\{command}*{{{inline(block.content)}}}"
+    if isinstance(block, Paragraph):
+        return inline(block.content)
+    if isinstance(block, Display):
+        return _display(block)
+    if isinstance(block, Items):
+        env = "enumerate" if block.ordered else "itemize"
+        items = "\n".join(r"  \item " + inline(i) for i in block.items)
+        return rf"\begin{{{env}}}\setlength{{\itemsep}}{{0pt}}" + "\n" + items + f"\n\\end{{{env}}}"
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Figure):
+        return _figure(block)
+    if isinstance(block, Note):
+        return (r"\par\noindent\colorbox{notebg}{\parbox{\dimexpr\linewidth-2\fboxsep\relax}{\textbf{Note.} "
+                + inline(block.content) + "}}")
+    raise TypeError(f"no LaTeX for {type(block).__name__}")
+
+
+def render(sheet):
+    """The sheet as a complete LaTeX document."""
+    body = "\n\n".join(_block(b) for b in sheet.blocks)
+    return PREAMBLE + "\\begin{document}\n\n" + body + "\n\n\\end{document}\n"
+
+
+def pdflatex():
+    """The pdflatex binary, or an error naming the Debian packages that provide it."""
+    found = shutil.which("pdflatex")
+    if not found:
+        raise GradproofError(f"pdflatex not found: install the Debian packages {PDFLATEX_PACKAGES} "
+                             "(apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures)")
+    return found
+
+
+def pdf(tex):
+    """Compile a LaTeX document: (the PDF's bytes, pdflatex's log). An error names the first LaTeX error."""
+    binary = pdflatex()
+    with tempfile.TemporaryDirectory(prefix="gradproof-sheet-") as tmp:
+        Path(tmp, "sheet.tex").write_text(tex, encoding="utf-8")
+        done = subprocess.run([binary, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "sheet.tex"],
+                              cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+        log_path = Path(tmp, "sheet.log")
+        log = log_path.read_text(encoding="latin-1") if log_path.exists() else done.stdout.decode("latin-1")
+        out = Path(tmp, "sheet.pdf")
+        if done.returncode != 0 or not out.exists():
+            first = re.search(r"^! .*$(\n.*){0,3}", log, re.M)
+            raise GradproofError("pdflatex failed: " + (first.group(0).strip() if first else "see its log"))
+        return out.read_bytes(), log
+
+
+def overfull(log):
+    """The overfull-box warnings in a pdflatex log."""
+    return re.findall(r"^Overfull \\[hv]box.*$", log, re.M)
