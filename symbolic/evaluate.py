@@ -5,6 +5,7 @@ parameter of the layer), so its cost is linear in the size of the network. In fl
 functions run on numpy arrays over all samples at once; with ``digits`` they run in mpmath at that
 precision, sample by sample.
 """
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,14 @@ from .model import L, Model
 
 
 from .compile import compile_exprs as _compile
+
+
+def _precision(digits):
+    """mpmath's working precision set to digits, or nothing to do in float64."""
+    if digits is None:
+        return contextlib.nullcontext()
+    import mpmath
+    return mpmath.workdps(digits)
 
 
 @dataclass
@@ -97,8 +106,11 @@ class Compiled:
                 losses = [r[4] for r in runs]
                 reg_loss, reg = self._reg(W, b)
         scale = point.samples if self.spec.reduction == "mean" else 1
-        grads = {p: total(v) / scale + r for (p, v), r in zip(terms.items(), reg)}
-        return Evaluation(z, O, delta, grads, total(losses) / scale + reg_loss)
+        # with digits, the sums over samples too must run at that precision (mpmath's context, not the float default)
+        with _precision(self.digits):
+            grads = {p: total(v) / scale + r for (p, v), r in zip(terms.items(), reg)}
+            loss = total(losses) / scale + reg_loss
+        return Evaluation(z, O, delta, grads, loss)
 
     def _reg(self, W, b):
         """R(w) and dR/dparam for every parameter, in the model's parameter order."""
