@@ -266,7 +266,8 @@ class Report:
         lines += ["Columns: s; then |a − s| for each method ('-' = not computed, 'kink' = not judged);",
                   "'used' = the largest |a − s| as a share of what the rule allows (over 100% fails). Worst rows first.",
                   ""]
-        header = [("parameter", 10), ("point", 5), ("symbolic s", 22)] + [(m, max(9, len(m))) for m in self.methods] \
+        wide = max([len(str(r.param)) for r in self.rows] + [9])
+        header = [("parameter", wide), ("point", 5), ("symbolic s", 22)] + [(m, max(9, len(m))) for m in self.methods] \
             + [("used", 9), ("status", 6)]
         lines.append("  ".join(f"{name:<{width}}" for name, width in header))
         shown = 0
