@@ -1,0 +1,269 @@
+"""What went wrong: variants of the correct derivation, each a known mistake, matched against the answer.
+
+The variants are made from the derivation itself, not from a list of strings: its paths (leave one
+out: ``missing_path``), its Leibniz form (a '+' in place of one of its products: ``sum_for_product``),
+its local derivatives (f or another activation's derivative in place of f'_k: ``activation_derivative``),
+the derivations of the neighbouring parameters (``wrong_index``), and, on top of each, the simple slips
+applied to the value: the sign (``sign``), a factor 2 or 1/2 (``factor``), the regularization term
+left out (``missing_regularization``). An answer is matched against all of them numerically at the
+grader's random points; the match with the fewest codes wins, and when nothing matches no code is
+given.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from numeric.activations import ACTIVATIONS
+from numeric.errors import GradproofError
+
+from ..chain import derive, settle
+from ..model import R
+from ..printing import Partial, text
+
+# One sentence per code, for a student.
+SENTENCES = {
+    "missing_path": "A path is missing: the parameter reaches L through several neurons, and the chain rule "
+                    "adds up the product of local derivatives along every path.",
+    "sign": "The sign is wrong: check (y - ŷ) against (ŷ - y), and every minus sign along the chain.",
+    "factor": "A constant factor is off (by 2 or 1/2): differentiating the squared loss (y - ŷ)² gives exactly "
+              "one factor 2 (and λw² gives 2λw).",
+    "activation_derivative": "Wrong activation derivative: where the chain passes through a neuron it takes "
+                             "the derivative f'(z) of that layer's activation (for the sigmoid "
+                             "σ'(z) = σ(z)(1 - σ(z)) = O(1 - O)), not f(z) itself or another activation's derivative.",
+    "wrong_index": "Wrong indices: your answer is the derivative for another parameter; w^k_ij connects neuron i "
+                   "of layer k-1 to neuron j of layer k.",
+    "sum_for_product": "A '+' where the chain rule multiplies: the factors along a path are multiplied "
+                       "(∂L/∂O times the bracket of paths), not added.",
+    "missing_regularization": "The regularization term is missing: L includes λ times the sum of the weights' "
+                              "penalties, so its derivative (2λw for L2, λ sign(w) for L1) adds to the gradient.",
+}
+CODES = tuple(SENTENCES)
+MATCH_RTOL = 1e-7         # float64 values of the same expression agree far closer than this
+
+
+@dataclass
+class Variant:
+    """A mistaken data part (without the regularization term) of the derivative, with its codes."""
+
+    codes: tuple
+    detail: str
+    expr: object
+
+
+def data_leibniz(derivation):
+    """The Leibniz form without the regularization term's partial."""
+    form = derivation.leibniz
+    if isinstance(form, sp.Add) and any(isinstance(a, Partial) and a.numerator == R for a in form.args):
+        rest = [a for a in form.args if not (isinstance(a, Partial) and a.numerator == R)]
+        return rest[0] if len(rest) == 1 else sp.Add(*rest, evaluate=False)
+    return form
+
+
+def _closed(model, form, local=None):
+    """A Leibniz form with each partial replaced by its local derivative (or by local(partial))."""
+    local = local or (lambda p: model.local(p.numerator, p.denominator))
+    return settle(form).xreplace({p: local(p) for p in form.atoms(Partial)})
+
+
+def data_part(derivation):
+    """The derivative without the regularization term, as an expression (delta form past max_paths)."""
+    model = derivation.model
+    if derivation.readable:
+        return _closed(model, data_leibniz(derivation))
+    return settle(derivation.memoized) - model.regularization_derivative(derivation.param)
+
+
+def _describe(path):
+    inner = [str(s) for s in path[2:-1]]
+    return "the path through " + " → ".join(inner) if inner else "the direct path"
+
+
+def missing_paths(derivation):
+    model = derivation.model
+    if not derivation.readable or derivation.path_count < 2:
+        return []
+    values = []
+    for path in derivation.paths:
+        nodes = path[::-1]
+        values.append(_closed(model, sp.Mul(*[Partial(a, b) for a, b in zip(nodes, nodes[1:])])))
+    total = sp.Add(*values)
+    out = [Variant(("missing_path",), f"{_describe(p)} is left out", total - v) for p, v in zip(derivation.paths, values)]
+    if len(values) > 2:
+        out += [Variant(("missing_path",), f"only {_describe(p)} is counted", v) for p, v in zip(derivation.paths, values)]
+    return out
+
+
+def _name(act):
+    """An activation's name for a sentence: σ, tanh, ReLU, ..."""
+    return act.latex.replace("\\operatorname{", "").replace("}", "").replace("\\sigma", "σ").lstrip("\\")
+
+
+def _kinds():
+    """The slips put in place of f_k'(z): f itself, nothing, or another activation's derivative (in z or in O)."""
+    others = [a for a in ACTIVATIONS.values() if a.name != "linear"]
+    return [("f", None), ("none", None)] + [(form, a) for a in others for form in ("z", "O")]
+
+
+def _alternative(model, k, j, kind):
+    """(what, expression) for one slip at neuron (k, j), or None when the slip is the layer's own f'."""
+    act = model.spec.activation(k)
+    z, O = model.z[k][j], model.O[k][j]
+    form, other = kind
+    f = _name(act)
+    if form == "f":
+        return f"{f}(z) in place of {f}'(z)", O
+    if form == "none":
+        return f"{f}'(z) left out", sp.Integer(1)
+    if other is act:
+        return None
+    if form == "z":
+        return f"{_name(other)}'(z) in place of {f}'(z)", other.sympy_df(sp, z, other.sympy_f(sp, z))
+    return f"{_name(other)}'s derivative written in O in place of {f}'", other.sympy_df(sp, z, O)
+
+
+def activation_derivatives(derivation):
+    model = derivation.model
+    if not derivation.readable:
+        return []
+    form = data_leibniz(derivation)
+    layers = sorted({model.neuron_of(p.numerator)[1] for p in form.atoms(Partial)
+                     if model.neuron_of(p.numerator) and model.neuron_of(p.numerator)[0] == "O"})
+    scopes = [(f"layer {k}", {k}) for k in layers] + ([("every layer", set(layers))] if len(layers) > 1 else [])
+    out, seen = [], set()
+    for scope, ks in scopes:
+        for kind in _kinds():
+            labels = []
+
+            def local(p, kind=kind, ks=ks, labels=labels):
+                neuron = model.neuron_of(p.numerator)
+                if neuron and neuron[0] == "O" and neuron[1] in ks:
+                    k, j = neuron[1], neuron[2]
+                    slip = _alternative(model, k, j, kind)
+                    if slip is not None:
+                        labels.append(slip[0])
+                        inner = sp.Integer(1) if p.denominator == model.z[k][j] else model.local(model.z[k][j], p.denominator)
+                        return inner * slip[1]
+                return model.local(p.numerator, p.denominator)
+
+            expr = _closed(model, form, local)
+            if labels and expr not in seen:
+                seen.add(expr)
+                out.append(Variant(("activation_derivative",), f"{labels[0]} ({scope})", expr))
+    return out
+
+
+def neighbours(spec, param):
+    """Parameters a slip of an index would give: i and j swapped, a neighbouring neuron, another layer."""
+    k, j, i = param.layer, param.j, param.i
+    if param.is_weight:
+        candidates = [(k, j, i, "i and j swapped"), (k, i - 1, j, "a neighbouring neuron"),
+                      (k, i + 1, j, "a neighbouring neuron"), (k, i, j - 1, "a neighbouring neuron"),
+                      (k, i, j + 1, "a neighbouring neuron"), (k - 1, i, j, "the wrong layer"),
+                      (k + 1, i, j, "the wrong layer")]
+        make = lambda c: param.weight(c[0], c[1], c[2])
+    else:
+        candidates = [(k, j - 1, None, "a neighbouring neuron"), (k, j + 1, None, "a neighbouring neuron"),
+                      (k - 1, j, None, "the wrong layer"), (k + 1, j, None, "the wrong layer")]
+        make = lambda c: param.bias(c[0], c[1])
+    out = []
+    for c in candidates:
+        try:
+            other = spec.check_param(make(c))
+        except (GradproofError, TypeError):
+            continue
+        if other != param and other not in [o for o, _ in out]:
+            out.append((other, c[3]))
+    return out
+
+
+def wrong_indices(derivation):
+    model = derivation.model
+    out = []
+    for other, why in neighbours(model.spec, derivation.param):
+        d = derive(model.spec, other, model, derivation.max_paths)
+        out.append(Variant(("wrong_index",), f"this is ∂L/∂{other} ({why})", data_part(d)))
+    return out
+
+
+def sums_for_products(derivation):
+    model = derivation.model
+    if not derivation.readable:
+        return []
+    form = data_leibniz(derivation)
+    out = []
+    for node in sp.preorder_traversal(form):
+        if isinstance(node, sp.Mul) and len(node.args) > 1:
+            for m in range(1, len(node.args)):
+                left = sp.Mul(*node.args[:m], evaluate=False) if m > 1 else node.args[0]
+                right = sp.Mul(*node.args[m:], evaluate=False) if len(node.args) - m > 1 else node.args[m]
+                changed = _replace(form, node, sp.Add(left, right, evaluate=False))
+                out.append(Variant(("sum_for_product",), f"{text(left)} + [{text(right)}]", _closed(model, changed)))
+    return out
+
+
+def _replace(tree, target, new):
+    """tree with the subtree target replaced by new, keeping the rest unevaluated."""
+    if tree == target:
+        return new
+    if isinstance(tree, (sp.Add, sp.Mul)):
+        return type(tree)(*[_replace(a, target, new) for a in tree.args], evaluate=False)
+    return tree
+
+
+def variants(derivation):
+    """Every structural variant of the derivative's data part, in the order they are preferred."""
+    return missing_paths(derivation) + activation_derivatives(derivation) + wrong_indices(derivation) \
+        + sums_for_products(derivation)
+
+
+def modifiers(has_regularization):
+    """(sign, factor, regularization multiplier, codes) applied to each variant's value."""
+    regs = [(1, ())]
+    if has_regularization:
+        regs += [(0, ("missing_regularization",)), (-1, ("sign",)), (0.5, ("factor",)), (2, ("factor",))]
+    out = []
+    for s, s_codes in ((1, ()), (-1, ("sign",))):
+        for c, c_codes in ((1, ()), (2, ("factor",)), (0.5, ("factor",))):
+            for r, r_codes in regs:
+                out.append((s, c, r, tuple(dict.fromkeys(s_codes + c_codes + r_codes))))
+    return out
+
+
+class Candidates:
+    """Every variant x modifier as a matrix of float values at some points, with codes and details."""
+
+    def __init__(self, structural, data_values, reg_values, has_regularization):
+        rows, self.codes, self.details = [], [], []
+        for variant, values in [(Variant((), "", None), data_values)] + structural:
+            for s, c, r, codes in modifiers(has_regularization):
+                all_codes = tuple(dict.fromkeys(variant.codes + codes))
+                if not all_codes:
+                    continue                   # the correct answer itself
+                rows.append(s * c * values + r * reg_values)
+                self.codes.append(all_codes)
+                self.details.append(variant.detail)
+        self.matrix = np.array(rows) if rows else np.zeros((0, len(data_values)))
+        correct = data_values + reg_values
+        # a variant that equals the correct derivative everywhere is no mistake (f' = 1 for a linear layer)
+        self.keep = ~np.all(_close(self.matrix, correct[None, :], MATCH_RTOL), axis=1) if rows else np.zeros(0, bool)
+
+    def match(self, got, rtol=MATCH_RTOL):
+        """(codes, details) of the best-matching variants, or ((), ()) when none matches."""
+        if self.matrix.shape[0] == 0 or not np.all(np.isfinite(got)):
+            return (), ()
+        hits = np.all(_close(self.matrix, got[None, :], rtol), axis=1) & self.keep
+        found = np.flatnonzero(hits)
+        if found.size == 0:
+            return (), ()
+        fewest = min(len(self.codes[i]) for i in found)
+        best = [i for i in found if len(self.codes[i]) == fewest]
+        codes = self.codes[best[0]]
+        details = [self.details[i] for i in best if self.codes[i] == codes and self.details[i]]
+        return codes, tuple(dict.fromkeys(details))
+
+
+def _close(a, b, rtol):
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)
+        return np.abs(a - b) <= rtol * scale

@@ -1,0 +1,329 @@
+"""Is an answer the derivative? Values at random points of the network, in 50 digits, and a quick symbolic try.
+
+An answer may mix O_kj, z_kj, sigma(z_kj), x, w and Leibniz partials. Everything in it is a function
+of the independent variables x, y, w, b (and lambda): at a point of those, the forward pass gives
+every z_kj and O_kj, the backward pass every delta_kj, so evaluating an answer with those values *is*
+evaluating it expanded in x, y, w, b (what Model.expand writes out), without building the expansion.
+The points lie in a safe box (ReLU pre-activations kept away from the kink); the values are computed
+by walking the sympy tree, never by compiling the answer: in mpmath at 50 digits to decide
+equivalence, in float64 for the diagnosis.
+
+A Leibniz partial dA/dB means the true derivative: Model.local(A, B) along a direct edge, otherwise
+the total derivative through the network (dL/dO_kj = delta_kj; zero where B does not reach A).
+"""
+import collections
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..chain import delta_definition
+from ..model import L
+from ..printing import Partial
+from .parser import ETA
+
+DIGITS = 50
+EQUAL_RTOL = mpmath.mpf("1e-25")     # 50-digit values of equal expressions agree far closer than this
+KINK_MARGIN = 0.05                  # |z| kept above this at every neuron of a ReLU network
+MAX_EXP_ARGUMENT = 10 ** 6          # exp of more than this is taken as overflow, not computed
+
+
+class Undefined(Exception):
+    """The expression has a part the walker does not know (never raised for parsed answers)."""
+
+
+# ---- the two arithmetics ---------------------------------------------------------------------
+def _mp_exp(v):
+    if v != v:
+        return v
+    if abs(v) > MAX_EXP_ARGUMENT:
+        return mpmath.inf if v > 0 else mpmath.mpf(0)
+    return mpmath.exp(v)
+
+
+def _mp_log(v):
+    return mpmath.log(v) if v > 0 else mpmath.nan
+
+
+def _mp_pow(a, b):
+    try:
+        if a == 0 and b < 0:
+            return mpmath.nan
+        if abs(b) > MAX_EXP_ARGUMENT or (a != 0 and abs(b * mpmath.log(abs(a))) > MAX_EXP_ARGUMENT):
+            return mpmath.nan
+        out = a ** b
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return mpmath.nan
+    return out if isinstance(out, mpmath.mpf) else mpmath.nan      # a complex power is not a real value
+
+
+class Float64:
+    """float64 numpy arrays over the points."""
+
+    name = "float"
+    exp = staticmethod(np.exp)
+    log = staticmethod(lambda v: np.log(np.where(v > 0, v, np.nan)))
+    tanh = staticmethod(np.tanh)
+
+    @staticmethod
+    def const(number, n):
+        return np.full(n, float(number))
+
+    @staticmethod
+    def pow(a, b):
+        return np.power(a, b)
+
+
+class Mp50:
+    """numpy arrays of 50-digit mpmath numbers over the points."""
+
+    name = "mp"
+    exp = staticmethod(np.frompyfunc(_mp_exp, 1, 1))
+    log = staticmethod(np.frompyfunc(_mp_log, 1, 1))
+    tanh = staticmethod(np.frompyfunc(mpmath.tanh, 1, 1))
+    pow = staticmethod(np.frompyfunc(_mp_pow, 2, 1))
+
+    @staticmethod
+    def const(number, n):
+        if number.is_Rational:
+            value = mpmath.mpf(int(number.p)) / int(number.q)
+        else:
+            value = mpmath.mpf(sp.N(number, DIGITS + 10)._mpf_) if number.is_real else mpmath.nan
+        out = np.empty(n, dtype=object)
+        out[:] = [value] * n
+        return out
+
+
+def walk(expr, values, arith, n, memo):
+    """The value of expr at each of n points: values maps symbols (and Partials) to arrays."""
+    found = memo.get(expr)
+    if found is not None:
+        return found
+    if expr in values:
+        out = values[expr]
+    elif expr.is_Number or expr.is_NumberSymbol:
+        out = arith.const(expr, n)
+    elif expr.is_Add:
+        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + p
+    elif expr.is_Mul:
+        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out * p
+    elif expr.is_Pow:
+        base = walk(expr.base, values, arith, n, memo)
+        if expr.exp.is_Integer and 0 < expr.exp <= 64:
+            out = base ** int(expr.exp)
+        else:
+            out = arith.pow(base, walk(expr.exp, values, arith, n, memo))
+    elif isinstance(expr, sp.exp):
+        out = arith.exp(walk(expr.args[0], values, arith, n, memo))
+    elif isinstance(expr, sp.log):
+        out = arith.log(walk(expr.args[0], values, arith, n, memo))
+    elif isinstance(expr, sp.tanh):
+        out = arith.tanh(walk(expr.args[0], values, arith, n, memo))
+    elif isinstance(expr, (sp.Max, sp.Min)):
+        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+        out = parts[0]
+        for p in parts[1:]:
+            keep = (out >= p) if isinstance(expr, sp.Max) else (out <= p)
+            out = np.where(keep.astype(bool), out, p)
+    elif isinstance(expr, sp.Heaviside):
+        u = walk(expr.args[0], values, arith, n, memo)
+        at_zero = walk(expr.args[1], values, arith, n, memo) if len(expr.args) > 1 else arith.const(sp.Rational(1, 2), n)
+        out = np.where((u > 0).astype(bool), arith.const(sp.Integer(1), n),
+                       np.where((u < 0).astype(bool), arith.const(sp.Integer(0), n), at_zero))
+    elif isinstance(expr, sp.sign):
+        u = walk(expr.args[0], values, arith, n, memo)
+        out = np.where((u > 0).astype(bool), arith.const(sp.Integer(1), n),
+                       np.where((u < 0).astype(bool), arith.const(sp.Integer(-1), n), arith.const(sp.Integer(0), n)))
+    elif isinstance(expr, sp.Abs):
+        out = abs(walk(expr.args[0], values, arith, n, memo))
+    else:
+        raise Undefined(f"cannot evaluate {type(expr).__name__}")
+    memo[expr] = out
+    return out
+
+
+# ---- the points ------------------------------------------------------------------------------
+def random_base(spec, model, count, seed=0):
+    """count random points of the independent variables, as floats: x, y, w, b, lambda, eta.
+
+    Inputs and weights are uniform in a box (weights scaled by 1/sqrt(fan-in)); with a ReLU-like
+    activation a point is kept only when every pre-activation is at least KINK_MARGIN from 0.
+    """
+    from numeric.backprop import forward
+    from numeric.point import random_point
+
+    kinked = any(not spec.activation(k).analytic for k in range(1, len(spec.layers)))
+    rng = np.random.default_rng(seed)
+    points = []
+    tries = 0
+    while len(points) < count:
+        tries += 1
+        point = random_point(spec, seed=int(rng.integers(2 ** 31)), scale=1.5)
+        if kinked and tries < 2000:
+            if any(np.min(np.abs(z)) < KINK_MARGIN for z in forward(spec, point).z if z is not None):
+                continue
+        base = {model.x[i]: point.x[0, i - 1] for i in range(1, spec.layers[0] + 1)}
+        base.update({model.y[j]: point.y[0, j - 1] for j in range(1, spec.layers[-1] + 1)})
+        base.update({s: point.param_value(p) for p, s in model.symbols.items()})
+        base[model.lam] = rng.uniform(0.2, 1.0)
+        base[ETA] = rng.uniform(0.01, 0.5)
+        points.append(base)
+    return points
+
+
+class Points:
+    """Points of a network with every neuron's z, O and delta there, in both arithmetics.
+
+    ``base`` is a list of dicts of floats for the independent symbols, one per point (for a POINT
+    file, one per sample, with lambda the spec's).
+    """
+
+    def __init__(self, model, base):
+        self.model, self.base, self.n = model, base, len(base)
+        self.values = {}
+        self.memo = {}
+        with mpmath.workdps(DIGITS):
+            for arith in (Float64, Mp50):
+                self.values[arith.name] = self._network(arith)
+                self.memo[arith.name] = {}
+
+    def _network(self, arith):
+        m, n = self.model, self.model.spec.layers
+        values = {}
+        for s in self.base[0]:
+            column = [b[s] for b in self.base]
+            if arith is Mp50:
+                array = np.empty(self.n, dtype=object)
+                array[:] = [mpmath.mpf(float(v)) for v in column]
+            else:
+                array = np.array(column, dtype=float)
+            values[s] = array
+        memo = {}
+        for k in range(1, len(n)):
+            for j in range(1, n[k] + 1):
+                values[m.z[k][j]] = walk(m.z_equation(k, j), values, arith, self.n, memo)
+            for j in range(1, n[k] + 1):
+                values[m.O[k][j]] = walk(m.O_equation(k, j), values, arith, self.n, memo)
+        top = len(n) - 1
+        for j in range(1, n[top] + 1):
+            values[m.delta[top][j]] = walk(m.local(L, m.O[top][j]), values, arith, self.n, memo)
+        for k in range(top - 1, 0, -1):
+            for j in range(1, n[k] + 1):
+                values[m.delta[k][j]] = walk(delta_definition(m, k, j), values, arith, self.n, memo)
+        return values
+
+    def evaluate(self, expr, arith=Mp50, partials=None, keep=True):
+        """expr's values at the points; Partials take their values from ``partials`` (a Partials table)."""
+        values = self.values[arith.name]
+        if partials is not None:
+            found = [p for p in expr.atoms(Partial) if p not in values]
+            for p in found:
+                values[p] = self.evaluate(partials.expr(p), arith, partials)
+        # an answer's own pieces are not kept: a batch of answers must not grow the memo
+        memo = self.memo[arith.name] if keep else collections.ChainMap({}, self.memo[arith.name])
+        with mpmath.workdps(DIGITS):
+            with np.errstate(all="ignore"):
+                return walk(expr, values, arith, self.n, memo)
+
+    def point(self, index, extra=()):
+        """The independent variables of one point, as a JSON-ready dict name -> float."""
+        base = self.base[index]
+        names = {s: str(s) for s in base}
+        keep = [s for s in base if s not in (self.model.lam, ETA)] + [s for s in extra if s in base]
+        if self.model.spec.regularization != "none" and self.model.lam not in keep:
+            keep.append(self.model.lam)
+        return {names[s]: float(base[s]) for s in keep}
+
+
+# ---- Leibniz partials ------------------------------------------------------------------------
+class Partials:
+    """The value (as an expression) of each Leibniz partial dA/dB an answer can write, for one model."""
+
+    def __init__(self, model):
+        self.model = model
+        self.cache = {}
+
+    def expr(self, partial):
+        A, B = partial.numerator, partial.denominator
+        key = (A, B)
+        if key not in self.cache:
+            self.cache[key] = self._total(A, B)
+        return self.cache[key]
+
+    def _position(self, s):
+        m = self.model
+        if s == L:
+            return (math.inf, 0)
+        if s in m.param_of:
+            return (m.param_of[s].layer, 0)
+        if s in m.x:
+            return (0, 2)
+        letter, k, _ = m.neuron_of(s)
+        return (k, 1 if letter == "z" else 2)
+
+    def _children(self, B):
+        """(C, dC/dB) for each node C that B feeds directly."""
+        m, n = self.model, self.model.spec.layers
+        top = len(n) - 1
+        if B == L:
+            return []
+        if B in m.param_of:
+            p = m.param_of[B]
+            out = [(m.z[p.layer][p.j], m.O[p.layer - 1][p.i] if p.is_weight else sp.Integer(1))]
+            reg = m.regularization_derivative(p)
+            return out + ([(L, reg)] if reg != 0 else [])
+        if B in m.x:
+            k, j = 0, m.x.index(B)
+        else:
+            letter, k, j = m.neuron_of(B)
+            if letter == "z":
+                return [(m.O[k][j], m.f_prime(k, j))]
+        if k == top:
+            return [(L, m.local(L, B))]
+        return [(m.z[k + 1][q], m.w(k + 1, j, q)) for q in range(1, n[k + 1] + 1)]
+
+    def _total(self, A, B):
+        """dA/dB: the direct edge where there is one, else the sum over B's children of dA/dC dC/dB."""
+        m = self.model
+        if A == B:
+            return sp.Integer(1)
+        if self._position(B) >= self._position(A):
+            return sp.Integer(0)
+        if not (A == L and B in m.param_of):
+            direct = m.local(A, B)
+            if direct != 0:
+                return direct
+        neuron = m.neuron_of(B)
+        if A == L and neuron and neuron[0] == "O" and neuron[1] < m.output_layer:
+            return m.delta[neuron[1]][neuron[2]]          # dL/dO_kj = delta_kj, the notes' definition
+        terms = [self.expr(Partial(A, C)) * edge for C, edge in self._children(B)
+                 if self._position(C) <= self._position(A)]
+        return sp.Add(*terms)
+
+
+# ---- comparing -------------------------------------------------------------------------------
+def first_difference(got, expected, rtol=EQUAL_RTOL):
+    """The index of the first point where got and expected differ beyond rtol (or got is undefined), else None."""
+    with mpmath.workdps(DIGITS):
+        scale = max([abs(v) for v in expected if mpmath.isfinite(v)] + [mpmath.mpf(1)])
+        for i, (g, e) in enumerate(zip(got, expected)):
+            if not isinstance(g, mpmath.mpf) or not mpmath.isfinite(g):
+                return i
+            if abs(g - e) > rtol * max(abs(g), abs(e), scale * mpmath.mpf("1e-20")):
+                return i
+    return None
+
+
+def to_float(value):
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return out if math.isfinite(out) else None

@@ -1,0 +1,300 @@
+"""Grade one answer for dL/dparam: read it, decide equivalence, and diagnose the mistake when it is wrong.
+
+A Grader holds, per spec, the model, the random points (with every z, O and delta there) and the
+Leibniz partials' values; per parameter (a Question), the derivation, the expected values at the
+points and the diagnosis's variants. Each answer then costs one parse and one walk of its expression
+over the points. Every answer runs under a time limit: a hostile one is invalid within seconds.
+"""
+import collections
+import math
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numeric.errors import GradproofError
+from numeric.notation import parse_param
+
+from ..chain import delta_definition, derive, settle
+from ..model import L, Model
+from ..printing import Partial, text
+from . import diagnosis
+from .equivalence import DIGITS, Float64, Mp50, Partials, Points, first_difference, random_base, to_float
+from .parser import ETA, AnswerError, read, shown
+
+DEFAULT_RTOL = 1e-3        # for a number compared with the value at --at
+POINT_COUNT = 12           # random points for symbolic answers
+TIME_LIMIT = 1.5           # seconds to read and evaluate one answer
+SYMBOLIC_TIME = 0.3        # seconds sympy may take to show an equal answer equal symbolically
+SYMBOLIC_OPS = 300         # answers larger than this are decided by the points alone
+
+
+class TimeLimit(Exception):
+    """An answer took longer than its time to grade."""
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raise TimeLimit in this block after ``seconds`` (where SIGALRM can be used: the main thread)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Result:
+    """A verdict (correct, incorrect or invalid), how the answer was read, why, and where it fails."""
+
+    verdict: str
+    parsed_latex: str | None
+    message: str
+    diagnosis: list = field(default_factory=list)
+    counterexample: dict | None = None
+    param: str | None = None
+    method: str | None = None
+
+    @property
+    def exit_code(self):
+        return {"correct": 0, "incorrect": 1}.get(self.verdict, 2)
+
+    def to_json(self):
+        return {"verdict": self.verdict, "parsed_latex": self.parsed_latex, "message": self.message,
+                "diagnosis": list(self.diagnosis), "counterexample": self.counterexample,
+                "param": self.param, "method": self.method}
+
+
+class Question:
+    """dL/dparam prepared for grading: the derivation, its values at the points, the diagnosis's variants."""
+
+    def __init__(self, grader, param):
+        self.grader, self.param = grader, param
+        model = grader.model
+        self.symbol = model.symbols[param]
+        self.derivation = derive(model.spec, param, model)
+        self.data = diagnosis.data_part(self.derivation)
+        self.reg = model.regularization_derivative(param)
+        points = grader.points
+        with mpmath.workdps(DIGITS):        # the sum too must be taken in 50 digits
+            self.expected = points.evaluate(self.data, Mp50) + points.evaluate(self.reg, Mp50)
+        self._candidates = None
+        self._structural = None
+
+    @property
+    def structural(self):
+        if self._structural is None:
+            self._structural = diagnosis.variants(self.derivation)
+        return self._structural
+
+    def candidates(self, points=None, combine=None):
+        """The variants' values at the grader's points (cached), or summed over a POINT's samples."""
+        if points is None and self._candidates is not None:
+            return self._candidates
+        where = points or self.grader.points
+        combine = combine or (lambda v: v)
+        values = [(v, combine(where.evaluate(v.expr, Float64))) for v in self.structural]
+        data = combine(where.evaluate(self.data, Float64))
+        reg = where.evaluate(self.reg, Float64)[:len(data)]          # once per POINT, not per sample
+        found = diagnosis.Candidates(values, data, reg, self.reg != 0)
+        if points is None:
+            self._candidates = found
+        return found
+
+    def symbolic(self):
+        """The expected derivative in O, z, x, y, w, b with f_k(z_kj) written O_kj, for sympy to compare."""
+        if not self.derivation.readable:
+            return None
+        return self.grader.in_O(settle(self.derivation.closed_form))
+
+
+class Grader:
+    """Grades answers for one spec; builds each parameter's Question once and reuses it.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.grade import Grader
+    >>> g = Grader(Spec())
+    >>> g.grade("w^3_11", r"-2(y - \\hat{y}) \\hat{y}(1 - \\hat{y}) O_{21}").verdict
+    'correct'
+    >>> r = g.grade("w^3_11", r"2(y - \\hat{y}) \\hat{y}(1 - \\hat{y}) O_{21}")
+    >>> r.verdict, r.diagnosis
+    ('incorrect', ['sign'])
+    >>> g.grade("w^3_11", "q_7").verdict
+    'invalid'
+    """
+
+    def __init__(self, spec, points=POINT_COUNT, seed=0):
+        self.spec = spec
+        self.model = Model(spec)
+        self.point_count, self.seed = points, seed
+        self.partials = Partials(self.model)
+        self._points = None
+        self._questions = {}
+        self._at = {}
+        self._compiled = None
+
+    @property
+    def points(self):
+        if self._points is None:
+            self._points = Points(self.model, random_base(self.spec, self.model, self.point_count, self.seed))
+        return self._points
+
+    def question(self, param):
+        if param not in self._questions:
+            self._questions[param] = Question(self, param)
+        return self._questions[param]
+
+    def in_O(self, expr):
+        """expr with every f_k(z_kj) written O_kj and every delta expanded, for a symbolic comparison."""
+        m, n = self.model, self.spec.layers
+        table = {self.spec.activation(k).sympy_f(sp, m.z[k][j]): m.O[k][j]
+                 for k in range(1, len(n)) for j in range(1, n[k] + 1)}
+        for _ in range(len(n)):
+            deltas = [s for s in expr.free_symbols if m.neuron_of(s) and m.neuron_of(s)[0] == "delta"]
+            if not deltas:
+                break
+            expr = expr.xreplace({d: delta_definition(m, *m.neuron_of(d)[1:]) for d in deltas})
+        return expr.xreplace(table)
+
+    # ---- grading -------------------------------------------------------------------------------
+    def grade(self, param, answer, at=None, rtol=DEFAULT_RTOL):
+        """A Result for an answer to dL/dparam (param: a Param or its name); ``at``: a Point for numbers."""
+        try:
+            param = self.spec.check_param(parse_param(param) if isinstance(param, str) else param)
+        except GradproofError as error:
+            return Result("invalid", None, f"unknown parameter: {error}", param=shown(str(param), 40))
+        question = self.question(param)           # built outside the answer's time limit
+        reading = None
+        try:
+            with time_limit(TIME_LIMIT):
+                reading = read(answer, self.model)
+                return self._grade(question, reading, at, rtol)
+        except AnswerError as error:
+            return Result("invalid", reading.latex if reading else None, str(error), param=str(param))
+        except TimeLimit:
+            return Result("invalid", reading.latex if reading else None,
+                          f"the answer took longer than {TIME_LIMIT:g} s to grade", param=str(param))
+        except RecursionError:
+            return Result("invalid", reading.latex if reading else None, "the answer is nested too deeply",
+                          param=str(param))
+
+    def _grade(self, question, reading, at, rtol):
+        param, math_ = question.param, reading.math
+        asked = Partial(L, question.symbol)
+        partials = math_.atoms(Partial)
+        invalid = lambda message: Result("invalid", reading.latex, message, param=str(param))
+        if reading.lhs is not None and reading.lhs != asked:
+            return invalid(f"the left side is {text(reading.lhs)}, but the question asks for ∂L/∂{param}")
+        if asked in partials:
+            return invalid(f"the answer uses ∂L/∂{param}, the derivative it is asked for: write it out")
+        outside = math_.xreplace({p: sp.Integer(1) for p in partials})
+        if L in outside.free_symbols:
+            return invalid("L, the loss, appears outside a Leibniz partial: the answer must be an expression "
+                           "in x, y, O, z, w, b (and partials)")
+        if not math_.free_symbols:
+            return self._grade_number(question, reading, at, rtol)
+        return self._grade_expression(question, reading)
+
+    def _grade_expression(self, question, reading):
+        param, points = question.param, self.points
+        got = points.evaluate(reading.math, Mp50, partials=self.partials, keep=False)
+        failing = first_difference(got, question.expected)
+        if failing is None:
+            method = self._symbolic_method(question, reading.math)
+            how = "shown symbolically" if method == "symbolic" else \
+                f"at {points.n} random points of the network, to {DIGITS // 2} of {DIGITS} digits"
+            return Result("correct", reading.latex, f"Correct: your answer equals ∂L/∂{param} ({how}).",
+                          param=str(param), method=method)
+        floats = np.array([to_float(v) if to_float(v) is not None else np.nan for v in got])
+        codes, details = question.candidates().match(floats)
+        extra = [s for s in reading.math.free_symbols if s == ETA]
+        counterexample = {"point": points.point(failing, extra), "expected": to_float(question.expected[failing]),
+                          "got": to_float(got[failing])}
+        return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
+                      list(codes), counterexample, str(param), "numeric")
+
+    def _symbolic_method(self, question, expr):
+        """'symbolic' when sympy shows the (numerically equal) answer equal quickly, else 'numeric'."""
+        expected = question.symbolic()
+        if expected is None or sp.count_ops(expr) > SYMBOLIC_OPS:
+            return "numeric"
+        try:
+            with time_limit(SYMBOLIC_TIME):
+                answer = self.in_O(expr.xreplace({p: self.partials.expr(p) for p in expr.atoms(Partial)}))
+                return "symbolic" if sp.expand(answer - expected) == 0 else "numeric"
+        except TimeLimit:
+            return "numeric"
+
+    def _grade_number(self, question, reading, at, rtol):
+        param = question.param
+        if at is None:
+            return Result("invalid", reading.latex, "a number can only be compared with the gradient at a point: "
+                          "give --at POINT (or write the answer as an expression)", param=str(param))
+        got = to_float(sp.N(reading.math, 30))
+        expected = self._values_at(at)[param]
+        counterexample = {"point": at.to_json(), "expected": expected, "got": got}
+        if got is not None and abs(got - expected) <= rtol * max(abs(expected), 1e-12):
+            return Result("correct", reading.latex, f"Correct: your number matches ∂L/∂{param} = {expected:.6g} "
+                          f"at the point (relative tolerance {rtol:g}).", param=str(param), method="numeric",
+                          counterexample=None)
+        codes, details = (), ()
+        if got is not None:
+            codes, details = self._candidates_at(question, at).match(np.array([got]), rtol=rtol)
+        return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
+                      list(codes), counterexample, str(param), "numeric")
+
+    def _values_at(self, at):
+        from ..evaluate import Compiled
+        if id(at) not in self._at:
+            if self._compiled is None:
+                self._compiled = Compiled(self.model)
+            self._at[id(at)] = (at, self._compiled.evaluate(at).gradients, {})
+        return self._at[id(at)][1]
+
+    def _candidates_at(self, question, at):
+        """The variants at a POINT file: per sample, summed (or averaged) like the loss, plus the penalty once."""
+        self._values_at(at)
+        store = self._at[id(at)][2]
+        if "points" not in store:
+            m = self.model
+            base = []
+            for s in range(at.samples):
+                b = {m.x[i]: at.x[s, i - 1] for i in range(1, self.spec.layers[0] + 1)}
+                b.update({m.y[j]: at.y[s, j - 1] for j in range(1, self.spec.layers[-1] + 1)})
+                b.update({sym: at.param_value(p) for p, sym in m.symbols.items()})
+                b[m.lam] = self.spec.lam
+                b[ETA] = 0.1
+                base.append(b)
+            store["points"] = Points(m, base)
+        if question.param not in store:
+            scale = at.samples if self.spec.reduction == "mean" else 1
+            store[question.param] = question.candidates(store["points"], lambda v: np.array([np.sum(v) / scale]))
+        return store[question.param]
+
+    @staticmethod
+    def _wrong(param, codes, details, counterexample):
+        expected, got = counterexample["expected"], counterexample["got"]
+        value = (f"at the point shown it is {expected:.6g}, your answer gives "
+                 + (f"{got:.6g}" if got is not None else "no real value"))
+        if not codes:
+            return (f"Not equal to ∂L/∂{param}: {value}. None of the common mistakes explains the difference; "
+                    "compare your chain rule with the paths from the parameter to L.")
+        sentences = " ".join(diagnosis.SENTENCES[c] for c in codes)
+        here = f" Here: {'; '.join(details)}." if details else ""
+        return f"Not equal to ∂L/∂{param} ({value}). {sentences}{here}"

@@ -1,0 +1,554 @@
+"""Read a student's LaTeX answer into sympy objects, with a real grammar (grammar.lark) and hard limits.
+
+The text is never handed to sympify, parse_expr, eval, exec or lambdify: lark's LALR parser reads it
+and, at each reduction, the builder below makes the sympy object for that piece directly. Every piece
+is built twice: an *echo*, unevaluated and with sigma, f' and Leibniz partials kept as written (printed
+back as ``parsed_latex`` so a student sees how the answer was read), and the *mathematics*, an
+ordinary evaluated sympy expression in the network's symbols (Partial objects stand for the Leibniz
+partials until the grader gives them their values).
+
+Limits (length, nesting, size of numbers and exponents) make a hostile answer invalid before it can
+cost anything; an unknown name lists the names that exist.
+"""
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import sympy as sp
+from lark import Lark, Transformer
+
+from numeric.activations import ACTIVATIONS
+from numeric.errors import GradproofError
+from numeric.notation import parse_param
+
+from ..model import L
+from ..printing import GradproofLatexPrinter, Partial, latex
+
+MAX_LENGTH = 5000          # characters
+MAX_DEPTH = 40             # nested brackets, and nested operations in the built expression
+MAX_NUMBER_DIGITS = 40     # characters of one number
+MAX_EXPONENT = 1000        # |p| of a numeric exponent
+MAX_MAGNITUDE = 300        # |log10| of a number built from numbers (10^300)
+
+ETA = sp.Symbol("eta", real=True)
+
+
+class AnswerError(GradproofError):
+    """An answer that cannot be graded: unreadable, unknown names, or over a limit."""
+
+
+class Call(sp.Expr):
+    """The echo of a function applied to an argument, printed as written: sigma'(z), f_2(z), tanh^2(z)."""
+
+    is_commutative = True
+
+    def __new__(cls, head, argument):
+        return sp.Expr.__new__(cls, sp.Symbol(head), argument)
+
+    def _gradproof_latex(self, printer):
+        return rf"{self.args[0].name}\left({printer._print(self.args[1])}\right)"
+
+    def _sympystr(self, printer):
+        return f"{self.args[0].name}({printer._print(self.args[1])})"
+
+
+class Frac(sp.Expr):
+    """The echo of a quotient, printed as the fraction the student wrote."""
+
+    is_commutative = True
+
+    def _gradproof_latex(self, printer):
+        return rf"\frac{{{printer._print(self.args[0])}}}{{{printer._print(self.args[1])}}}"
+
+    def _sympystr(self, printer):
+        return f"({printer._print(self.args[0])})/({printer._print(self.args[1])})"
+
+
+class Written(sp.Symbol):
+    """The echo of a name as the student wrote it (y, \\hat{y}), where the mathematics uses y_1, O_31."""
+
+    def _gradproof_latex(self, printer):
+        return self.name
+
+
+class EchoPrinter(GradproofLatexPrinter):
+    """The LaTeX printer for echoes: sums and products in the order the student wrote them."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        return list(expr.args)
+
+
+@dataclass
+class Node:
+    """One piece of the answer: its echo, its mathematics, its depth, and the operator it was built by."""
+
+    echo: object
+    math: object
+    depth: int = 1
+    op: str = ""            # "add" or "mul" while a chain can be extended without brackets
+
+
+@dataclass
+class Reading:
+    """A parsed answer: what was read (echo and its LaTeX), the expression, and the left side if written."""
+
+    echo: object
+    math: object
+    latex: str
+    lhs: object = None       # the Partial on the left of '=', when the answer is written as an equation
+
+
+@lru_cache(maxsize=None)
+def _parser():
+    """The LALR parser, built once per process, with the builder applied at each reduction."""
+    grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=Builder())
+
+
+# ---- the activation table, read by its LaTeX names -------------------------------------------
+def _plain(name):
+    return name.lower().replace("_", "").replace(" ", "")
+
+
+def _function_table():
+    """Function names in the answer language -> ("act", Activation) or ("exp"|"log"|"sign", None)."""
+    table = {}
+    for act in ACTIVATIONS.values():
+        head = act.latex
+        inner = head[len(r"\operatorname{"):-1] if head.startswith(r"\operatorname{") else head.lstrip("\\")
+        table[_plain(inner)] = ("act", act)
+        table[_plain(act.name)] = ("act", act)
+    table.update({"exp": ("exp", None), "ln": ("log", None), "log": ("log", None),
+                  "sign": ("sign", None), "sgn": ("sign", None), "abs": ("abs", None)})
+    return table
+
+
+FUNCTIONS = _function_table()
+
+
+def _indices(text, count):
+    """Indices of a subscript: '31' -> (3, 1) for two; '{3,1}' -> (3, 1); '{12}' -> (12,) for one."""
+    inner = text.strip().strip("{}").replace(" ", "")
+    if "," in inner:
+        parts = tuple(int(p) for p in inner.split(",") if p)
+    elif count == 1:
+        parts = (int(inner),) if inner else ()
+    else:
+        parts = tuple(int(c) for c in inner)
+    return parts if len(parts) == count else None
+
+
+class Builder(Transformer):
+    """The lark callbacks: each builds a Node from its children. ``model`` is set before each parse."""
+
+    model = None
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _deeper(*nodes):
+        depth = 1 + max(n.depth for n in nodes)
+        if depth > MAX_DEPTH:
+            raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
+        return depth
+
+    def _chain(self, op, left, right, echo_right, math):
+        """a + b + c and a b c as one flat sum or product, so long chains stay shallow."""
+        if left.op == op:
+            echo = (sp.Add if op == "add" else sp.Mul)(*left.echo.args, echo_right, evaluate=False)
+            depth = max(left.depth, self._deeper(right))
+        else:
+            echo = (sp.Add if op == "add" else sp.Mul)(left.echo, echo_right, evaluate=False)
+            depth = self._deeper(left, right)
+        return Node(echo, math, depth, op)
+
+    def _error(self, token, message):
+        where = f" (column {token.column})" if getattr(token, "column", None) else ""
+        return AnswerError(message + where)
+
+    # -- arithmetic ----------------------------------------------------------------------------
+    def add(self, c):
+        return self._chain("add", c[0], c[2], c[2].echo, c[0].math + c[2].math)
+
+    def sub(self, c):
+        return self._chain("add", c[0], c[2], sp.Mul(-1, c[2].echo, evaluate=False), c[0].math - c[2].math)
+
+    def mul(self, c):
+        left, right = c[0], c[-1]
+        return self._chain("mul", left, right, right.echo, left.math * right.math)
+
+    def div(self, c):
+        left, right = c[0], c[2]
+        if right.math == 0:
+            raise self._error(c[1], "division by zero")
+        return Node(Frac(left.echo, right.echo), left.math / right.math, self._deeper(left, right))
+
+    def frac(self, c):
+        top, bottom = c[2], c[5]
+        if bottom.math == 0:
+            raise self._error(c[0], "division by zero in \\frac")
+        return Node(Frac(top.echo, bottom.echo), top.math / bottom.math, self._deeper(top, bottom))
+
+    def neg(self, c):
+        return Node(sp.Mul(-1, c[1].echo, evaluate=False), -c[1].math, self._deeper(c[1]))
+
+    def pos(self, c):
+        return c[1]
+
+    def group(self, c):
+        inner = c[1]
+        return Node(inner.echo, inner.math, self._deeper(inner))
+
+    def power(self, c):
+        base, exponent = c[0], c[2]
+        math = _checked_power(base.math, exponent.math, c[1])
+        return Node(sp.Pow(base.echo, exponent.echo, evaluate=False), math, self._deeper(base, exponent))
+
+    def number(self, c):
+        text = str(c[0])
+        if len(text) > MAX_NUMBER_DIGITS:
+            raise self._error(c[0], f"a number with more than {MAX_NUMBER_DIGITS} digits")
+        whole, _, frac = text.partition(".")
+        exact = sp.Rational(int((whole or "0") + frac), 10 ** len(frac))
+        echo = exact if not frac else sp.Float(exact, max(15, len(whole) + len(frac)))
+        return Node(echo, exact)
+
+    def equation(self, c):
+        left, right = c[0], c[2]
+        if not isinstance(left.math, Partial) or left.math.numerator != L:
+            raise self._error(c[1], "only ∂L/∂(the parameter) may stand left of '='; "
+                                    "write the answer alone or as \\frac{\\partial L}{\\partial w^{k}_{ij}} = ...")
+        return Node(right.echo, right.math, right.depth, ("lhs", left.math))
+
+    # -- names ---------------------------------------------------------------------------------
+    def param(self, c):
+        try:
+            p = parse_param(str(c[0]))
+        except GradproofError:
+            raise self._error(c[0], f"cannot read {str(c[0])!r} as a weight w^{{k}}_{{ij}} or bias b^{{k}}_{{j}}") from None
+        try:
+            self.model.spec.check_param(p)
+        except GradproofError as error:
+            raise self._error(c[0], str(error)) from None
+        s = self.model.symbols[p]
+        return Node(s, s)
+
+    def indexed(self, c):
+        text = str(c[0])
+        letter, _, sub = text.partition("_")
+        letter = letter.strip()
+        s = self._neuron(letter, sub, c[0])
+        return Node(s, s)
+
+    def _neuron(self, letter, sub, token):
+        m, n = self.model, self.model.spec.layers
+        if letter in ("O", "z"):
+            ij = _indices(sub, 2)
+            if ij and letter == "O" and ij[0] == 0 and 1 <= ij[1] <= n[0]:
+                return m.x[ij[1]]
+            if ij and 1 <= ij[0] < len(n) and 1 <= ij[1] <= n[ij[0]]:
+                return (m.O if letter == "O" else m.z)[ij[0]][ij[1]]
+        elif letter in ("x", "y"):
+            (i,) = _indices(sub, 1) or (0,)
+            row = m.x if letter == "x" else m.y
+            if 1 <= i < len(row):
+                return row[i]
+        elif letter in ("w", "b"):
+            raise self._error(token, f"{letter}_{sub.strip()} needs its layer: write "
+                                     + ("w^{k}_{ij}, e.g. w^{1}_{11}" if letter == "w" else "b^{k}_{j}, e.g. b^{1}_{1}"))
+        raise self._error(token, f"unknown symbol {letter}_{sub.strip()}; {available(self.model)}")
+
+    def hat(self, c):
+        text = str(c[0])
+        sub = text.split("_", 1)[1] if "_" in text else None
+        m, top = self.model, self.model.output_layer
+        outputs = m.spec.layers[-1]
+        if sub is None:
+            if outputs != 1:
+                raise self._error(c[0], f"this network has {outputs} outputs: write \\hat{{y}}_j, j in 1..{outputs}")
+            j = 1
+        else:
+            (j,) = _indices(sub, 1) or (0,)
+            if not 1 <= j <= outputs:
+                raise self._error(c[0], f"unknown output \\hat{{y}}_{{{j}}}; {available(self.model)}")
+        s = m.O[top][j]
+        return Node(Written(r"\hat{y}" + (f"_{{{j}}}" if sub is not None else "")), s)
+
+    def delta(self, c):
+        text = str(c[0])
+        ij = _indices(text.split("_", 1)[1], 2)
+        n = self.model.spec.layers
+        if not ij or not (1 <= ij[0] < len(n) and 1 <= ij[1] <= n[ij[0]]):
+            raise self._error(c[0], f"unknown symbol {text}; {available(self.model)}")
+        s = self.model.delta[ij[0]][ij[1]]
+        return Node(s, s)
+
+    def greek(self, c):
+        s = self.model.lam if "lambda" in str(c[0]) else ETA
+        return Node(s, s)
+
+    def letter(self, c):
+        name, m = str(c[0]), self.model
+        if name == "e":
+            return Node(sp.E, sp.E)
+        if name == "L":
+            return Node(L, L)
+        if name in ("x", "y"):
+            row = m.x if name == "x" else m.y
+            if len(row) == 2:
+                return Node(Written(name), row[1])
+            raise self._error(c[0], f"this network has {len(row) - 1} {'inputs' if name == 'x' else 'outputs'}: "
+                                    f"write {name}_1 .. {name}_{len(row) - 1}")
+        raise self._error(c[0], f"unknown symbol {name}; {available(m)}")
+
+    def unknown_command(self, c):
+        name = str(c[0])
+        hint = " (write \\delta_{kj} with its indices)" if name == "\\delta" else ""
+        raise self._error(c[0], f"unknown command {name}{hint}; the answer language knows \\frac, \\partial, "
+                                "\\cdot, \\times, \\left, \\right, \\sigma, \\tanh, \\exp, \\ln, \\log, \\max, "
+                                "\\operatorname{ReLU}, \\hat{y}, \\lambda, \\eta, \\delta_{kj}, \\mathbb{1}[...]")
+
+    # -- partials and functions ----------------------------------------------------------------
+    def leibniz(self, c):
+        names = [x for x in c if isinstance(x, Node)]
+        top, bottom = names[0].math, names[1].math
+        for s in (top, bottom):
+            if s != L and not (self.model.neuron_of(s) and self.model.neuron_of(s)[0] in ("O", "z")) \
+                    and s not in self.model.param_of and s not in self.model.x[1:]:
+                raise self._error(c[0], f"a Leibniz partial takes L, O_kj, z_kj, w^k_ij or b^k_j; got {latex(s)}")
+        if bottom == L:
+            raise self._error(c[0], "∂A/∂L is not a derivative of the network: L is the end of every chain")
+        p = Partial(top, bottom)
+        return Node(p, p, 2)
+
+    def function(self, c):
+        return c[0]
+
+    def call(self, c):
+        return self._apply(c[0], c[-1], prime=False, power=None)
+
+    def call_prime(self, c):
+        return self._apply(c[0], c[-1], prime=True, power=None)
+
+    def call_power(self, c):
+        return self._apply(c[0], c[-1], prime=False, power=(c[1], c[2]))
+
+    def _apply(self, token, arg, prime, power):
+        head, kind, act = self._function(token, arg)
+        if prime:
+            if kind != "act":
+                raise self._error(token, f"{head}' is not in the answer language: only activations take a prime")
+            math = self._derivative(act, token, arg)
+            head = head + "'"
+        else:
+            math = self._value(kind, act, arg.math, token)
+        echo = Call(head, arg.echo)
+        if power is not None:
+            caret, exponent = power
+            if not (exponent.math.is_Integer and 1 <= exponent.math <= 10):
+                raise self._error(caret, f"{head}^{{n}}(·) takes a whole power n from 1 to 10 "
+                                         "(write the inverse of a function out)")
+            math = math ** exponent.math
+            echo = sp.Pow(echo, exponent.echo, evaluate=False)
+        return Node(echo, math, self._deeper(arg) + 1)
+
+    def _function(self, token, arg):
+        """(LaTeX head, kind, activation) for a function token; f and f_k take the layer's activation."""
+        text = str(token)
+        if text.startswith("f"):
+            k = self._layer_of_f(text, arg, token)
+            return (f"f_{{{k}}}" if "_" in text else "f"), "act", self.model.spec.activation(k)
+        if text.startswith("\\") and "{" in text:
+            name = text[text.index("{") + 1:text.rindex("}")].strip()
+        else:
+            name = text.lstrip("\\")
+        entry = FUNCTIONS.get(_plain(name))
+        if entry is None:
+            known = sorted({k for k in FUNCTIONS})
+            raise self._error(token, f"unknown function {name!r}; known: {', '.join(known)}")
+        kind, act = entry
+        head = act.latex if kind == "act" else {"exp": r"\exp", "log": r"\ln", "sign": r"\operatorname{sign}",
+                                                 "abs": r"\operatorname{abs}"}[kind]
+        return head, kind, act
+
+    def _layer_of_f(self, text, arg, token):
+        n = len(self.model.spec.layers) - 1
+        if "_" in text:
+            (k,) = _indices(text.split("_", 1)[1], 1) or (0,)
+            if not 1 <= k <= n:
+                raise self._error(token, f"f_{k}: layers run from 1 to {n}")
+            return k
+        layers = {self.model.neuron_of(s)[1] for s in arg.math.free_symbols
+                  if self.model.neuron_of(s) and self.model.neuron_of(s)[0] == "z"}
+        if len(layers) == 1:
+            return layers.pop()
+        if len(set(self.model.spec.activations)) == 1:
+            return 1
+        raise self._error(token, "f(·) of this argument could be any layer's activation: write f_k(·) with the layer k")
+
+    def _derivative(self, act, token, arg):
+        """f'(u) from the activation table; f'(z_kj) of the layer's own neuron in the notes' O form."""
+        neuron = self.model.neuron_of(arg.math)
+        if neuron and neuron[0] == "z" and self.model.spec.activation(neuron[1]) is act:
+            return self.model.f_prime(neuron[1], neuron[2])
+        return act.sympy_df(sp, arg.math, act.sympy_f(sp, arg.math))
+
+    def _value(self, kind, act, u, token):
+        if kind == "act":
+            return act.sympy_f(sp, u)
+        if kind == "exp":
+            _check_exponent(u, token)
+            return sp.exp(u)
+        if kind == "log":
+            if u.is_number and not u.is_positive:
+                raise self._error(token, "the logarithm of a number that is not positive")
+            return sp.log(u)
+        if kind == "sign":
+            return sp.sign(u)
+        return sp.Abs(u)
+
+    def maximum(self, c):
+        a, b = c[2], c[4]
+        return Node(sp.Max(a.echo, b.echo, evaluate=False), sp.Max(a.math, b.math), self._deeper(a, b))
+
+    def indicator(self, c):
+        a, b = c[2], c[4]
+        u = a.math - b.math
+        echo_u = a.echo if b.math == 0 else sp.Add(a.echo, sp.Mul(-1, b.echo, evaluate=False), evaluate=False)
+        return Node(sp.Heaviside(echo_u, 0, evaluate=False), sp.Heaviside(u, 0), self._deeper(a, b))
+
+
+def _check_exponent(exponent, token):
+    if exponent.is_number:
+        value = _magnitude(exponent)
+        if value is None or value > MAX_EXPONENT:
+            raise AnswerError(f"exponent too large (more than {MAX_EXPONENT} in size)"
+                              + (f" (column {token.column})" if getattr(token, "column", None) else ""))
+
+
+def _magnitude(number):
+    """|number| as a float, or None when it is not finite (never builds a huge integer)."""
+    try:
+        value = abs(complex(sp.N(number, 15)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if value < float("inf") else None
+
+
+def _checked_power(base, exponent, token):
+    """base ** exponent, refusing exponents and numbers over the limits before sympy computes them."""
+    import math
+    _check_exponent(exponent, token)
+    if base.is_number and exponent.is_number:
+        b, e = _magnitude(base), _magnitude(exponent)
+        if b is None or (b > 0 and abs(e * math.log10(b)) > MAX_MAGNITUDE):
+            raise AnswerError("number too large (over 10^300)"
+                              + (f" (column {token.column})" if getattr(token, "column", None) else ""))
+        if b == 0 and exponent.is_number and (exponent.is_negative or exponent == 0):
+            raise AnswerError("0 to a power that is not positive is undefined")
+    if base == sp.E:
+        return sp.exp(exponent)
+    return base ** exponent
+
+
+def available(model):
+    """The names an answer may use, for an error message."""
+    spec, n = model.spec, model.spec.layers
+    top = len(n) - 1
+    outs = "y and \\hat{y}" if n[-1] == 1 else f"y_1..y_{n[-1]} and \\hat{{y}}_1..\\hat{{y}}_{n[-1]}"
+    neurons = ", ".join(f"O_{k}1..O_{k}{n[k]}" if n[k] > 1 else f"O_{k}1" for k in range(1, top + 1))
+    weights = ", ".join(f"w^{k}_ij (i 1..{n[k - 1]}, j 1..{n[k]})" for k in range(1, top + 1))
+    text = (f"this {spec.layers_text} network has x_1..x_{n[0]}, {outs} (= O_{top}j), "
+            f"{neurons} (and z_kj, \\delta_kj likewise), {weights}")
+    if spec.bias:
+        text += ", " + ", ".join(f"b^{k}_j (j 1..{n[k]})" for k in range(1, top + 1))
+    return text + ", \\lambda, \\eta, e and numbers"
+
+
+# ---- reading an answer -----------------------------------------------------------------------
+_READABLE = {
+    "PLUS": "'+'", "MINUS": "'-'", "SLASH": "'/'", "CARET": "'^'", "COMMA": "','", "EQUAL": "'='",
+    "GREATER": "'>'", "PRIME": "'", "TIMES": "'\\cdot'", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
+    "RBRACK": "']'", "LBRACE": "'{'", "RBRACE": "'}'", "NUMBER": "a number", "PARAM": "a weight such as w^{1}_{11}",
+    "INDEXED": "a symbol such as O_{21} or x_{1}", "LETTER": "a symbol", "HAT": "\\hat{y}", "DELTA": "\\delta_{kj}",
+    "GREEK": "\\lambda or \\eta", "FUNC": "a function such as \\sigma", "OPNAME": "\\operatorname{...}",
+    "FNAME": "f(...)", "MAX": "\\max", "INDICATOR": "\\mathbb{1}", "FRAC": "\\frac", "PARTIAL": "\\partial",
+    "COMMAND": "a command", "$END": "the end of the answer",
+}
+
+
+def _expected(names):
+    readable = sorted({_READABLE.get(n, n) for n in names})
+    if len(readable) > 8:
+        # a long list reads badly; what can come next is most often one of these
+        return "an expression (a number, a symbol, '(' or a function)"
+    return "one of " + ", ".join(readable) if len(readable) > 1 else (readable[0] if readable else "nothing")
+
+
+def shown(text, limit=20):
+    """Text from an answer, safe to echo in a message: control and markup characters escaped, length cut."""
+    out = []
+    for ch in text[:limit]:
+        if ch in "<>&\"'`" or not ch.isprintable() or ord(ch) > 0x7E:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out) + ("..." if len(text) > limit else "")
+
+
+def check_limits(text):
+    """Refuse an answer over the length or nesting limits before parsing it."""
+    if not isinstance(text, str):
+        raise AnswerError("the answer must be text")
+    if len(text) > MAX_LENGTH:
+        raise AnswerError(f"the answer is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise AnswerError("the answer is empty")
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise AnswerError(f"the answer is nested too deeply ({deepest} levels of brackets; the limit is {MAX_DEPTH})")
+
+
+def read(text, model):
+    """Parse an answer for a model's network into a Reading; AnswerError says what and where when it cannot.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.model import Model
+    >>> from symbolic.grade.parser import read
+    >>> r = read(r"O_{31}(1-O_{31}) w^{3}_{11}", Model(Spec()))
+    >>> r.latex
+    'O_{31} \\\\cdot \\\\left(1 - O_{31}\\\\right) \\\\cdot w^{3}_{11}'
+    >>> read("q_7", Model(Spec()))
+    Traceback (most recent call last):
+    ...
+    symbolic.grade.parser.AnswerError: unknown symbol q_7; this 4-3-2-1 network has x_1..x_4, y and \\hat{y} (= O_3j), O_11..O_13, O_21..O_22, O_31 (and z_kj, \\delta_kj likewise), w^1_ij (i 1..4, j 1..3), w^2_ij (i 1..3, j 1..2), w^3_ij (i 1..2, j 1..1), \\lambda, \\eta, e and numbers (column 1)
+    """
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    check_limits(text)
+    parser = _parser()
+    Builder.model = model
+    try:
+        node = parser.parse(text)
+    except UnexpectedCharacters as error:
+        found = shown(text[error.pos_in_stream:error.pos_in_stream + 1])
+        raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
+                          f"unexpected character '{found}'; expected {_expected(error.allowed or ())}") from None
+    except UnexpectedEOF as error:
+        raise AnswerError(f"the answer ends too early; expected {_expected(error.expected)}") from None
+    except UnexpectedToken as error:
+        if error.token.type == "$END":
+            raise AnswerError(f"the answer ends too early; expected {_expected(error.expected)}") from None
+        raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
+                          f"unexpected '{shown(str(error.token))}'; expected {_expected(error.expected)}") from None
+    except RecursionError:
+        raise AnswerError(f"the answer is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    lhs = node.op[1] if isinstance(node.op, tuple) else None
+    return Reading(node.echo, node.math, EchoPrinter().doprint(node.echo), lhs)
