@@ -1,10 +1,209 @@
-"""(not written yet)"""
-HELP = "(not written yet)"
+"""Regularization and bias-variance, measured: train every (lambda, depth) setting on one fixed, seeded
+training split and report the training and validation loss and the number of weights that are exactly 0.
+
+The notes claim that more layers mean more variance (overfitting), that a larger lambda overfits less,
+and that L1 gives sparsity. Each setting here trains with `gradproof train`'s engine from the same seed
+(so one depth starts from the same weights for every lambda); L1 by the proximal step, which sets
+weights to exactly 0; L2 by its gradient 2 lambda w. The regularization term and its derivative
+(2 lambda w for L2; lambda sign(w) for L1, taking the subgradient 0 at w = 0) cover the weights, never
+the biases.
+
+--depths: numbers of weight layers; 1 is n_0-n_L (with a sigmoid, logistic regression). Hidden widths
+are the spec's own, cut or extended with its last (with the notes' 4-3-2-1, depths 1,2,3 are 4-1,
+4-3-1, 4-3-2-1), or all --width. Without --depths the spec's network alone.
+
+Losses: the spec's data loss, the mean over each split's samples, without the regularization term.
+
+Examples:
+  gradproof sweep --data builtin:notes --reg l1 --lam 0,1e-4,1e-3,1e-2 --depths 1,2,3 --plot sweep.png
+  gradproof sweep --net 1-8-1 --act tanh,linear --data builtin:sine --reg l2 --lam 0,1e-3,1e-2,1e-1
+
+JSON (--json): {"regularization", "lambdas", "depths", "split": {"train", "validation", "fraction",
+"seed"}, "training": {"epochs", "batch_size", "lr", "init", "seed"}, "settings": [{"lambda", "depth",
+"layers", "train_loss", "validation_loss", "zero_weights", "weights", "epochs_run"}]}
+"""
+import json
+import math
+
+HELP = "train every (lambda, depth) on a train split: train and validation loss, exact zeros under L1"
+
+DEFAULT_LAMS = "0,1e-4,1e-3,1e-2"
+
+
+def _numbers(kind, convert, check):
+    """An argparse type for a comma-separated list, each item converted and checked."""
+    import argparse
+
+    def parse(text):
+        try:
+            values = [convert(part) for part in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind}: a comma-separated list of numbers, e.g. {DEFAULT_LAMS}; got {text!r}")
+        bad = [v for v in values if not check(v)]
+        if bad:
+            raise argparse.ArgumentTypeError(f"{kind}: {bad[0]!r} is out of range")
+        return values
+    return parse
 
 
 def add_arguments(parser):
-    pass
+    from numeric.train import DEFAULTS
+
+    from ..cli import add_spec_arguments
+
+    add_spec_arguments(parser)
+    # the spec's --reg and --lam take one value elsewhere; here --lam takes the list of lambdas to sweep
+    for action in parser._actions:
+        if "--lam" in action.option_strings:
+            action.type = _numbers("--lam", float, lambda v: math.isfinite(v) and v >= 0)
+            action.metavar = "λ,λ,..."
+            action.help = f"the lambdas to sweep, comma-separated (default {DEFAULT_LAMS})"
+        if "--reg" in action.option_strings:
+            action.help = "l1 or l2 (required): the regularization swept"
+    group = parser.add_argument_group("sweep")
+    group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
+                       help="a CSV file (inputs, then the last n_L columns as targets) or builtin:notes, builtin:sine")
+    group.add_argument("--depths", type=_numbers("--depths", int, lambda v: v >= 1), metavar="1,2,3",
+                       help="numbers of weight layers to sweep (default: the spec's network only)")
+    group.add_argument("--width", type=int, metavar="W", help="every hidden layer W wide (default: the spec's widths)")
+    group.add_argument("--val-fraction", type=float, default=0.25, metavar="F",
+                       help="the share of samples held out for validation (default 0.25)")
+    group = parser.add_argument_group("training (as gradproof train)")
+    group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
+                       help=f"passes over the training split (default {DEFAULTS['epochs']})")
+    group.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], metavar="B",
+                       help=f"samples per update (default {DEFAULTS['batch_size']})")
+    group.add_argument("--lr", type=float, default=DEFAULTS["lr"], metavar="η",
+                       help=f"learning rate (default {DEFAULTS['lr']})")
+    group.add_argument("--init", default=DEFAULTS["init"], metavar="NAME",
+                       help=f"uniform, normal, xavier or he (default {DEFAULTS['init']})")
+    group.add_argument("--seed", type=int, default=DEFAULTS["seed"], metavar="S",
+                       help=f"seed of the split, the initialisation and the shuffles (default {DEFAULTS['seed']})")
+    group = parser.add_argument_group("output")
+    group.add_argument("--plot", metavar="FILE.png", help="write a PNG: losses and exact zeros against lambda")
+    group.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def run(args):
-    raise NotImplementedError("gradproof sweep")
+    from numeric.data import load_data
+    from numeric.errors import GradproofError
+    from numeric.init import initializer
+    from numeric.sweep import sweep
+
+    from ..cli import spec_from_args
+
+    if args.reg not in ("l1", "l2"):
+        raise GradproofError(f"sweep needs --reg l1 or --reg l2; got {args.reg!r}" if args.reg else
+                             "sweep needs --reg l1 or --reg l2 (the regularization to sweep)")
+    lams = args.lam if args.lam is not None else _numbers("--lam", float, lambda v: True)(DEFAULT_LAMS)
+    regularization, args.reg, args.lam = args.reg, None, None      # set per setting, not on the base spec
+    if args.width is not None and args.width < 1:
+        raise GradproofError(f"--width must be a whole number >= 1; got {args.width}")
+    if args.width is not None and not args.depths:
+        raise GradproofError("--width sets the hidden layers of --depths; give --depths too (or --net)")
+    initializer(args.init)
+    spec = spec_from_args(args)
+    data = load_data(args.data, spec)
+    rows, (train_set, validation) = sweep(
+        spec, data, regularization, lams, args.depths, args.width, args.val_fraction,
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, init=args.init, seed=args.seed)
+    result = {
+        "regularization": regularization, "lambdas": lams, "depths": sorted({r.depth for r in rows}),
+        "data": data.name,
+        "split": {"train": train_set.samples, "validation": validation.samples, "fraction": args.val_fraction,
+                  "seed": args.seed},
+        "training": {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "init": args.init,
+                     "seed": args.seed},
+        "settings": [r.to_json() for r in rows],
+    }
+    if args.plot:
+        plot_sweep(result, spec, args.plot)
+    print(json.dumps(result, indent=1) if args.json else render(result, spec))
+    return 0
+
+
+def _by_depth(result):
+    groups = {}
+    for row in result["settings"]:
+        groups.setdefault(row["depth"], []).append(row)
+    return groups
+
+
+def render(result, spec):
+    """A table, one row per setting, and per depth what lambda did."""
+    t = result["training"]
+    lines = [f"{result['regularization'].upper()} sweep on {result['data']}: {result['split']['train']} training and "
+             f"{result['split']['validation']} validation samples (seed {result['split']['seed']}); "
+             f"{t['epochs']} epochs, batch {t['batch_size']}, lr {t['lr']:g}, init {t['init']}",
+             f"losses: {spec.loss}, mean over the split's samples, without the regularization term", ""]
+    head = ("depth", "layers", "lambda", "train loss", "validation loss", "weights = 0")
+    rows = [head] + [(str(r["depth"]), "-".join(map(str, r["layers"])), f"{r['lambda']:g}", f"{r['train_loss']:.6g}",
+                      f"{r['validation_loss']:.6g}", f"{r['zero_weights']}/{r['weights']}")
+                     for r in result["settings"]]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+    lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines.append("")
+    for depth, group in _by_depth(result).items():
+        best = min(group, key=lambda r: r["validation_loss"])
+        zeros = " -> ".join(str(r["zero_weights"]) for r in group)
+        lines.append(f"depth {depth}: lowest validation loss at lambda = {best['lambda']:g}; "
+                     f"gap validation - train {_gaps(group)}; exact zeros {zeros}")
+    return "\n".join(lines)
+
+
+def _gaps(group):
+    return " -> ".join(f"{r['validation_loss'] - r['train_loss']:+.3g}" for r in group)
+
+
+def plot_sweep(result, spec, path):
+    """Left: train (dashed) and validation (solid) loss against lambda; right: exact zeros against lambda.
+
+    lambda = 0 has no place on a log axis; a symmetric-log axis, linear below the smallest positive
+    lambda, puts it at the left edge."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..cli import write_output
+
+    lams = sorted(set(result["lambdas"]))
+    positive = [v for v in lams if v > 0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, (depth, group) in enumerate(_by_depth(result).items()):
+        group = sorted(group, key=lambda r: r["lambda"])
+        x = [r["lambda"] for r in group]
+        colour = colours[n % len(colours)]
+        name = f"depth {depth} ({'-'.join(map(str, group[0]['layers']))})"
+        left.plot(x, [r["validation_loss"] for r in group], "-o", color=colour, markersize=4, label=f"{name}: validation")
+        left.plot(x, [r["train_loss"] for r in group], "--s", color=colour, markersize=3.5, label=f"{name}: train")
+        right.plot(x, [r["zero_weights"] for r in group], "-o", color=colour, markersize=4,
+                   label=f"{name}, {group[0]['weights']} weights")
+    for ax in (left, right):
+        if positive and len(positive) < len(lams):
+            ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
+        elif positive:
+            ax.set_xscale("log")
+        ax.set_xticks(lams)
+        ax.set_xticklabels([f"{v:g}" for v in lams])
+        ax.set_xlabel(f"λ ({'log scale, 0 at the left' if 0 in lams else 'log scale'})")
+        ax.grid(True, alpha=0.3)
+    losses = [r[k] for r in result["settings"] for k in ("train_loss", "validation_loss")]
+    if min(losses) > 0 and max(losses) / min(losses) > 30:
+        left.set_yscale("log")
+    left.set_ylabel(f"{spec.loss} loss, mean per sample")
+    left.set_title("training (dashed) and validation (solid) loss")
+    left.legend(fontsize=7)
+    right.set_ylabel("weights exactly 0")
+    right.set_title("sparsity: weights exactly 0")
+    right.yaxis.get_major_locator().set_params(integer=True)
+    right.legend(fontsize=7)
+    fig.suptitle(f"{result['regularization'].upper()} sweep on {result['data']} "
+                 f"({result['split']['train']} train / {result['split']['validation']} validation samples)")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    write_output(buffer.getvalue(), path)

@@ -1,0 +1,147 @@
+"""Regularization sweeps: the fixed split, the networks per depth, the losses, exact zeros under L1, the CLI."""
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from numeric.backprop import forward
+from numeric.data import Dataset, load_data
+from numeric.init import init_params
+from numeric.point import Point
+from numeric.spec import Spec
+from numeric.sweep import mean_data_loss, network, split, sweep
+from numeric.train import train
+from symbolic.cli import main
+
+LAMS = [0.0, 1e-3, 1e-2, 3e-2, 1e-1]
+
+
+@pytest.fixture(scope="module")
+def small():
+    """60 samples of the notes' teacher data: enough to see L1 prune, small enough for CI."""
+    data = load_data("builtin:notes", Spec())
+    return Dataset(data.x[:60], data.y[:60], "notes[:60]")
+
+
+@pytest.fixture(scope="module")
+def l1_rows(small):
+    return {seed: sweep(Spec(), small, "l1", LAMS, depths=[3], epochs=30, seed=seed)[0] for seed in (0, 1)}
+
+
+def test_l1_zeros_never_decrease_with_lambda_and_do_grow(l1_rows):
+    for seed, rows in l1_rows.items():
+        zeros = [r.zero_weights for r in rows]
+        assert zeros == sorted(zeros), f"seed {seed}: {zeros}"
+        assert zeros[0] == 0 and zeros[-1] > zeros[0], f"seed {seed}: {zeros}"
+        assert all(0 <= z <= r.weights == 20 for z, r in zip(zeros, rows))
+
+
+def test_validation_loss_reacts_to_lambda(l1_rows):
+    for rows in l1_rows.values():
+        losses = [r.validation_loss for r in rows]
+        # the strongest penalty prunes most weights: the fit (and so the validation loss) gets clearly worse
+        assert max(losses) > 2 * min(losses)
+        assert losses[-1] > losses[0]
+
+
+def test_lambda_zero_is_plain_training_on_the_training_split(small, l1_rows):
+    train_set, validation = split(small, 0.25, seed=1)
+    plain = train(Spec(), train_set, epochs=30, seed=1)
+    expected = lambda data: float(np.mean((data.y - forward(Spec(), Point(data.x, data.y, plain.W)).O[-1]) ** 2))
+    row = l1_rows[1][0]
+    assert row.lam == 0 and row.layers == (4, 3, 2, 1)
+    assert row.train_loss == pytest.approx(expected(train_set), rel=1e-12)
+    assert row.validation_loss == pytest.approx(expected(validation), rel=1e-12)
+
+
+def test_l2_shrinks_without_exact_zeros(small):
+    rows, _ = sweep(Spec(), small, "l2", [0.0, 0.1], depths=[2], epochs=10)
+    assert [r.zero_weights for r in rows] == [0, 0]
+    assert rows[1].train_loss != rows[0].train_loss
+
+
+def test_split_is_fixed_disjoint_and_complete(small):
+    train_set, validation = split(small, 0.25, seed=3)
+    again, _ = split(small, 0.25, seed=3)
+    other, _ = split(small, 0.25, seed=4)
+    assert (train_set.samples, validation.samples) == (45, 15)
+    assert np.array_equal(train_set.x, again.x) and not np.array_equal(train_set.x, other.x)
+    rows = {tuple(r) for r in np.hstack([train_set.x, train_set.y])} | {tuple(r) for r in np.hstack([validation.x, validation.y])}
+    assert rows == {tuple(r) for r in np.hstack([small.x, small.y])}
+
+
+def test_split_errors_name_the_problem():
+    one = Dataset(np.zeros((1, 4)), np.zeros((1, 1)), "one")
+    with pytest.raises(Exception, match="needs at least 2"):
+        split(one)
+    with pytest.raises(Exception, match="strictly between 0 and 1"):
+        split(one, fraction=1.0)
+
+
+def test_depth_counts_weight_layers():
+    spec = Spec()
+    assert [network(spec, d).layers for d in (1, 2, 3, 5)] == [(4, 1), (4, 3, 1), (4, 3, 2, 1), (4, 3, 2, 2, 2, 1)]
+    assert network(spec, 3, width=5).layers == (4, 5, 5, 1)
+    mixed = Spec(layers=(1, 4, 1), activations=("tanh", "linear"))
+    assert network(mixed, 3).activations == ("tanh", "tanh", "linear")
+    assert network(mixed, 1).activations == ("linear",)
+
+
+def test_mean_data_loss_is_the_mean_squared_error_without_the_penalty():
+    spec = Spec(regularization="l2", lam=5.0)
+    W, _ = init_params(spec, "he", seed=2)
+    rng = np.random.default_rng(0)
+    data = Dataset(rng.normal(size=(7, 4)), rng.uniform(size=(7, 1)), "random")
+    out = data.x
+    for w in W:
+        out = 1 / (1 + np.exp(-out @ w))
+    assert mean_data_loss(spec, data, W, None) == pytest.approx(float(np.mean((data.y - out) ** 2)), rel=1e-12)
+
+
+# ---- the command line ------------------------------------------------------------------------------
+def write_csv(path, data):
+    with open(path, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow([f"x_{i}" for i in range(1, 5)] + ["y"])
+        out.writerows(np.hstack([data.x, data.y]).tolist())
+    return str(path)
+
+
+def test_cli_json_and_plot(capsys, tmp_path, small):
+    data_path = write_csv(tmp_path / "small.csv", small)
+    png = tmp_path / "sweep.png"
+    assert main(["sweep", "--data", data_path, "--reg", "l1", "--lam", "0,1e-2,1e-1", "--depths", "1,3",
+                 "--epochs", "15", "--plot", str(png), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["regularization"] == "l1" and result["lambdas"] == [0.0, 0.01, 0.1]
+    assert result["split"] == {"train": 45, "validation": 15, "fraction": 0.25, "seed": 0}
+    assert [(s["depth"], s["lambda"]) for s in result["settings"]] == [(d, l) for d in (1, 3) for l in (0.0, 0.01, 0.1)]
+    assert {"train_loss", "validation_loss", "zero_weights"} <= set(result["settings"][0])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_text_names_the_trend(capsys):
+    assert main(["sweep", "--data", "builtin:notes", "--reg", "l2", "--lam", "0,0.1", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "validation loss" in out and "depth 3: lowest validation loss at lambda =" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "builtin:notes"], "needs --reg l1 or --reg l2"),
+    (["--data", "builtin:notes", "--reg", "none"], "needs --reg l1 or --reg l2"),
+    (["--data", "builtin:notes", "--reg", "l1", "--width", "4"], "give --depths too"),
+    (["--data", "builtin:xor", "--reg", "l1"], "builtin:xor has 2 inputs"),
+    (["--data", "builtin:notes", "--reg", "l1", "--init", "glorot"], "unknown initialisation 'glorot'"),
+])
+def test_bad_arguments_are_errors(capsys, argv, message):
+    assert main(["sweep"] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gradproof sweep: error:") and message in err
+
+
+def test_a_bad_lambda_list_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", "--data", "builtin:notes", "--reg", "l1", "--lam", "0,x"])
+    assert exit_.value.code == 2
+    assert "comma-separated list of numbers" in capsys.readouterr().err
