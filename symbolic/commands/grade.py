@@ -1,10 +1,107 @@
-"""(not written yet)"""
-HELP = "(not written yet)"
+"""Grade a student's answer for dL/dw^k_ij (LaTeX, the notes' notation): correct, incorrect (with the likely
+mistake and a point where the answer fails) or invalid (with what could not be read, and where).
+
+The answer may use numbers, x_1, y, \\hat{y}, O_{kj}, z_{kj}, w^{k}_{ij}, b^{k}_{j}, \\lambda, + - \\cdot \\times,
+juxtaposition, \\frac, ^, brackets, \\sigma, \\sigma', \\tanh, \\exp, e^{...}, \\ln, \\max(0, .),
+\\operatorname{ReLU}, f(z_{kj}), f'(z_{kj}) and Leibniz partials \\frac{\\partial A}{\\partial B}. A number is
+compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2 invalid.
+
+With --batch, a CSV with columns id,param,answer is graded on every core; results id,param,verdict,
+diagnosis,message go to -o (CSV, or JSON by the suffix .json) or to standard output.
+
+Examples:
+  gradproof grade --param w^3_11 --answer '-2(y-\\hat{y})\\hat{y}(1-\\hat{y}) O_{21}'
+  gradproof grade --param w^1_11 --answer '0.0123' --at point.json --json
+  gradproof grade spec.toml --batch answers.csv -o results.csv
+"""
+import json
+import sys
+
+HELP = "grade a LaTeX answer for dL/dw (or a CSV of answers): correct, incorrect with a diagnosis, or invalid"
 
 
 def add_arguments(parser):
-    pass
+    from ..cli import add_spec_arguments
+    add_spec_arguments(parser)
+    parser.add_argument("--param", metavar="NAME", help="the parameter asked about, e.g. w^1_11 (with --batch: "
+                                                        "for rows whose param is empty)")
+    parser.add_argument("--answer", metavar="LATEX", help="the answer, in LaTeX")
+    parser.add_argument("--at", metavar="POINT", help="a POINT file: a numeric answer is compared with the gradient there")
+    parser.add_argument("--rtol", type=float, default=1e-3, metavar="R",
+                        help="relative tolerance for a numeric answer (default 1e-3)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--batch", metavar="CSV", help="grade every row of a CSV with columns id,param,answer")
+    parser.add_argument("-o", "--output", metavar="FILE", help="with --batch: write results.csv or results.json here")
+    parser.add_argument("--jobs", type=int, metavar="N", help="with --batch: worker processes (default: every core)")
 
 
 def run(args):
-    raise NotImplementedError("gradproof grade")
+    from numeric.errors import GradproofError
+    from numeric.notation import parse_param
+    from numeric.point import load_point
+
+    from ..cli import spec_from_args
+
+    spec = spec_from_args(args)
+    if (args.answer is None) == (args.batch is None):
+        raise GradproofError("give either --answer LATEX (with --param) or --batch answers.csv")
+    if not (args.rtol > 0 and args.rtol < 1):
+        raise GradproofError(f"--rtol must lie between 0 and 1; got {args.rtol:g}")
+    if args.jobs is not None and args.jobs < 1:
+        raise GradproofError(f"--jobs must be at least 1; got {args.jobs}")
+    at = load_point(args.at, spec) if args.at else None
+    if args.batch is not None:
+        return _batch(spec, args, at)
+    if args.output or args.jobs:
+        raise GradproofError("-o and --jobs go with --batch")
+    if args.param is None:
+        raise GradproofError("--answer needs --param NAME (the parameter asked about, e.g. w^1_11)")
+    param = spec.check_param(parse_param(args.param))
+
+    from ..grade import Grader
+    result = Grader(spec).grade(param, args.answer, at, args.rtol)
+    print(json.dumps(result.to_json(), indent=1, ensure_ascii=False) if args.json else _text(result))
+    return result.exit_code
+
+
+def _text(result):
+    from ..grade.batch import terminal_safe
+    lines = [f"∂L/∂{result.param}: {result.verdict}"]
+    if result.parsed_latex is not None:
+        lines.append(f"  read as:    {result.parsed_latex}")
+    lines.append(f"  {result.message}")
+    if result.diagnosis:
+        lines.append(f"  diagnosis:  {', '.join(result.diagnosis)}")
+    c = result.counterexample
+    if c is not None:
+        point = c["point"]
+        where = ", ".join(f"{k} = {v:.6g}" for k, v in point.items()) if all(
+            isinstance(v, float) for v in point.values()) else json.dumps(point)
+        got = "undefined" if c["got"] is None else f"{c['got']:.12g}"
+        lines.append(f"  counterexample: at {where}")
+        lines.append(f"                  expected {c['expected']:.12g}, got {got}")
+    return terminal_safe("\n".join(lines))
+
+
+def _batch(spec, args, at):
+    import time
+
+    from ..cli import write_output
+    from ..grade.batch import ProgressBar, grade_rows, read_answers, to_csv, to_json
+
+    rows = read_answers(args.batch, args.param)
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    start = time.perf_counter()
+    results = grade_rows(spec, rows, at, args.rtol, args.jobs, bar)
+    if bar:
+        bar.close()
+    seconds = time.perf_counter() - start
+    as_json = args.json or (args.output and args.output.lower().endswith(".json"))
+    if args.output:
+        write_output(to_json(results) if as_json else to_csv(results), args.output)
+    else:
+        sys.stdout.write(to_json(results) if as_json else to_csv(results, terminal=True))
+    counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "incorrect", "invalid")}
+    print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
+          f"{counts['incorrect']} incorrect, {counts['invalid']} invalid", file=sys.stderr)
+    return 0

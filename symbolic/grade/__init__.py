@@ -4,6 +4,6 @@ parser.py reads the answer (lark, building sympy objects directly; nothing is ev
 equivalence.py decides whether it is the derivative, diagnosis.py names the likely mistake,
 grader.py puts them together per spec and parameter, batch.py grades a class on both cores.
 """
-from .grader import DEFAULT_RTOL, Grader, Result
+from .grader import DEFAULT_RTOL, Grader, Result, grade
 
-__all__ = ["Grader", "Result", "DEFAULT_RTOL"]
+__all__ = ["Grader", "Result", "grade", "DEFAULT_RTOL"]

@@ -70,6 +70,10 @@ class Result:
     method: str | None = None
 
     @property
+    def correct(self):
+        return self.verdict == "correct"
+
+    @property
     def exit_code(self):
         return {"correct": 0, "incorrect": 1}.get(self.verdict, 2)
 
@@ -298,3 +302,13 @@ class Grader:
         sentences = " ".join(diagnosis.SENTENCES[c] for c in codes)
         here = f" Here: {'; '.join(details)}." if details else ""
         return f"Not equal to ∂L/∂{param} ({value}). {sentences}{here}"
+
+
+_GRADERS = {}
+
+
+def grade(spec, param, answer, at=None, rtol=DEFAULT_RTOL):
+    """Grade one answer with the spec's cached Grader (built on first use in this process)."""
+    if spec not in _GRADERS:
+        _GRADERS[spec] = Grader(spec)
+    return _GRADERS[spec].grade(param, answer, at, rtol)

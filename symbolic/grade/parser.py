@@ -542,10 +542,12 @@ def read(text, model):
         raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
                           f"unexpected character '{found}'; expected {_expected(error.allowed or ())}") from None
     except UnexpectedEOF as error:
-        raise AnswerError(f"the answer ends too early; expected {_expected(error.expected)}") from None
+        raise AnswerError(f"the answer ends too early (column {len(text) + 1}); "
+                          f"expected {_expected(error.expected)}") from None
     except UnexpectedToken as error:
         if error.token.type == "$END":
-            raise AnswerError(f"the answer ends too early; expected {_expected(error.expected)}") from None
+            raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
+                              f"expected {_expected(error.expected)}") from None
         raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
                           f"unexpected '{shown(str(error.token))}'; expected {_expected(error.expected)}") from None
     except RecursionError:
