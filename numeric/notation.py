@@ -135,21 +135,36 @@ class Neuron:
 
 _ONE_INDEX = ("x", "y", "yhat")
 _LATEX_LETTER = {"delta": r"\delta", "yhat": r"\hat{y}"}
+
+
+def _layer(name):
+    """A layer index, bare or in balanced braces: 1 or {1}."""
+    return rf"(?:\{{\s*(?P<{name}b>\d+)\s*\}}|(?P<{name}>\d+))"
+
+
+def _sub(name):
+    """A subscript, bare digits or in balanced braces: 11, {11} or {10,3}."""
+    return rf"(?:\{{(?P<{name}b>[\d,\s]+)\}}|(?P<{name}>\d+))"
+
+
 _PARAM_RE = re.compile(
-    r"""^\s*(?P<letter>[wb])\s*
-    (?:\^\s*\{?\s*(?P<k1>\d+)\s*\}?\s*_\s*(?P<s1>\{[\d,\s]+\}|\d+)     # w^1_11, w^{1}_{11}, w^1_{10,3}
-      |_\s*(?P<s2>\{[\d,\s]+\}|\d+)\s*\^\s*\{?\s*(?P<k2>\d+)\s*\}?     # w_{11}^{1}
-      |(?P<k3>\d+)\s*_\s*(?P<s3>\{[\d,\s]+\}|\d+)                      # w1_11
+    rf"""^\s*(?P<letter>[wb])\s*
+    (?:\^\s*{_layer("k1")}\s*_\s*{_sub("s1")}        # w^1_11, w^{{1}}_{{11}}, w^1_{{10,3}}
+      |_\s*{_sub("s2")}\s*\^\s*{_layer("k2")}        # w_{{11}}^{{1}}
+      |(?P<k3>\d+)\s*_\s*{_sub("s3")}                # w1_11
     )\s*$""",
     re.VERBOSE,
 )
 
 
 def _split_indices(text, count):
-    """Indices from a subscript: '11' -> (1, 1); '{10,3}' -> (10, 3); '{12}' with count 1 -> (12,)."""
-    inner = text.strip("{}").replace(" ", "")
+    """Indices from a subscript: '11' -> (1, 1); '10,3' -> (10, 3); '12' with count 1 -> (12,)."""
+    inner = text.replace(" ", "")
     if "," in inner:
-        parts = tuple(int(p) for p in inner.split(",") if p)
+        parts = inner.split(",")
+        if not all(p.isdigit() for p in parts):
+            raise ValueError
+        parts = tuple(int(p) for p in parts)
     elif count == 1:
         parts = (int(inner),)
     else:
@@ -157,6 +172,11 @@ def _split_indices(text, count):
     if len(parts) != count:
         raise ValueError
     return parts
+
+
+def _group(match, name):
+    """The text of a named part, written bare or braced."""
+    return match[name] or match[name + "b"]
 
 
 def parse_param(text):
@@ -179,8 +199,8 @@ def parse_param(text):
     )
     if not match:
         raise error
-    layer = int(match["k1"] or match["k2"] or match["k3"])
-    sub = match["s1"] or match["s2"] or match["s3"]
+    layer = int(_group(match, "k1") or _group(match, "k2") or match["k3"])
+    sub = _group(match, "s1") or _group(match, "s2") or _group(match, "s3")
     try:
         if match["letter"] == "w":
             i, j = _split_indices(sub, 2)

@@ -44,8 +44,22 @@ class Point:
         return data
 
 
+def _shape_text(shape):
+    """A shape as the error messages write it: [3] or [4, 3], "a single number" for a scalar."""
+    return str(list(shape)) if shape else "a single number"
+
+
+def _has_bool(value):
+    """Whether a (nested) POINT value holds true/false, which numpy would silently read as 1/0."""
+    if isinstance(value, (list, tuple)):
+        return any(_has_bool(v) for v in value)
+    return isinstance(value, bool)
+
+
 def _numbers(value, field, shape_text):
     try:
+        if isinstance(value, (str, dict)) or _has_bool(value):
+            raise TypeError
         array = np.array(value, dtype=float)
     except (TypeError, ValueError):
         raise GradproofError(f"POINT field {field!r} must be numbers of shape {shape_text}; "
@@ -56,19 +70,23 @@ def _numbers(value, field, shape_text):
 
 
 def _samples(value, field, width, count=None):
-    """Samples as an (N, width) array, from a list of samples or from a single one."""
-    shape_text = f"[{width}] or [N][{width}]"
+    """Samples as an (N, width) array, from a list of samples or from a single one.
+
+    With one number per sample (width 1) a flat list is one number per sample: [0.1, 0.2, 0.3] is three
+    samples (for y, as many as x has; for x, as many as the list holds)."""
+    shape_text = f"[{width}] or [N][{width}]" + (" or [N] (one number per sample)" if width == 1 else "")
     array = _numbers(value, field, shape_text)
     single = array.ndim <= 1 and not (count and count > 1)
     if array.ndim == 0:
         array = array.reshape(1, 1)
     elif array.ndim == 1:
-        if width == 1 and count is not None and array.size == count:
-            array = array.reshape(count, 1)
+        if width == 1:
+            array = array.reshape(-1, 1)
+            single = single and array.shape[0] == 1
         else:
             array = array.reshape(1, -1)
-    if array.ndim != 2 or array.shape[1] != width:
-        raise GradproofError(f"POINT field {field!r} has shape {list(np.shape(value))}; expected {shape_text}")
+    if array.ndim != 2 or array.shape[1] != width or array.shape[0] == 0:
+        raise GradproofError(f"POINT field {field!r} has shape {_shape_text(np.shape(value))}; expected {shape_text}")
     return array, single
 
 
@@ -95,7 +113,7 @@ def from_mapping(data, spec, source="POINT"):
         for k, matrix in enumerate(data["W"], start=1):
             w = _numbers(matrix, f"W[{k - 1}]", f"{n[k - 1]}x{n[k]}")
             if w.shape != (n[k - 1], n[k]):
-                raise GradproofError(f"POINT field 'W[{k - 1}]' (w^{k}) has shape {'x'.join(map(str, w.shape)) or 'scalar'}; "
+                raise GradproofError(f"POINT field 'W[{k - 1}]' (w^{k}) has shape {'x'.join(map(str, w.shape)) if w.ndim > 1 else _shape_text(w.shape)}; "
                                      f"expected {n[k - 1]}x{n[k]} (rows i = neurons of layer {k - 1}, columns j = neurons of layer {k})")
             W.append(w)
         b = None
@@ -106,10 +124,10 @@ def from_mapping(data, spec, source="POINT"):
             for k, vector in enumerate(data["b"], start=1):
                 v = _numbers(vector, f"b[{k - 1}]", f"[{n[k]}]")
                 if v.shape != (n[k],):
-                    raise GradproofError(f"POINT field 'b[{k - 1}]' (b^{k}) has shape {list(v.shape)}; expected [{n[k]}]")
+                    raise GradproofError(f"POINT field 'b[{k - 1}]' (b^{k}) has shape {_shape_text(v.shape)}; expected [{n[k]}]")
                 b.append(v)
         elif "b" in data:
-            raise GradproofError(f"{source}: POINT field 'b' given but the spec has no biases (add --bias)")
+            raise GradproofError("POINT field 'b' given but the spec has no biases (add --bias)")
     except GradproofError as error:
         message = str(error)
         raise GradproofError(message if message.startswith(source) else f"{source}: {message}") from None

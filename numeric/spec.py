@@ -56,7 +56,11 @@ class Spec:
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
-        acts = (self.activations,) if isinstance(self.activations, str) else tuple(self.activations)
+        acts = (self.activations,) if isinstance(self.activations, str) else self.activations
+        if not isinstance(acts, (tuple, list)) or not all(isinstance(a, str) for a in acts):
+            raise GradproofError(f"activation must be a name or a list of names (e.g. \"sigmoid\" or "
+                                 f"[\"tanh\", \"tanh\", \"linear\"]); got {self.activations!r}")
+        acts = tuple(acts)
         if len(self.layers) < 2:
             raise GradproofError(f"a network needs at least 2 layers (input and output); got {self.layers_text}")
         if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in self.layers):

@@ -4,7 +4,7 @@ O_0i = x_i; z_kj = sum_i w^k_ij O_(k-1)i (+ b^k_j); O_kj = f_k(z_kj); per sample
 L = sum_j l(y_j, O_nj) + R(w). Each O_kj is a symbol (so derivations stay linear in the network's
 size) and, on demand, an expression expanded in x, y, w and b.
 """
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import sympy as sp
 
@@ -119,16 +119,27 @@ class Model:
         return self.data_loss() + self.regularization()
 
     # ---- expanded in x, y, w, b -----------------------------------------------------------
-    @lru_cache(maxsize=None)
-    def expanded_z(self, k, j):
-        return self.z_equation(k, j).xreplace(
-            {self.O[k - 1][i]: self.expanded_O(k - 1, i) for i in range(1, self.spec.layers[k - 1] + 1)})
+    @cached_property
+    def _expanded(self):
+        # one cache per model (an lru_cache on the methods would keep every model alive)
+        return {}
 
-    @lru_cache(maxsize=None)
+    def expanded_z(self, k, j):
+        """z_kj as an expression in x, w and b: exponential in depth, for proofs on small networks."""
+        key = ("z", k, j)
+        if key not in self._expanded:
+            self._expanded[key] = self.z_equation(k, j).xreplace(
+                {self.O[k - 1][i]: self.expanded_O(k - 1, i) for i in range(1, self.spec.layers[k - 1] + 1)})
+        return self._expanded[key]
+
     def expanded_O(self, k, j):
+        """O_kj as an expression in x, w and b (x_j itself for k = 0)."""
         if k == 0:
             return self.x[j]
-        return self.spec.activation(k).sympy_f(sp, self.expanded_z(k, j))
+        key = ("O", k, j)
+        if key not in self._expanded:
+            self._expanded[key] = self.spec.activation(k).sympy_f(sp, self.expanded_z(k, j))
+        return self._expanded[key]
 
     def expanded_loss(self):
         """L as one expression in x, y, w, b: exponential in depth, for proofs on small networks."""

@@ -7,6 +7,7 @@ were built in, so a chain rule reads in the order the notes write it.
 """
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 _LATEX_NAMES = {}
@@ -54,6 +55,25 @@ class Partial(sp.Expr):
         return f"∂{printer._print(self.numerator)}/∂{printer._print(self.denominator)}"
 
 
+def _is_chain(expr):
+    """Whether a product is a chain rule's product of Leibniz partials (and sums of them)."""
+    return isinstance(expr, sp.Mul) and expr.has(Partial)
+
+
+def _chain_factors(printer, expr, bracket):
+    """A chain rule's factors, in the order built: a sum over paths in square brackets, as the notes write
+    dL/dO_31 [dO_31/dO_21 dO_21/dO_11 + ...] dO_11/dw; other factors bracketed as the printer would."""
+    parts = []
+    for factor in expr.args:
+        tex = printer._print(factor)
+        if isinstance(factor, sp.Add):
+            tex = bracket % tex
+        elif factor.is_Mul or precedence(factor) < PRECEDENCE["Mul"]:
+            tex = "(%s)" % tex if bracket == "[%s]" else r"\left(%s\right)" % tex
+        parts.append(tex)
+    return parts
+
+
 def _keep_built_order(printer, expr, order):
     """Sums sympy built itself read best in sympy's order (1 - O); ones built unevaluated keep the chain's."""
     if (order or printer.order) == "none" and expr.args == sp.Add(*expr.args).args:
@@ -74,6 +94,11 @@ class GradproofStrPrinter(StrPrinter):
 
     def _as_ordered_terms(self, expr, order=None):
         return _keep_built_order(self, expr, order) or super()._as_ordered_terms(expr, order=order)
+
+    def _print_Mul(self, expr):
+        if _is_chain(expr):
+            return " · ".join(_chain_factors(self, expr, "[%s]"))
+        return super()._print_Mul(expr)
 
 
 def text(expr):
@@ -102,6 +127,11 @@ class GradproofLatexPrinter(LatexPrinter):
 
     def _as_ordered_terms(self, expr, order=None):
         return _keep_built_order(self, expr, order) or super()._as_ordered_terms(expr, order=order)
+
+    def _print_Mul(self, expr):
+        if _is_chain(expr):
+            return self._settings["mul_symbol_latex"].join(_chain_factors(self, expr, r"\left[%s\right]"))
+        return super()._print_Mul(expr)
 
     def _print_Partial(self, expr):
         return (rf"\frac{{\partial {self._print(expr.numerator)}}}"
