@@ -212,14 +212,13 @@ def _definitions(sheet, model):
 
 
 def _loss_as_built(model):
-    """The per-sample loss in the output symbols, each term as the loss table writes it ((y - O)^2, not (-O + y)^2)."""
+    """The per-sample loss as LaTeX, each output's term as the loss table writes it: (y - O)^2, not (-O + y)^2."""
     from numeric import losses
     spec, n = model.spec, model.output_layer
     loss = losses.loss(spec.loss)
-    with sp.evaluate(False):
-        terms = [loss.sympy_l(sp, model.y[j], model.O[n][j]) for j in range(1, spec.layers[n] + 1)]
-    terms += [R] if spec.regularization != "none" else []
-    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+    terms = [latex(loss.sympy_l(sp, model.y[j], model.O[n][j]), order="rev-lex") for j in range(1, spec.layers[n] + 1)]
+    terms += [latex(R)] if spec.regularization != "none" else []
+    return terms[0] + "".join(f" {t}" if t.startswith("-") else f" + {t}" for t in terms[1:])
 
 
 def _forward(sheet, model, values):
@@ -371,7 +370,7 @@ def _at_point(sheet, d, values):
         sheet.add(Display((rf"{lhs} &= {number(g)}",)))
     bp, fd = values.backprop.value(param), values.central[param]
     sheet.add(Paragraph(parts("Cross-check, to 12 significant digits:")))
-    sheet.add(Table((parts("computed by"), parts(Math(lhs))), (
+    sheet.add(Table((parts("computed by"), parts("value")), (
         (parts("the δ form above (sympy, compiled)"), parts(Math(number(g, 12)))),
         (parts("backpropagation (numpy)"), parts(Math(number(bp, 12)))),
         (parts("central differences (error estimate)"), parts(Math(rf"{number(fd.value, 12)} \pm {number(fd.error, 2)}"))),
@@ -412,7 +411,7 @@ def _is_chain(spec):
 def _vanishing(sheet, model, values):
     spec = model.spec
     top = len(spec.layers) - 1
-    sheet.add(Heading(2, parts("Why the first weight learns slowest"), "vanishing"))
+    sheet.add(Heading(2, parts("Back through the chain: vanishing gradients"), "vanishing"))
     first = Param.weight(1, 1, 1)
     d = derive(spec, first, model)
     sheet.add(Paragraph(parts(
@@ -436,10 +435,16 @@ def _vanishing(sheet, model, values):
              "relu": "A ReLU's slope is exactly 1 for z > 0 and 0 otherwise: an active path passes the gradient on "
                      "unchanged, a dead neuron stops it."}
     text = [bound[a] for a in dict.fromkeys(spec.activations) if a in bound]
-    sheet.add(Paragraph(parts(
-        " ".join(text + ["Here:"]), " ",
-        *_joined([Math(rf"\left|{_d(L, model.symbols[Param.weight(k, 1, 1)])}\right| = {number(g)}")
-                  for k, g in zip(range(1, top + 1), grads)]), ".")))
+    slopes = [values.at(model.f_prime(k, 1)) for k in range(1, top + 1)]
+    product = 1.0
+    for s in slopes:
+        product *= s
+    sheet.add(Paragraph(parts(" ".join(text), " At this point the slopes multiply to ", Math(number(product)),
+                              ", and the gradients of the weights, from the first layer to the last, are:")))
+    sheet.add(Display(tuple(rf"\left|{_d(L, model.symbols[Param.weight(k, 1, 1)])}\right| &= {number(g)}"
+                            for k, g in zip(range(1, top + 1), grads))))
+    if grads[-1]:
+        sheet.add(Paragraph(parts(f"The first weight's gradient is {grads[0] / grads[-1]:.3g} times the last one's.")))
 
 
 def _layer_of(model, sym):

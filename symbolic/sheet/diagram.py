@@ -80,7 +80,7 @@ def _unicode(name):
 def tikz(model, param=None, scale=1.0):
     """A tikzpicture of the network with the parameter's paths highlighted."""
     g = geometry(model.spec, param)
-    size = "small" if scale >= 0.9 else "footnotesize"
+    size = "small" if scale >= 0.9 else "scriptsize"
     lines = [rf"\begin{{tikzpicture}}[x={1.05 * scale:.3f}cm, y=-{0.95 * scale:.3f}cm, font=\{size},",
              r"  neuron/.style={circle, draw=muted, fill=white, line width=0.5pt, minimum size=%.2fcm, inner sep=0pt}," % (0.8 * scale),
              r"  hot/.style={neuron, draw=accent, line width=1.1pt},",

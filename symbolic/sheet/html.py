@@ -23,10 +23,12 @@ h2 { font-size: 1.3rem; margin: 2.4rem 0 0.6rem; padding-bottom: 0.2rem; border-
 h3 { font-size: 1.15rem; margin: 2rem 0 0.4rem; }
 h3 math { font-size: 1.15em; }
 p { margin: 0.55rem 0; }
-math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math; }
+math { font-size: 1.08em; font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math; }
 .display { overflow-x: auto; overflow-y: hidden; margin: 0.7rem 0; padding: 0.25rem 0; }
 .display math { display: block; font-size: 1.08em; }
 .display mtd { padding: 0.18rem 0; }
+.display mtd:nth-child(odd) { text-align: right; }      /* MathML Core ignores columnalign */
+.display mtd:nth-child(even) { text-align: left; }
 figure { margin: 1rem 0; text-align: center; }
 figure svg { max-width: 100%; height: auto; }
 figure.small svg { max-width: min(100%, 26rem); }

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..printing import GradproofLatexPrinter, latex
 
-WIDTH = 58           # units per display line on a sheet (an A4 page at 11pt holds about 70)
+WIDTH = 68           # units per display line on a sheet (an A4 page at 11pt holds about 80)
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "limits",
@@ -84,7 +84,7 @@ def width(tex):
             total += 1.6
             n += 1
         else:
-            total += 1.0
+            total += 0.8 if c.isdigit() or c in ".," else 1.0
             n += 1
     return round(total, 3)
 
@@ -111,10 +111,10 @@ def _is_plain_product(expr):
     return not expr.args[0].could_extract_minus_sign() and not (expr.args[0].is_Number and expr.args[0] < 0)
 
 
-def _pieces(expr, limit):
-    """The pieces of expr: one piece when it fits in ``limit``, else its terms or factors, recursively."""
+def _pieces(expr, limit, force=False):
+    """The pieces of expr: one piece when it fits in ``limit`` (unless forced), else its terms or factors."""
     tex = latex(expr)
-    if width(tex) <= limit or not (isinstance(expr, sp.Add) or _is_plain_product(expr)):
+    if (width(tex) <= limit and not force) or not (isinstance(expr, sp.Add) or _is_plain_product(expr)):
         return [_Piece(tex, False)]
     printer = _printer()
     out = []
@@ -133,10 +133,11 @@ def _pieces(expr, limit):
     for n, factor in enumerate(factors):
         bracket = printer._needs_mul_brackets(factor, first=n == 0, last=n == len(factors) - 1)
         text = latex(factor)
-        if width(text) <= limit:
+        # a long bracketed sum breaks inside, at its + signs, rather than moving whole to the next line
+        if width(text) <= limit and not (bracket and isinstance(factor, sp.Add) and width(text) > limit / 3):
             inner = [_Piece(rf"\left({text}\right)" if bracket else text, False)]
         else:
-            inner = _pieces(factor, limit)
+            inner = _pieces(factor, limit, force=bracket)
             if bracket:
                 size = "bigg" if r"\frac" in text else "Big"
                 inner[0] = _Piece(rf"\{size}l(" + inner[0].tex, inner[0].breakable)

@@ -26,6 +26,9 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \definecolor{accent}{HTML}{C2410C}
 \definecolor{muted}{HTML}{B8BEC8}
 \definecolor{notebg}{HTML}{F3F4F6}
+% sympy prints ReLU's step as the indicator \mathbb{1}[z > 0]; amssymb has no blackboard digits
+\let\amsmathbb\mathbb
+\renewcommand{\mathbb}[1]{\ifx1#1\mathbf{1}\else\amsmathbb{#1}\fi}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.55em}
 \allowdisplaybreaks
@@ -35,7 +38,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
             "δ": r"$\delta$", "−": "--", "×": r"$\times$", "—": "---", "–": "--", "→": r"$\to$", "±": r"$\pm$",
-            "’": "'", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$"}
+            "’": "'", "<": r"$<$", ">": r"$>$", "|": r"$|$", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$"}
 
 
 def escape(text):
@@ -71,9 +74,16 @@ def _cell(content):
     return "".join(rf"$\displaystyle {c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
 
 
+_STRUT = r"\rule[-2.1ex]{0pt}{5.4ex}"        # room above and below a row of display-style fractions
+
+
+def _tall(row):
+    return any(isinstance(c, Math) and r"\frac" in c.tex for cell in row for c in cell)
+
+
 def _table(block):
     head = " & ".join(r"\textbf{" + inline(c) + "}" for c in block.header)
-    body = [" & ".join(_cell(c) for c in row) + r" \\" for row in block.rows]
+    body = [" & ".join(_cell(c) for c in row) + (_STRUT if _tall(row) else "") + r" \\" for row in block.rows]
     out = [r"\begin{center}", r"\renewcommand{\arraystretch}{1.35}",
            rf"\begin{{tabular}}{{{block.align}}}", r"\toprule", head + r" \\", r"\midrule", *body,
            r"\bottomrule", r"\end{tabular}"]
@@ -84,7 +94,7 @@ def _table(block):
 
 
 def _figure(block):
-    scale = 0.75 if block.small else 1.0
+    scale = 0.8 if block.small else 1.0
     return "\n".join([r"\begin{center}", tikz(block.model, block.param, scale),
                       r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else "", r"\end{center}"])
 
