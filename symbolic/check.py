@@ -261,8 +261,9 @@ class Report:
                  f"every other method's value a passes iff |a − s| <= atol + rtol·|s|:"]
         for m in self.methods:
             tol = self.tolerances[m]
+            unused = "   (not computed here: see Notes)" if all(r.values[m] is None for r in self.rows) else ""
             lines.append(f"  {m:<13} {DESCRIPTIONS.get(m, 'the gradient given to the check'):<52} "
-                         f"rtol {tol.rtol:<7g} atol {tol.atol:g}")
+                         f"rtol {tol.rtol:<7g} atol {tol.atol:g}{unused}")
         lines += ["Columns: s; then |a − s| for each method ('-' = not computed, 'kink' = not judged);",
                   "'used' = the largest |a − s| as a share of what the rule allows (over 100% fails). Worst rows first.",
                   ""]
@@ -331,7 +332,9 @@ def _sources_text(sources):
         return "the POINT in " + ", ".join(files)
     if not sources or "seed" not in sources[0]:
         return f"{len(sources)} point{'s' if len(sources) != 1 else ''}"
-    seeds = ", ".join(str(s["seed"]) for s in sources)
+    seeds = [s["seed"] for s in sources]
+    plain = all(isinstance(seed, int) for seed in seeds) and seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    seeds = f"{seeds[0]}–{seeds[-1]}" if plain and len(seeds) > 2 else ", ".join(str(seed) for seed in seeds)
     samples = sources[0]["samples"]
     many = len(sources) != 1
     return (f"{len(sources)} random point{'s' if many else ''} (seed{'s' if many else ''} {seeds}; "
