@@ -231,6 +231,35 @@ def analyse(spec, point):
     return FlowReport(spec, result, slopes, weight_norms, model)
 
 
+def steepest_point(spec, weight, x=0.5, y=0.9):
+    """A chain's POINT with every weight `weight` and biases b_k that put every z_k at 0.
+
+    At z = 0 sigmoid' and tanh' take their largest values (1/4 and 1), so every factor f_k'(z_k) w_k is
+    c_k * weight and the bound prod c_k |w_k| is reached: the sigmoid chain's gradient explodes exactly
+    when |weight| > 4, the notes' "large enough" weight. Needs a spec with biases. (y must differ from
+    O_n, or delta_n = 0 and nothing flows back.)
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from symbolic.flow import analyse, steepest_point
+    >>> spec = Spec(layers=(1, 1, 1, 1), bias=True)
+    >>> report = analyse(spec, steepest_point(spec, 8.0))
+    >>> [float(f[0]) for f in report.flow.factors], report.flow.ratio, report.flow.bound
+    ([2.0, 2.0, 2.0], 4.0, 4.0)
+    """
+    from numeric.point import Point
+
+    if not numeric_flow.is_chain(spec) or not spec.bias:
+        raise GradproofError(f"steepest_point needs a 1-1-...-1 chain with biases; got {spec!r}")
+    W = [np.array([[float(weight)]]) for _ in range(spec.depth)]
+    b, out = [], float(x)
+    for k in range(1, spec.depth + 1):
+        b.append(np.array([-weight * out]))                   # z_k = w O_(k-1) + b_k = 0
+        out = float(spec.activation(k).f(np.array(0.0)))
+    return Point(np.array([[float(x)]]), np.array([[float(y)]]), W, b, single=True)
+
+
 def random_point(spec, init="xavier", seed=0, gain=1.0):
     """A seeded point: x uniform in [-1, 1] and y in (0.05, 0.95) first, then weights from numeric.init.
 

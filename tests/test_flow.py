@@ -18,7 +18,7 @@ from numeric.spec import Spec
 from symbolic.cli import main
 from symbolic.evaluate import Compiled
 from symbolic.flow import (analyse, chain_bound, chain_product, factor_values, random_point,
-                           regularization_rule, slope_bound)
+                           regularization_rule, slope_bound, steepest_point)
 from symbolic.model import Model
 
 
@@ -262,3 +262,13 @@ def test_l1_uses_the_subgradient_zero_at_zero():
     assert rule.derivative.subs(w, 0) == 0
     assert "subgradient 0" in rule.note
     assert regularization_rule(Spec()).derivative == 0
+
+
+@pytest.mark.parametrize("weight, verdict", [(20.0, "exploding"), (4.0, "healthy"), (0.8, "vanishing")])
+def test_a_sigmoid_chain_held_at_its_steepest_explodes_only_for_weights_above_four(weight, verdict):
+    spec = chain(6, bias=True)
+    report = analyse(spec, steepest_point(spec, weight))
+    # every z_k = 0: sigma'(0) = 1/4, so each factor is weight / 4 and the ratio is (weight / 4)^5
+    assert report.flow.ratio == pytest.approx((weight / 4) ** 5, rel=1e-12)
+    assert report.flow.bound == pytest.approx((weight / 4) ** 5, rel=1e-12)
+    assert report.verdict == verdict
