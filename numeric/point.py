@@ -1,7 +1,8 @@
 """A POINT: where gradients are evaluated. Inputs x, targets y, weights W and biases b.
 
-File layout (JSON or TOML): ``x`` a list of samples, each n_0 numbers, or a single sample; ``y``
-likewise with n_L numbers (a bare number, or one per sample, when n_L = 1); ``W`` a list of
+File layout (JSON or TOML): ``x`` a list of samples, each n_0 numbers, or a single sample (a flat
+list, one number per sample, when n_0 = 1); ``y`` likewise with n_L numbers (a bare number, or a flat
+list of one number per sample, when n_L = 1); ``W`` a list of
 matrices with ``W[k-1][i-1][j-1]`` = w^k_ij, shape n_(k-1) x n_k; ``b`` a list of vectors (when the
 spec has biases).
 """
@@ -91,7 +92,20 @@ def _samples(value, field, width, count=None):
 
 
 def from_mapping(data, spec, source="POINT"):
-    """Check a POINT's fields against the spec's shapes, naming the field and the shape expected."""
+    """Check a POINT's fields against the spec's shapes, naming the field and the shape expected.
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from numeric.point import from_mapping
+    >>> p = from_mapping({"x": [[1, 2], [3, 4]], "y": [0.5, 1.5], "W": [[[0.1], [0.2]]]}, Spec(layers=(2, 1)))
+    >>> p.x.shape, p.y.tolist()
+    ((2, 2), [[0.5], [1.5]])
+    >>> from_mapping({"x": [1, 2, 3], "y": 0.5, "W": [[[0.1], [0.2]]]}, Spec(layers=(2, 1)))
+    Traceback (most recent call last):
+    ...
+    numeric.errors.GradproofError: POINT field 'x' has shape [3]; expected [2] or [N][2]
+    """
     if not isinstance(data, dict):
         raise GradproofError(f"{source}: a POINT is a table with fields x, y, W (and b)")
     extra = set(data) - {"x", "y", "W", "b"}
