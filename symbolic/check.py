@@ -180,7 +180,7 @@ class Row:
                 verdict = "not judged (kink)"
             else:
                 verdict = "pass" if self.passes(m) else "FAIL"
-            lines.append(f"    {m:<13} {_full(a):>24}  {_short(self.abs_err(m)):>9}  {_short(self.rel_err(m)):>11}  "
+            lines.append(f"    {m:<13} {'-' if a is None else repr(a):>24}  {_short(self.abs_err(m)):>9}  {_short(self.rel_err(m)):>11}  "
                          f"{_short(self.allowed(m)):>9}  {f'({tol.rtol:g}, {tol.atol:g})':<16} {verdict}")
         lines += [f"    note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -227,8 +227,7 @@ class Report:
                 "parameters": [r.to_json() for r in self.rows], "worst": {}}
         if worst is not None:
             method, ratio = worst.worst
-            data["worst"] = dict(worst.to_json(), method=method, ratio=_num(ratio),
-                                 abs=_num(worst.abs_err(method)), allowed=worst.allowed(method))
+            data["worst"] = dict(worst.to_json(), method=method, ratio=_num(ratio), allowed=worst.allowed(method))
         data["rule"] = RULE
         data["tolerances"] = {m: {"rtol": t.rtol, "atol": t.atol} for m, t in self.tolerances.items()}
         data["network"] = self.spec.to_json()

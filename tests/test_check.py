@@ -96,7 +96,7 @@ def test_a_wrong_gradient_for_one_parameter_fails_that_parameter_only():
     assert "pass iff |a − s| <= atol + rtol·|s|" in detail
     backprop_line = next(line for line in detail.splitlines() if line.strip().startswith("backprop"))
     assert "FAIL" in backprop_line and "(1e-10, 1e-12)" in backprop_line
-    assert f"{report.failures[0].values['backprop']:.15g}" in backprop_line
+    assert repr(report.failures[0].values["backprop"]) in backprop_line
 
 
 def test_a_wrong_symbolic_gradient_fails_every_method():
@@ -122,7 +122,7 @@ def test_helper_names_the_parameter_values_errors_and_rule():
     assert "pass iff |a − s| <= atol + rtol·|s|" in message
     s = check_module._backprop(spec, point)[W211]
     assert "w^2_11 at point 1: FAIL" in message
-    assert f"{s:.15g}" in message and f"{-s:.15g}" in message
+    assert repr(s) in message and repr(-s) in message
     gradient_line = next(line for line in message.splitlines() if line.strip().startswith("gradient "))
     assert "FAIL" in gradient_line and f"{2 * abs(s):.1e}" in gradient_line   # |a − s| = 2|s|
     assert "w^1_11" not in message                  # only the failing parameter is reported

@@ -161,6 +161,7 @@ def test_help_states_the_default_tolerances(capsys):
     (["--at", "p.json", "--seed", "1"], "either --at POINT or random points"),
     (["--param", "w^9_11"], "w^9_11 does not exist"),
     (["--act", "sigmod"], "unknown activation 'sigmod'"),
+    (["missing.toml"], "spec file 'missing.toml' not found"),
     (["--loss", "bce", "--act", "tanh"], "loss 'bce' needs outputs in (0, 1)"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
