@@ -172,7 +172,8 @@ def random_base(spec, model, count, seed=0):
         base = {model.x[i]: point.x[0, i - 1] for i in range(1, spec.layers[0] + 1)}
         base.update({model.y[j]: point.y[0, j - 1] for j in range(1, spec.layers[-1] + 1)})
         base.update({s: point.param_value(p) for p, s in model.symbols.items()})
-        base[model.lam] = rng.uniform(0.2, 1.0)
+        # the spec's lambda when it has one, so that 2 lambda w and its value 0.2 w are both right
+        base[model.lam] = spec.lam if spec.lam > 0 else rng.uniform(0.2, 1.0)
         base[ETA] = rng.uniform(0.01, 0.5)
         points.append(base)
     return points
@@ -201,7 +202,8 @@ class Points:
             column = [b[s] for b in self.base]
             if arith is Mp50:
                 array = np.empty(self.n, dtype=object)
-                array[:] = [mpmath.mpf(float(v)) for v in column]
+                # each float as the decimal it prints as: lambda = 0.1 is 1/10, as a student writes it
+                array[:] = [mpmath.mpf(repr(float(v))) for v in column]
             else:
                 array = np.array(column, dtype=float)
             values[s] = array
