@@ -180,3 +180,18 @@ def test_a_bad_point_file_from_the_real_command_line(tmp_path):
     assert done.returncode == 2 and done.stdout == ""
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert "'W' must be a list of 2 matrices" in done.stderr
+
+
+@pytest.mark.parametrize("act", sorted(ACTIVATIONS))
+def test_every_activation_passes(capsys, act):
+    data = run_json(capsys, ["--net", "3-3-2-2", "--act", f"{act},{act},sigmoid", "--bias", "--reg", "l2",
+                             "--lam", "0.1", "--points", "2", "--samples", "3"])
+    assert data["passed"] and {p["status"] for p in data["parameters"]} == {"pass"}
+    assert all(p["complex_step"] is not None for p in data["parameters"]) == ACTIVATIONS[act].analytic
+
+
+@pytest.mark.parametrize("loss", ["squared", "half_squared", "bce"])
+def test_every_loss_passes(capsys, loss):
+    data = run_json(capsys, ["--net", "2-3-2", "--act", "tanh,sigmoid", "--loss", loss, "--reduction", "mean",
+                             "--reg", "l1", "--lam", "0.2", "--samples", "4"])
+    assert data["passed"] and data["network"]["loss"] == loss
