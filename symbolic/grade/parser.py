@@ -78,14 +78,30 @@ class EchoPrinter(GradproofLatexPrinter):
         return list(expr.args)
 
 
-@dataclass
 class Node:
-    """One piece of the answer: its echo, its mathematics, its depth, and the operator it was built by."""
+    """One piece of the answer: its echo, its mathematics, its depth, and the operator it was built by.
 
-    echo: object
-    math: object
-    depth: int = 1
-    op: str = ""            # "add" or "mul" while a chain can be extended without brackets
+    A chain a + b + c or a b c keeps its parts in lists and becomes one sympy Add or Mul only when
+    something uses it, so that a long chain costs linear time, not quadratic.
+    """
+
+    __slots__ = ("_echo", "_math", "depth", "op", "parts")
+
+    def __init__(self, echo, math, depth=1, op="", parts=None):
+        self._echo, self._math, self.depth, self.op, self.parts = echo, math, depth, op, parts
+
+    @property
+    def echo(self):
+        if self._echo is None:
+            kind = sp.Add if self.op == "add" else sp.Mul
+            self._echo = kind(*self.parts[0], evaluate=False)
+        return self._echo
+
+    @property
+    def math(self):
+        if self._math is None:
+            self._math = (sp.Add if self.op == "add" else sp.Mul)(*self.parts[1])
+        return self._math
 
 
 @dataclass
@@ -151,15 +167,13 @@ class Builder(Transformer):
             raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
         return depth
 
-    def _chain(self, op, left, right, echo_right, math):
-        """a + b + c and a b c as one flat sum or product, so long chains stay shallow."""
+    def _chain(self, op, left, right, echo_right, math_right):
+        """a + b + c and a b c as one flat sum or product, so long chains stay shallow and cheap."""
         if left.op == op:
-            echo = (sp.Add if op == "add" else sp.Mul)(*left.echo.args, echo_right, evaluate=False)
-            depth = max(left.depth, self._deeper(right))
-        else:
-            echo = (sp.Add if op == "add" else sp.Mul)(left.echo, echo_right, evaluate=False)
-            depth = self._deeper(left, right)
-        return Node(echo, math, depth, op)
+            left.parts[0].append(echo_right)
+            left.parts[1].append(math_right)
+            return Node(None, None, max(left.depth, self._deeper(right)), op, left.parts)
+        return Node(None, None, self._deeper(left, right), op, ([left.echo, echo_right], [left.math, math_right]))
 
     def _error(self, token, message):
         where = f" (column {token.column})" if getattr(token, "column", None) else ""
@@ -167,14 +181,14 @@ class Builder(Transformer):
 
     # -- arithmetic ----------------------------------------------------------------------------
     def add(self, c):
-        return self._chain("add", c[0], c[2], c[2].echo, c[0].math + c[2].math)
+        return self._chain("add", c[0], c[2], c[2].echo, c[2].math)
 
     def sub(self, c):
-        return self._chain("add", c[0], c[2], sp.Mul(-1, c[2].echo, evaluate=False), c[0].math - c[2].math)
+        return self._chain("add", c[0], c[2], sp.Mul(-1, c[2].echo, evaluate=False), -c[2].math)
 
     def mul(self, c):
         left, right = c[0], c[-1]
-        return self._chain("mul", left, right, right.echo, left.math * right.math)
+        return self._chain("mul", left, right, right.echo, right.math)
 
     def div(self, c):
         left, right = c[0], c[2]
@@ -217,7 +231,9 @@ class Builder(Transformer):
         if not isinstance(left.math, Partial) or left.math.numerator != L:
             raise self._error(c[1], "only ∂L/∂(the parameter) may stand left of '='; "
                                     "write the answer alone or as \\frac{\\partial L}{\\partial w^{k}_{ij}} = ...")
-        return Node(right.echo, right.math, right.depth, ("lhs", left.math))
+        node = Node(right.echo, right.math, right.depth)
+        node.op = ("lhs", left.math)
+        return node
 
     # -- names ---------------------------------------------------------------------------------
     def param(self, c):
@@ -552,5 +568,8 @@ def read(text, model):
                           f"unexpected '{shown(str(error.token))}'; expected {_expected(error.expected)}") from None
     except RecursionError:
         raise AnswerError(f"the answer is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    for number in node.math.atoms(sp.Rational):
+        if max(abs(number.p), number.q).bit_length() > MAX_MAGNITUDE * 3.33:
+            raise AnswerError(f"number too large (over 10^{MAX_MAGNITUDE})")
     lhs = node.op[1] if isinstance(node.op, tuple) else None
     return Reading(node.echo, node.math, EchoPrinter().doprint(node.echo), lhs)
