@@ -1,18 +1,21 @@
 """What a worked derivation sheet says, built from the derivations (symbolic/chain.py) and their values.
 
 Every formula comes from the same sympy expressions that symbolic/proof.py proves and that
-symbolic/evaluate.py compiles, printed by symbolic/printing.py; every number comes from
-``Compiled.evaluate`` (the forward values, the deltas, the gradients), with numeric.backprop and
-numeric.fd.central beside it as independent cross-checks. The result is a :class:`Sheet` of
-format-neutral blocks for the renderers.
+symbolic/evaluate.py compiles, printed by symbolic/printing.py; every number comes from putting the
+point into those same expressions (the forward values, the deltas, the gradients), with
+numeric.backprop and numeric.fd.central beside it as independent cross-checks. The result is a
+:class:`Sheet` of format-neutral blocks for the renderers.
 """
+import functools
+
 import sympy as sp
 
 from numeric.notation import Param
 
 from ..chain import derive
 from ..model import LAMBDA, L, R, Model
-from ..printing import Partial, latex, symbol
+from ..printing import Partial, symbol
+from .layout import latex
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
 from .layout import WIDTH, lines, rows, width
 
@@ -59,43 +62,70 @@ def _numeric(expr, value_of):
 
 # ---- the values at a point -----------------------------------------------------------------------
 class Values:
-    """The point's numbers, per sample: O, z, delta (from Compiled), the gradients, and the cross-checks."""
+    """The point's numbers, per sample: z, O and delta, the gradients and the loss, by putting the point's numbers
+    into the very expressions the sheet prints (the equations of the model, the delta definitions, the delta forms);
+    and numeric.backprop and numeric.fd.central beside them as independent cross-checks.
+
+    No compilation (symbolic/evaluate.py's Compiled does that for large work): a sheet's network is small enough to
+    substitute into, and substituting keeps every number on the sheet tied to the formula printed next to it.
+    """
 
     def __init__(self, model, point, lr):
         from numeric import fd
         from numeric.backprop import backprop
 
-        from ..evaluate import Compiled
-
         self.model, self.point, self.lr = model, point, lr
-        self.evaluation = Compiled(model).evaluate(point)
-        self.backprop = backprop(model.spec, point)
-        self.central = {e.param: e for e in fd.central(model.spec, point)}
-        self.samples = point.samples
-        self._subs = [self._substitutions(s) for s in range(self.samples)]
+        self.spec, self.samples = model.spec, point.samples
+        self._subs = [self._forward_and_back(s) for s in range(self.samples)]
+        self.backprop = backprop(self.spec, point)
+        self.central = {e.param: e for e in fd.central(self.spec, point)}
+        self._gradients = {}
 
-    def _substitutions(self, s):
-        m, ev, pt, spec = self.model, self.evaluation, self.point, self.model.spec
+    def _forward_and_back(self, s):
+        """The substitution table of one sample: x, y, w, b, lambda, then z and O forward, then delta backward."""
+        m, pt, spec = self.model, self.point, self.model.spec
         table = {LAMBDA: sp.Float(spec.lam)}
-        for j in range(1, spec.layers[0] + 1):
-            table[m.x[j]] = sp.Float(pt.x[s, j - 1])
-        for j in range(1, spec.layers[-1] + 1):
-            table[m.y[j]] = sp.Float(pt.y[s, j - 1])
-        for k in range(1, len(spec.layers)):
+        table.update({m.x[j]: sp.Float(pt.x[s, j - 1]) for j in range(1, spec.layers[0] + 1)})
+        table.update({m.y[j]: sp.Float(pt.y[s, j - 1]) for j in range(1, spec.layers[-1] + 1)})
+        table.update({sym: sp.Float(pt.param_value(p)) for p, sym in m.symbols.items()})
+        n = len(spec.layers)
+        for k in range(1, n):
             for j in range(1, spec.layers[k] + 1):
-                table[m.z[k][j]] = sp.Float(ev.z[k][s, j - 1])
-                table[m.O[k][j]] = sp.Float(ev.O[k][s, j - 1])
-                table[m.delta[k][j]] = sp.Float(ev.delta[k][s, j - 1])
-        for p, sym in m.symbols.items():
-            table[sym] = sp.Float(pt.param_value(p))
+                table[m.z[k][j]] = sp.Float(float(m.z_equation(k, j).xreplace(table)))
+                table[m.O[k][j]] = sp.Float(float(m.O_equation(k, j).xreplace(table)))
+        from ..chain import delta_definition
+        for k in range(n - 1, 0, -1):
+            for j in range(1, spec.layers[k] + 1):
+                form = m.local(L, m.O[k][j]) if k == n - 1 else delta_definition(m, k, j)
+                table[m.delta[k][j]] = sp.Float(float(form.xreplace(table)))
         return table
 
     def at(self, expr, sample=0):
         """The value of an expression in O, z, delta, x, y, w, b, lambda for one sample."""
         return float(expr.xreplace(self._subs[sample]))
 
+    def column(self, sym):
+        """A symbol's value in every sample."""
+        return [float(t[sym]) for t in self._subs]
+
+    def _total(self, per_sample):
+        total = sum(per_sample)
+        return total / self.samples if self.spec.reduction == "mean" else total
+
+    @property
+    def loss(self):
+        """The data loss over the samples (summed or averaged) plus the regularization term once."""
+        data = self._total([self.at(self.model.data_loss(), s) for s in range(self.samples)])
+        return data + self.at(self.model.regularization())
+
     def gradient(self, param):
-        return float(self.evaluation.gradients[param])
+        """dL/dparam from the delta form: per sample delta * dO/dparam, reduced, plus dR/dparam once."""
+        if param not in self._gradients:
+            d = derive(self.spec, param, self.model)
+            reg = self.model.regularization_derivative(param)
+            data = self._total([self.at(d.memoized - reg, s) for s in range(self.samples)])
+            self._gradients[param] = data + self.at(reg)
+        return self._gradients[param]
 
     def updated(self, param):
         return self.point.param_value(param) - self.lr * self.gradient(param)
@@ -136,6 +166,8 @@ def describe(spec):
 def build(spec, params=None, point=None, lr=DEFAULT_LR, title=None, intro=None, name="sheet"):
     """The worked derivation sheet for the given parameters (default all), with numbers when a point is given."""
     model = Model(spec)
+    # a sheet asks for the same local derivative dozens of times (dL/dO_nj is factored by sympy on each call)
+    model.local = functools.lru_cache(maxsize=None)(model.local)
     params = list(params) if params else spec.parameters()
     derivations = [derive(spec, p, model) for p in params]
     values = Values(model, point, lr) if point is not None else None
@@ -222,7 +254,7 @@ def _loss_as_built(model):
 
 
 def _forward(sheet, model, values):
-    spec, ev = model.spec, values.evaluation
+    spec = model.spec
     sheet.add(Heading(2, parts("The point"), "point"))
     samples = values.samples
     sample_note = "" if samples == 1 else f" ({samples} samples; one column per sample)"
@@ -235,10 +267,10 @@ def _forward(sheet, model, values):
     body = []
     for k in range(1, len(spec.layers)):
         for j in range(1, spec.layers[k] + 1):
-            body.append((parts(_sym(model.O[k][j])), parts(Math(_per_sample(ev.z[k][:, j - 1]))),
-                         parts(Math(_per_sample(ev.O[k][:, j - 1])))))
+            body.append((parts(_sym(model.O[k][j])), parts(Math(_per_sample(values.column(model.z[k][j])))),
+                         parts(Math(_per_sample(values.column(model.O[k][j]))))))
     sheet.add(Table(header, tuple(body), "lrr", parts("The forward pass.")))
-    sheet.add(Display((rf"{latex(L)} &= {number(ev.loss)}",)))
+    sheet.add(Display((rf"{latex(L)} &= {number(values.loss)}",)))
 
 
 def _joined(items):
@@ -267,7 +299,7 @@ def _deltas(sheet, model, values):
             lhs = latex(model.delta[k][j])
             parts_ = [latex(Partial(L, model.O[k][j])), delta_leibniz(model, k, j), delta_definition(model, k, j)]
             if values is not None:
-                parts_.append(_per_sample(values.evaluation.delta[k][:, j - 1]))
+                parts_.append(_per_sample(values.column(model.delta[k][j])))
             delta_rows += rows(lhs, parts_)
     sheet.add(Display(tuple(delta_rows)))
 

@@ -7,11 +7,23 @@ to break keeps its brackets as ``\\biggl(`` and ``\\biggr)``, which need no part
 (unlike ``\\left`` and ``\\right``). Widths are estimated from the LaTeX (about one unit per glyph,
 fractions as wide as their wider half, scripts smaller), which is all a line breaker needs.
 """
+import functools
 import re
 
 import sympy as sp
 
-from ..printing import GradproofLatexPrinter, latex
+from .. import printing
+from ..printing import GradproofLatexPrinter
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex(expr, settings):
+    return printing.latex(expr, **dict(settings))
+
+
+def latex(expr, **settings):
+    """symbolic/printing.py's latex, remembered: a sheet prints the same pieces many times while breaking lines."""
+    return _latex(expr, tuple(sorted(settings.items())))
 
 WIDTH = 68           # units per display line on a sheet (an A4 page at 11pt holds about 80)
 
@@ -42,6 +54,7 @@ def _argument(tex, start):
     return tex[start:start + 1], start + 1
 
 
+@functools.lru_cache(maxsize=8192)
 def width(tex):
     """An estimate of how wide a LaTeX formula prints, in units of about one glyph.
 
