@@ -127,6 +127,15 @@ class Derivation:
         count = self.path_count
         return f"Derivation(dL/d{self.param}, {count} path{'s' if count != 1 else ''})"
 
+    def _repr_latex_(self):
+        """Jupyter: the chain rule summed over the paths, the closed form and the delta form, as on a sheet."""
+        from .sheet.notebook import derivation_latex
+        return derivation_latex(self)
+
+    def _repr_html_(self):
+        from .sheet.notebook import as_html, derivation_latex
+        return as_html(derivation_latex(self))
+
     @property
     def symbol(self):
         return self.model.symbols[self.param]

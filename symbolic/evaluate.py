@@ -36,6 +36,15 @@ class Evaluation:
     gradients: dict
     loss: object
 
+    def _repr_latex_(self):
+        """Jupyter: the loss and every gradient."""
+        from .sheet.notebook import evaluation_latex
+        return evaluation_latex(self)
+
+    def _repr_html_(self):
+        from .sheet.notebook import as_html, evaluation_latex
+        return as_html(evaluation_latex(self))
+
 
 class Compiled:
     """A network's symbolic forward pass, deltas and gradients, compiled once, evaluated at any POINT.
