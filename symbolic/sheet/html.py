@@ -81,9 +81,12 @@ def _math(tex, display=False):
             return _number(match)
     from latex2mathml.converter import convert
     try:
-        return convert(tex, display="block" if display else "inline")
+        out = convert(tex, display="block" if display else "inline")
     except Exception as error:                       # latex2mathml raises many types; name the formula
-        raise GradproofError(f"latex2mathml cannot convert {tex!r}: {error}") from None
+        raise GradproofError(f"latex2mathml cannot convert {tex!r}: {error!r}") from None
+    if "\\" in out:                                  # an unknown command comes through as raw text
+        raise GradproofError(f"latex2mathml left LaTeX unconverted in {tex!r}")
+    return out
 
 
 def inline(content):

@@ -1,0 +1,53 @@
+"""How a derivation and an evaluation show in Jupyter: LaTeX (``_repr_latex_``) and MathML (``_repr_html_``).
+
+The same printer and line breaking as the sheets: a derivation shows its chain rule summed over the
+paths, its closed form and its delta form; an evaluation shows the loss and every gradient.
+"""
+import sympy as sp
+
+from ..model import L
+from ..printing import Partial, symbol
+from .content import number
+from .layout import WIDTH, latex, lines, width
+
+
+def _aligned(rows):
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def derivation_latex(d):
+    """A derivation as display LaTeX: Leibniz form, closed form, delta form (the first two while readable).
+
+    Examples
+    ========
+    >>> from numeric.spec import Spec
+    >>> from numeric.notation import Param
+    >>> from symbolic.chain import derive
+    >>> text = derivation_latex(derive(Spec(layers=(1, 1)), Param.weight(1, 1, 1)))
+    >>> text.startswith("$$") and r"\\delta_{11}" in text
+    True
+    """
+    lhs = latex(Partial(L, d.symbol))
+    rows = []
+    for form in (d.leibniz, d.closed_form, d.memoized_leibniz, d.memoized):
+        if form is None:
+            continue
+        broken = lines(form, WIDTH - 3, WIDTH - width(lhs) - 2)
+        rows.append(f"{lhs if not rows else ''} &= {broken[0]}")
+        rows += [rf"&\quad {line}" for line in broken[1:]]
+    return "$$" + _aligned(rows) + "$$"
+
+
+def evaluation_latex(evaluation):
+    """An evaluation as display LaTeX: the loss, then dL/dparam = value for every parameter."""
+    rows = [rf"L &= {number(evaluation.loss)}"]
+    for param, value in evaluation.gradients.items():
+        rows.append(rf"{latex(Partial(L, symbol(param)))} &= {number(value)}")
+    return "$$" + _aligned(rows) + "$$"
+
+
+def as_html(display_latex):
+    """Display LaTeX (as the two functions above return it) as a MathML block."""
+    from .html import _math
+    return _math(display_latex.strip("$").replace(r"\begin{aligned}", r"\begin{align*}")
+                 .replace(r"\end{aligned}", r"\end{align*}"), display=True)

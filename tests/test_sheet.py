@@ -1,0 +1,257 @@
+"""`gradproof sheet`: what a sheet says, how formulas break, and the HTML, Markdown and LaTeX it writes."""
+import html as html_module
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from numeric.notation import Param
+from numeric.point import random_point
+from numeric.spec import Spec
+from symbolic.chain import derive
+from symbolic.cli import main
+from symbolic.sheet import content, files, format_of, html, md, tex
+from symbolic.sheet.document import Display, Math, Note, Paragraph, Table
+from symbolic.sheet.layout import lines, width
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTES_POINT = ROOT / "derivations" / "notes-point.json"
+
+
+def visible_text(page):
+    """The text a reader sees: MathML, tags and the stylesheet removed, entities decoded."""
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    page = re.sub(r"<math.*?</math>", " ", page, flags=re.S)
+    page = re.sub(r"<svg.*?</svg>", " ", page, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def blocks_of(sheet, kind):
+    return [b for b in sheet.blocks if isinstance(b, kind)]
+
+
+def text_of(block):
+    return "".join(c if isinstance(c, str) else c.tex for c in block.content)
+
+
+# ---- line breaking ------------------------------------------------------------------------------
+def test_width_counts_glyphs_and_fractions():
+    assert width("abc") == 3
+    assert width(r"\frac{a}{bcd}") == pytest.approx(3.4)
+    assert width("x^{n}") == pytest.approx(1.7)
+    assert width("0.5") == pytest.approx(2.4)            # digits and points are narrower than letters
+    assert width(r"\left(a\right)") == 3
+
+
+@pytest.mark.parametrize("layers", [(4, 3, 2, 1), (3, 3, 3, 2), (2, 4, 4, 1)])
+def test_closed_forms_break_into_lines_that_fit(layers):
+    spec = Spec(layers=layers)
+    for param in (Param.weight(1, 1, 1), Param.weight(2, 1, 1)):
+        d = derive(spec, param)
+        for form in (d.leibniz, d.closed_form):
+            broken = lines(form, 60)
+            assert all(width(line) <= 60 for line in broken), broken
+            # the pieces are the formula: same symbols, nothing dropped
+            joined = " ".join(broken)
+            for s in form.free_symbols:
+                assert content.latex(s) in joined
+
+
+def test_a_long_sum_breaks_before_its_signs():
+    a, b, c, d = sp.symbols("a b c d")
+    broken = lines(sp.Add(a, b, -c, d, evaluate=False), limit=6)
+    assert broken == ["a + b", "- c + d"]
+
+
+# ---- what the sheet says ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def notes_sheet():
+    from numeric.point import load_point
+    spec = Spec()
+    return content.build(spec, [Param.weight(1, 1, 1), Param.weight(3, 2, 1)], load_point(NOTES_POINT, spec), 0.1)
+
+
+def test_sheet_has_every_part_of_the_derivation(notes_sheet):
+    text = " ".join(text_of(b) for b in notes_sheet.blocks if hasattr(b, "content"))
+    displays = " ".join(" ".join(b.rows) for b in blocks_of(notes_sheet, Display))
+    for heading in ("The network", "Definitions", "The point", "Memoization", "The weight ", "Summary",
+                    "What memoization saves"):
+        assert heading in text
+    # the notes' multi-path sum for w^1_11: two products inside the bracket
+    assert r"\frac{\partial O_{31}}{\partial O_{21}}" in displays and r"\frac{\partial O_{22}}{\partial O_{11}}" in displays
+    assert r"\delta_{11}" in displays
+    assert r"w^{1}_{11} - \eta" in displays                 # the update, with the learning rate stated
+    assert r"\eta = 0.1" in text
+
+
+def test_reuse_names_the_parameters_sharing_each_delta(notes_sheet):
+    paragraphs = [text_of(p) for p in blocks_of(notes_sheet, Paragraph) if text_of(p).startswith("It needs")]
+    first = paragraphs[0]
+    # delta_11 is shared by every weight into O_11: w^1_i1 for the other inputs i
+    for i in (2, 3, 4):
+        assert f"w^{{1}}_{{{i}1}}" in first
+    assert "w^{1}_{11}," not in first
+    assert r"\delta_{21}" in first and r"\delta_{22}" in first
+
+
+def test_every_factor_value_matches_backprop_quantities(notes_sheet):
+    """The local-derivative table's numbers, checked against numpy's forward pass and its deltas."""
+    from numeric.backprop import backprop
+    from numeric.point import load_point
+    spec = Spec()
+    grads = backprop(spec, load_point(NOTES_POINT, spec))
+    O = grads.forward.O
+    table = [t for t in blocks_of(notes_sheet, Table) if text_of_cell(t.header[0]) == "factor"][0]
+    values = {text_of_cell(row[0]): float(text_of_cell(row[2])) for row in table.rows}
+    o31, o21, o11, x1 = O[3][0, 0], O[2][0, 0], O[1][0, 0], O[0][0, 0]
+    assert values[r"\frac{\partial L}{\partial O_{31}}"] == pytest.approx(-2 * (1.0 - o31), rel=1e-5)
+    assert values[r"\frac{\partial O_{31}}{\partial O_{21}}"] == pytest.approx(o31 * (1 - o31) * 1.2, rel=1e-5)
+    assert values[r"\frac{\partial O_{21}}{\partial O_{11}}"] == pytest.approx(o21 * (1 - o21) * 0.6, rel=1e-5)
+    assert values[r"\frac{\partial O_{11}}{\partial w^{1}_{11}}"] == pytest.approx(o11 * (1 - o11) * x1, rel=1e-5)
+
+
+def text_of_cell(cell):
+    return "".join(c if isinstance(c, str) else c.tex for c in cell)
+
+
+def test_too_many_paths_says_so_and_shows_the_delta_form():
+    spec = Spec(layers=(2, 2, 9, 9, 1))         # 81 paths from a first-layer weight: over the 64 limit
+    sheet = content.build(spec, [Param.weight(1, 1, 1)])
+    notes = [text_of(n) for n in blocks_of(sheet, Note)]
+    assert any("81 paths" in n and "δ form" in n for n in notes)
+    displays = " ".join(" ".join(b.rows) for b in blocks_of(sheet, Display))
+    assert r"\delta_{11}" in displays
+
+
+def test_a_closed_form_too_long_to_read_is_replaced_by_a_note():
+    spec = Spec(layers=(2, 2, 6, 6, 1))         # 36 paths: buildable, but pages long written out
+    sheet = content.build(spec, [Param.weight(1, 1, 1)])
+    assert any("too long to read" in text_of(n) for n in blocks_of(sheet, Note))
+
+
+def test_regularization_adds_its_direct_path():
+    from numeric.point import load_point
+    spec = Spec.from_toml(ROOT / "derivations" / "l2.toml")
+    sheet = content.build(spec, [Param.weight(2, 1, 1)], load_point(ROOT / "derivations" / "l2-point.json", spec))
+    displays = " ".join(" ".join(b.rows) for b in blocks_of(sheet, Display))
+    assert r"\frac{\partial R}{\partial w^{2}_{11}}" in displays
+    assert re.search(r"\+ 2 \\cdot (w\^\{2\}_\{11\} \\cdot \\lambda|\\lambda \\cdot w\^\{2\}_\{11\})", displays)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300))
+def test_numbers_print_as_latex_and_as_the_same_mathml_latex2mathml_gives(value):
+    from latex2mathml.converter import convert
+    tex_number = content.number(value)
+    assert re.fullmatch(r"-?\d+(\.\d+)?( \\times 10\^\{-?\d+\})?", tex_number)
+    assert html._math(tex_number) == convert(tex_number)
+    mantissa, _, exponent = tex_number.partition(r" \times 10^")
+    back = float(mantissa) * 10.0 ** int(exponent.strip("{}")) if exponent else float(mantissa)
+    assert back == pytest.approx(value, rel=1e-5, abs=1e-300)
+
+
+# ---- HTML ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def notes_html(notes_sheet):
+    return html.render(notes_sheet)
+
+
+def test_html_is_self_contained_with_no_script_and_no_network(notes_html):
+    lowered = notes_html.lower()
+    assert "<script" not in lowered and "javascript:" not in lowered and " on" + "load=" not in lowered
+    for url in re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", notes_html):
+        assert url.startswith("#"), url
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", notes_html))
+    assert urls <= {"http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg"}, urls
+    assert '<meta name="viewport"' in notes_html and "@media print" in notes_html and "@media (max-width" in notes_html
+
+
+def test_html_leaves_no_raw_latex(notes_html):
+    text = visible_text(notes_html)
+    assert "$" not in text
+    assert not re.search(r"\\[A-Za-z]+", text), re.search(r".{40}\\[A-Za-z]+.{40}", text)
+    assert notes_html.count("<math") > 100
+    assert "merror" not in notes_html
+
+
+def test_html_fails_loudly_when_latex2mathml_cannot_convert():
+    from numeric.errors import GradproofError
+    with pytest.raises(GradproofError, match="latex2mathml"):
+        html._math(r"\frac{")
+    with pytest.raises(GradproofError, match="unconverted"):
+        html._math(r"\notacommand{x}")
+
+
+def test_text_is_escaped_in_every_format(tmp_path, capsys):
+    title = "<b>50% & {δ}</b> $x$"
+    assert main(["sheet", "--net", "1-1", "--title", title, "-o", str(tmp_path / "s.html")]) == 0
+    page = (tmp_path / "s.html").read_text()
+    assert "<b>50%" not in page and "&lt;b&gt;50% &amp; {δ}&lt;/b&gt; $x$" in page
+    assert main(["sheet", "--net", "1-1", "--title", title, "--format", "tex"]) == 0
+    assert r"<b>50\% \& \{$\delta$\}</b> \$x\$" in capsys.readouterr().out.replace(r"$<$", "<").replace(r"$>$", ">")
+
+
+# ---- Markdown, LaTeX, the command ---------------------------------------------------------------
+def test_markdown_has_display_math_tables_and_the_svg_beside_it(tmp_path):
+    out = tmp_path / "chain.md"
+    assert main(["sheet", "--net", "1-1-1", "--bias", "--param", "w^1_11", "--at",
+                 str(write_point(tmp_path, Spec(layers=(1, 1, 1), bias=True))), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "$$\n\\begin{aligned}" in text and "| ---:" in text or "| :--- |" in text
+    assert "![the paths of w^1\\_11 to L](chain.svg)" in text
+    picture = (tmp_path / "chain.svg").read_text()
+    assert picture.startswith("<svg") and "<script" not in picture
+
+
+def write_point(tmp_path, spec):
+    path = tmp_path / "point.json"
+    path.write_text(json.dumps(random_point(spec, seed=3).to_json()))
+    return path
+
+
+def test_tex_has_the_tikz_diagram_with_the_parameter_highlighted():
+    sheet = content.build(Spec(), [Param.weight(2, 3, 1)])
+    document = tex.render(sheet)
+    assert document.startswith(r"\documentclass") and document.rstrip().endswith(r"\end{document}")
+    assert r"\begin{tikzpicture}" in document and r"{$w^{2}_{31}$}" in document
+    # w^2_31's own edge (O_13 -> O_21) and the edge O_21 -> O_31 are highlighted; O_22 -> O_31 is not
+    assert r"\draw[hotedge] (n1x3) -- (n2x1)" in document and r"\draw[hotedge] (n2x1) -- (n3x1)" in document
+    assert r"\draw[edge] (n2x2) -- (n3x1)" in document
+
+
+@pytest.mark.parametrize("name, fmt", [("a.tex", "tex"), ("a.pdf", "pdf"), ("a.HTML", "html"), ("a.md", "md"),
+                                       ("a.txt", None), ("a", None)])
+def test_format_from_the_suffix(name, fmt):
+    assert format_of(name) == fmt
+
+
+def test_command_errors_exit_2_without_writing(tmp_path, capsys):
+    assert main(["sheet", "-o", str(tmp_path / "x.docx")]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err
+    assert main(["sheet", "--lr", "-1", "-o", str(tmp_path / "x.html")]) == 2
+    assert main(["sheet", "--param", "w^9_11", "-o", str(tmp_path / "x.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_without_pdflatex_names_the_debian_package(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["sheet", "--net", "1-1", "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "texlive-latex-base" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_jupyter_shows_a_derivation_and_an_evaluation_as_math():
+    from symbolic.evaluate import Compiled
+    from symbolic.model import Model
+    spec = Spec(layers=(2, 2, 1))
+    d = derive(spec, Param.weight(1, 1, 1))
+    shown = d._repr_latex_()
+    assert shown.startswith("$$") and r"\frac{\partial L}{\partial w^{1}_{11}}" in shown and r"\delta_{11}" in shown
+    assert "<math" in d._repr_html_() and "\\" not in d._repr_html_()
+    point = random_point(spec, seed=1)
+    evaluation = Compiled(Model(spec)).evaluate(point)
+    assert content.number(evaluation.gradients[Param.weight(1, 1, 1)]) in evaluation._repr_latex_()
