@@ -244,10 +244,12 @@ class Report:
         if worst is not None:
             method, ratio = worst.worst
             where = f"; worst: {method} on {worst.param} at point {worst.point}, {_share(ratio)} of its allowance"
+            where = where.replace("× of its allowance", " times its allowance")
         n, params = len(self.rows), len({r.param for r in self.rows})
         at = f"{self.points} point{'s' if self.points != 1 else ''}"
         if self.failures:
-            names = ", ".join(dict.fromkeys(str(r.param) for r in self.failures))
+            named = list(dict.fromkeys(f"{r.param} ({', '.join(r.failed_methods)})" for r in self.failures))
+            names = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
             return (f"FAIL: {len(self.failures)} of {n} checks ({params} parameters at {at}) disagree: {names}{where}")
         kinks = f"; {len(self.kinks)} at a kink (central differences not judged)" if self.kinks else ""
         return f"PASS: all {params} parameters agree by every method at {at}{kinks}{where}"
@@ -264,17 +266,20 @@ class Report:
             lines.append(f"  {m:<13} {DESCRIPTIONS.get(m, 'the gradient given to the check'):<52} "
                          f"rtol {tol.rtol:<7g} atol {tol.atol:g}{unused}")
         lines += ["Columns: s; then |a − s| for each method ('-' = not computed, 'kink' = not judged);",
-                  "'used' = the largest |a − s| as a share of what the rule allows (over 100% fails). Worst rows first.",
+                  "'used' = the largest |a − s| as a share of what the rule allows (up to 100% passes; '3.2×' fails).",
+                  "Worst rows first.",
                   ""]
         wide = max([len(str(r.param)) for r in self.rows] + [9])
         header = [("parameter", wide), ("point", 5), ("symbolic s", 22)] + [(m, max(9, len(m))) for m in self.methods] \
             + [("used", 9), ("status", 6)]
         lines.append("  ".join(f"{name:<{width}}" for name, width in header))
-        shown = 0
+        shown = passes = 0
         ordered = self.ordered()
         for r in ordered:
-            if r.status == "pass" and top and shown >= top:
-                break
+            if r.status == "pass":
+                if top and passes >= top:
+                    break
+                passes += 1
             shown += 1
             cells = [str(r.param), str(r.point), _full(r.symbolic)]
             for m in self.methods:
@@ -319,9 +324,10 @@ def _short(x):
 
 
 def _share(ratio):
+    """How much of its allowance an error uses: '0.71%' within it, '3.2×' (times the allowance) beyond."""
     if ratio is None or math.isinf(ratio):
         return "inf"
-    return f"{100 * ratio:.2g}%" if ratio < 10 else f"{100 * ratio:.0f}%"
+    return f"{100 * ratio:.2g}%" if ratio <= 1 else f"{ratio:.2g}×"
 
 
 def _sources_text(sources):
