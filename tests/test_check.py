@@ -125,6 +125,10 @@ def test_helper_names_the_parameter_values_errors_and_rule():
     assert repr(s) in message and repr(-s) in message
     gradient_line = next(line for line in message.splitlines() if line.strip().startswith("gradient "))
     assert "FAIL" in gradient_line and f"{2 * abs(s):.1e}" in gradient_line   # |a − s| = 2|s|
+    lines = message.splitlines()
+    for method in ("backprop", "per_path", "central", "complex_step"):   # every method's value, error, verdict
+        (line,) = [line for line in lines if line.strip().startswith(method + " ")]
+        assert line.split()[-1] == "pass" and "e-" in line
     assert "w^1_11" not in message                  # only the failing parameter is reported
 
 

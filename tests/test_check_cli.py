@@ -66,7 +66,7 @@ def test_a_wrong_gradient_exits_1_naming_the_parameter(capsys, monkeypatch):
     out = capsys.readouterr().out.splitlines()
     first_row = out[out.index(next(line for line in out if line.startswith("parameter"))) + 1]
     assert first_row.startswith("w^2_11") and first_row.endswith("fail")
-    assert out[-1].startswith("FAIL: 1 of 20 checks") and "w^2_11" in out[-1]
+    assert out[-1].startswith("FAIL: 1 of 20 checks") and "w^2_11 (backprop)" in out[-1]
     detail = out.index("w^2_11 at point 1: FAIL")
     assert "pass iff |a − s| <= atol + rtol·|s|" in out[detail + 1]
     backprop = next(line for line in out[detail:] if line.strip().startswith("backprop"))
