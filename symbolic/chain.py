@@ -113,7 +113,7 @@ class Derivation:
     >>> d
     Derivation(dL/dw^1_11, 2 paths)
     >>> print(text(d.leibniz))
-    ∂L/∂O_31*(∂O_31/∂O_21*∂O_21/∂O_11 + ∂O_31/∂O_22*∂O_22/∂O_11)*∂O_11/∂w^1_11
+    ∂L/∂O_31 · [∂O_31/∂O_21 · ∂O_21/∂O_11 + ∂O_31/∂O_22 · ∂O_22/∂O_11] · ∂O_11/∂w^1_11
     >>> print(text(d.memoized))
     O_11*δ_11*x_1*(1 - O_11)
     """
@@ -220,8 +220,15 @@ class Derivation:
         data["chain_rule_latex"] = None if self.leibniz is None else latex(self.leibniz, **latex_settings)
         data["closed_form_latex"] = None if self.closed_form is None else latex(self.closed_form, **latex_settings)
         data["memoized_latex"] = latex(self.memoized, **latex_settings)
-        data["deltas_latex"] = {str(d): latex(defn, **latex_settings) for d, _, defn in self.deltas}
+        data["deltas_latex"] = {str(d): self._delta_latex(d, defn, latex_settings) for d, _, defn in self.deltas}
         return data
+
+    def _delta_latex(self, delta, definition, settings):
+        # every parameter of a layer repeats the later layers' deltas: print each once per model
+        key = ("delta_latex", delta, tuple(sorted(settings.items())))
+        if key not in self.model.memo:
+            self.model.memo[key] = latex(definition, **settings)
+        return self.model.memo[key]
 
 
 def delta_leibniz(model, k, j):
@@ -234,8 +241,11 @@ def delta_leibniz(model, k, j):
 
 
 def delta_definition(model, k, j):
-    """delta_kj with the local derivatives in place: in terms of the next layer's deltas."""
-    return evaluate(model, delta_leibniz(model, k, j))
+    """delta_kj with the local derivatives in place: in terms of the next layer's deltas (built once per model)."""
+    key = ("delta", k, j)
+    if key not in model.memo:
+        model.memo[key] = evaluate(model, delta_leibniz(model, k, j))
+    return model.memo[key]
 
 
 def derive(spec, param, model=None, max_paths=MAX_PATHS):

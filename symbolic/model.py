@@ -118,6 +118,11 @@ class Model:
         """One sample's L in the output symbols, with the regularization term."""
         return self.data_loss() + self.regularization()
 
+    @cached_property
+    def memo(self):
+        """Expressions derived once per model and shared by every derivation (the delta definitions)."""
+        return {}
+
     # ---- expanded in x, y, w, b -----------------------------------------------------------
     @cached_property
     def _expanded(self):
