@@ -229,7 +229,7 @@ def test_depth_and_width_build_a_square_network_with_an_input_of_the_same_width(
     (["--width", "2"], "--width needs --depth"),
     (["--depth", "3", "--net", "1-1"], "either --net or --depth"),
     (["--depth", "0"], ">= 1"),
-    (["--depth", "3", "--at", "p.json", "--init", "he"], "--init choose a random point"),
+    (["--depth", "3", "--at", "p.json", "--init", "he"], "--init chooses a random point"),
     (["--depth", "3", "--compare", "--act", "tanh"], "drop --act"),
     (["--depth", "3", "--init", "glorot"], "unknown initialisation 'glorot'"),
 ])

@@ -87,7 +87,8 @@ def _point_settings(args):
     given = [flag for flag, value in (("--init", args.init), ("--seed", args.seed), ("--gain", args.gain))
              if value is not None]
     if args.at and given:
-        raise GradproofError(f"{', '.join(given)} choose a random point; --at gives the point (drop one)")
+        raise GradproofError(f"{', '.join(given)} {'choose' if len(given) > 1 else 'chooses'} a random point; "
+                             "--at gives the point (drop one)")
     gain = 1.0 if args.gain is None else args.gain
     if not gain == gain or gain in (float("inf"), float("-inf")):
         raise GradproofError(f"--gain must be a finite number; got {gain!r}")
@@ -314,7 +315,7 @@ def plot_compare(runs, title, path):
                        linestyle=styles[n % 4]) for n, (name, report) in enumerate(mine)]
         _axes(ax, mine[0][1].spec.depth, any(drawn))
         ax.set_title(act)
-        ax.legend(fontsize=8, title="initialisation: verdict", title_fontsize=8)
+        ax.legend(fontsize=8, title="initialisation: verdict" if mine[0][0] else "weights: verdict", title_fontsize=8)
     axes[0][0].set_ylabel(r"$\|\partial L/\partial W^k\|$ (log scale)")
     fig.suptitle(title)
     fig.tight_layout()
