@@ -14,7 +14,7 @@ methods still are.
 Examples
 ========
 >>> from numeric.spec import Spec
->>> from numeric.point import random_point
+>>> from numeric.point import from_mapping, random_point
 >>> from symbolic.check import check
 >>> report = check(Spec(), [random_point(Spec(), seed=1)])
 >>> report.passed, len(report.rows), report.methods
@@ -34,7 +34,7 @@ from numeric.errors import GradproofError
 from numeric.fd import COMPLEX_H, central, central_step, complex_step, complex_step_applies
 from numeric.notation import Neuron, Param, parse_param
 from numeric.paths import per_path
-from numeric.point import random_point
+from numeric.point import from_mapping, random_point
 
 __all__ = ["METHODS", "TOLERANCES", "MAX_PATHS", "EXACT_DIGITS", "RULE", "Tolerance", "Row", "Report",
            "check", "kinks", "random_points", "compiled"]
@@ -496,6 +496,9 @@ def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, ex
     params = list(params) if params is not None else spec.parameters()
     for p in params:
         spec.check_param(p)
+    for n, point in enumerate(points, start=1):
+        # the POINT file rules (numeric.point.from_mapping) name a wrong shape before any method trips on it
+        from_mapping(point.to_json(), spec, source=f"point {n}")
     given = dict(methods or {})
     names = METHODS + tuple(m for m in given if m not in METHODS and m != "symbolic")
     tols = {m: TOLERANCES.get(m, TIGHT) for m in names}

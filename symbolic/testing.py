@@ -13,6 +13,7 @@ torch.autograd.gradcheck's "Jacobian mismatch" but parameter by parameter.
 from pathlib import Path
 
 from numeric.errors import GradproofError
+from numeric.point import load_point
 from numeric.spec import Spec
 
 from .check import MAX_PATHS, RULE, Tolerance, check, random_points
@@ -24,8 +25,8 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
                            max_paths=MAX_PATHS, params=None):
     """Raise AssertionError unless every method's gradient agrees with the symbolic one; return the Report.
 
-    spec: a Spec or the path of a spec TOML file. point: a numeric.point.Point (default: `points` random
-    points from `seed`, with `samples` samples each, avoiding kinks). gradient: a callable
+    spec: a Spec or the path of a spec TOML file. point: a numeric.point.Point or the path of a POINT file
+    (default: `points` random points from `seed`, with `samples` samples each, avoiding kinks). gradient: a callable
     (spec, point) -> {Param or name: value}, checked as one more method named "gradient". rtol, atol:
     a number for every method, or {method: number} for some (defaults: symbolic.check.TOLERANCES).
 
@@ -45,7 +46,9 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
         spec = Spec.from_toml(spec)
     if not isinstance(spec, Spec):
         raise TypeError(f"spec must be a numeric.spec.Spec or the path of a spec TOML file; got {type(spec).__name__}")
-    if point is not None:
+    if isinstance(point, (str, Path)):
+        chosen, sources = [load_point(point, spec)], [{"point": 1, "file": str(point)}]
+    elif point is not None:
         chosen, sources = [point], [{"point": 1}]
     else:
         drawn = random_points(spec, seed=seed, count=points, samples=samples)

@@ -144,6 +144,16 @@ def test_helper_takes_a_toml_path_and_tolerances(tmp_path):
         assert_gradients_agree(path, rtol={"centre": 1e-3})
 
 
+def test_helper_takes_a_point_file_and_names_a_wrong_shape(tmp_path):
+    path = tmp_path / "point.json"
+    path.write_text('{"x": [1, 2], "y": [0.5], "W": [[[0.1, 0.2], [0.3, 0.4]], [[0.5], [0.6]]]}')
+    report = assert_gradients_agree(Spec(layers=(2, 2, 1)), path)
+    assert report.points == 1 and len(report.rows) == 6
+    wrong = random_point(Spec(layers=(2, 3, 1)), seed=0)
+    with pytest.raises(GradproofError, match="point 1: POINT field 'W\\[0\\]' \\(w\\^1\\) has shape 2x3; expected 2x2"):
+        assert_gradients_agree(Spec(layers=(2, 2, 1)), wrong)
+
+
 def test_gradient_callable_must_cover_every_parameter():
     with pytest.raises(GradproofError, match="no value for w\\^1_12"):
         assert_gradients_agree(Spec(layers=(2, 2, 1)), gradient=lambda spec, point: {"w^1_11": 0.0})
