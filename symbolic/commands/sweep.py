@@ -30,7 +30,7 @@ HELP = "train every (lambda, depth) on a train split: train and validation loss,
 DEFAULT_LAMS = "0,1e-4,1e-3,1e-2"
 
 
-def _numbers(kind, convert, check):
+def _numbers(kind, convert, check, rule="any", example=DEFAULT_LAMS):
     """An argparse type for a comma-separated list, each item converted and checked."""
     import argparse
 
@@ -38,10 +38,10 @@ def _numbers(kind, convert, check):
         try:
             values = [convert(part) for part in text.split(",")]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{kind}: a comma-separated list of numbers, e.g. {DEFAULT_LAMS}; got {text!r}")
+            raise argparse.ArgumentTypeError(f"a comma-separated list of numbers, e.g. {example}; got {text!r}")
         bad = [v for v in values if not check(v)]
         if bad:
-            raise argparse.ArgumentTypeError(f"{kind}: {bad[0]!r} is out of range")
+            raise argparse.ArgumentTypeError(f"{bad[0]!r} is out of range: each {kind} must be {rule}")
         return values
     return parse
 
@@ -55,7 +55,7 @@ def add_arguments(parser):
     # the spec's --reg and --lam take one value elsewhere; here --lam takes the list of lambdas to sweep
     for action in parser._actions:
         if "--lam" in action.option_strings:
-            action.type = _numbers("--lam", float, lambda v: math.isfinite(v) and v >= 0)
+            action.type = _numbers("lambda", float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
             action.metavar = "λ,λ,..."
             action.help = f"the lambdas to sweep, comma-separated (default {DEFAULT_LAMS})"
         if "--reg" in action.option_strings:
@@ -63,7 +63,7 @@ def add_arguments(parser):
     group = parser.add_argument_group("sweep")
     group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
                        help="a CSV file (inputs, then the last n_L columns as targets) or builtin:notes, builtin:sine")
-    group.add_argument("--depths", type=_numbers("--depths", int, lambda v: v >= 1), metavar="1,2,3",
+    group.add_argument("--depths", type=_numbers("depth", int, lambda v: v >= 1, "a whole number >= 1", "1,2,3"), metavar="1,2,3",
                        help="numbers of weight layers to sweep (default: the spec's network only)")
     group.add_argument("--width", type=int, metavar="W", help="every hidden layer W wide (default: the spec's widths)")
     group.add_argument("--val-fraction", type=float, default=0.25, metavar="F",
