@@ -32,6 +32,7 @@ CORRECT = [
     ("w^3_11", r"-2 y O_{31} O_{21} + 2 y O_{31}^2 O_{21} + 2 O_{31}^{2} O_{21} - 2 O_{31}^3 O_{21}"),
     ("w^3_11", r"\frac{\partial L}{\partial w^{3}_{11}} = -2(y-\hat y) \hat y (1 - \hat y) O_{21}"),
     ("w^3_21", r"-2(y-\hat y) \hat y (1 - \hat y) O_{22}"),
+    ("w^3_21", r"-2 \times \Big(y-\hat y\Big) \times \hat y \times \left(1 - \hat y\right) \times O_{22}"),
     # layer 2: one path through O_31
     ("w^2_11", r"\frac{\partial L}{\partial O_{31}} \cdot \frac{\partial O_{31}}{\partial O_{21}} \cdot \frac{\partial O_{21}}{\partial w_{11}^{2}}"),
     ("w^2_11", r"-2(y - \hat y) \hat y (1 - \hat y) w^{3}_{11} O_{21}(1 - O_{21}) O_{11}"),
@@ -156,6 +157,10 @@ def test_regularization():
     assert (r.verdict, r.diagnosis) == ("incorrect", ["missing_regularization"])
     r = g.grade("w^3_11", data + r" + \lambda w^{3}_{11}")
     assert (r.verdict, r.diagnosis) == ("incorrect", ["factor"])
+    r = g.grade("w^3_11", "-" + data)
+    assert (r.verdict, r.diagnosis) == ("incorrect", ["sign", "missing_regularization"])
+    r = g.grade("w^3_11", data + r" + 2 \lambda w^{3}_{21}")                      # the wrong weight's penalty
+    assert r.verdict == "incorrect" and "missing_regularization" not in r.diagnosis
 
 
 def test_relu_network_answers():

@@ -1,10 +1,8 @@
 """The answer language: what each construct reads as (mathematics built by hand here), and the Leibniz partials'
 meaning checked against sympy.diff of the expanded network."""
-import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.notation import Param
 from numeric.spec import Spec
 from symbolic.grade.equivalence import Mp50, Partials, Points, random_base
 from symbolic.grade.parser import AnswerError, read

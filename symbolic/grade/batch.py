@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import sys
 import time
 
 from numeric.errors import GradproofError

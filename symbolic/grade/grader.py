@@ -5,8 +5,6 @@ Leibniz partials' values; per parameter (a Question), the derivation, the expect
 points and the diagnosis's variants. Each answer then costs one parse and one walk of its expression
 over the points. Every answer runs under a time limit: a hostile one is invalid within seconds.
 """
-import collections
-import math
 import signal
 import threading
 from contextlib import contextmanager
