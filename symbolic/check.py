@@ -171,7 +171,7 @@ class Row:
         lines = [head + (f" (central differences not judged: {self.kink})" if self.kink else ""),
                  f"    rule: {RULE}, s = symbolic = {self.symbolic!r}",
                  f"    {'method':<13} {'value a':>24}  {'|a − s|':>9}  {'|a − s|/|s|':>11}  {'allowed':>9}  "
-                 f"{'(rtol, atol)':<16} result"]
+                 f"{'(rtol, atol)':<14} result"]
         for m, a in self.values.items():
             tol = self.tolerances[m]
             if a is None:
@@ -181,7 +181,7 @@ class Row:
             else:
                 verdict = "pass" if self.passes(m) else "FAIL"
             lines.append(f"    {m:<13} {'-' if a is None else repr(a):>24}  {_short(self.abs_err(m)):>9}  {_short(self.rel_err(m)):>11}  "
-                         f"{_short(self.allowed(m)):>9}  {f'({tol.rtol:g}, {tol.atol:g})':<16} {verdict}")
+                         f"{_short(self.allowed(m)):>9}  {f'({_g(tol.rtol)}, {_g(tol.atol)})':<14} {verdict}")
         lines += [f"    note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -264,7 +264,7 @@ class Report:
             tol = self.tolerances[m]
             unused = "   (not computed here: see Notes)" if all(r.values[m] is None for r in self.rows) else ""
             lines.append(f"  {m:<13} {DESCRIPTIONS.get(m, 'the gradient given to the check'):<52} "
-                         f"rtol {tol.rtol:<7g} atol {tol.atol:g}{unused}")
+                         f"rtol {_g(tol.rtol):<6} atol {_g(tol.atol)}{unused}")
         lines += ["Columns: s; then |a − s| for each method ('-' = not computed, 'kink' = not judged);",
                   "'used' = the largest |a − s| as a share of what the rule allows (up to 100% passes; '3.2×' fails).",
                   "Worst rows first.",
@@ -313,6 +313,11 @@ def _num(x):
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+def _g(x):
+    """A tolerance as people write it: 1e-5, not 1e-05."""
+    return f"{x:g}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 def _full(x):

@@ -9,6 +9,7 @@ import pytest
 from numeric.activations import ACTIVATIONS
 from numeric.notation import Param
 from symbolic import check as check_module
+from symbolic.check import TOLERANCES
 from symbolic.cli import main
 
 METHODS = {"backprop", "per_path", "central", "complex_step"}
@@ -146,7 +147,14 @@ def test_help_states_the_default_tolerances(capsys):
         main(["check", "--help"])
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "rtol 1e-10, atol 1e-12" in text and "rtol 1e-5, atol 1e-7" in text
+    # the help is prose; it must state the numbers the engine uses
+    for methods in (("backprop", "per_path", "complex_step"), ("central",)):
+        tol = TOLERANCES[methods[0]]
+        assert all(TOLERANCES[m] == tol for m in methods)
+        rtol, atol = (f"{x:g}".replace("e-0", "e-") for x in (tol.rtol, tol.atol))     # 1e-05 written 1e-5
+        names = ", ".join(methods)
+        assert f"{names} rtol {rtol}, atol {atol}" in text
+        assert f"{names} {rtol}" in text and f"{names} {atol}" in text
     assert "--max-paths" in text and "--exact" in text and "--allow-kinks" in text
 
 
