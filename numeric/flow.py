@@ -19,9 +19,9 @@ w_n / w_1.
 The rule. ratio < 1e-3: vanishing; ratio > 1e3: exploding; otherwise healthy. Three orders of
 magnitude: with one learning rate for every layer, the first layer then moves a thousand times
 less (or more) than the last, so a rate that trains the last layer in 100 steps needs 100,000 for
-the first (or overshoots it a thousandfold). A sigmoid layer alone contributes at most 1/4 (so five
-layers with |w| <= 1 pass the threshold: 4^-5 < 1e-3), and a linear layer with |w| = 10 contributes
-10 (three such layers pass it).
+the first (or overshoots it a thousandfold). A sigmoid factor is at most |w|/4, so five factors with
+|w| <= 1 (a chain of depth 6) are below the threshold whatever the point: 4^-5 < 1e-3; a linear factor
+with |w| = 10 is 10, and four of them (depth 5) exceed 1e3.
 
 The bound. |f_k'| <= c_k (1/4 for sigmoid, 1 for tanh, ReLU, linear), so
 ||delta_1|| <= ||delta_n|| prod_(k=2..n) c_k ||W^k||_2: ratio <= bound, and for a chain the bound is
