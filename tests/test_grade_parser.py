@@ -39,6 +39,7 @@ sig = lambda u: 1 / (1 + sp.exp(-u))
     (r"\mathbb{1}[x_1 > 0]", sp.Heaviside(x1, 0)), (r"\operatorname{sign}(x_1)", sp.sign(x1)),
     ("f(z_{21})", sig(z21)), ("f'(z_{21})", O21 * (1 - O21)), ("f_2(x_1)", sig(x1)),
     (r"\frac{\partial L}{\partial O_{31}}", Partial(L, O31)), (r"\partial L / \partial O_{31}", Partial(L, O31)),
+    (r"\frac{\partial{L}}{\partial{\hat{y}}}", Partial(L, O31)),
     (r"\frac{\partial O_{31}}{\partial w^{3}_{11}}", Partial(O31, w311)),
 ])
 def test_reads_as(answer, expected):
