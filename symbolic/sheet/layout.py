@@ -25,7 +25,7 @@ def latex(expr, **settings):
     """symbolic/printing.py's latex, remembered: a sheet prints the same pieces many times while breaking lines."""
     return _latex(expr, tuple(sorted(settings.items())))
 
-WIDTH = 68           # units per display line on a sheet (an A4 page at 11pt holds about 80)
+WIDTH = 66           # units per display line on a sheet (an A4 page at 11pt holds about 80)
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "limits",
@@ -115,34 +115,49 @@ def _printer():
     return GradproofLatexPrinter()
 
 
-def _is_plain_product(expr):
-    """A product without a denominator or a leading minus: safe to print factor by factor."""
-    if not isinstance(expr, sp.Mul):
-        return False
-    if any(isinstance(f, sp.Pow) and f.exp.is_negative for f in expr.args):
-        return False
-    return not expr.args[0].could_extract_minus_sign() and not (expr.args[0].is_Number and expr.args[0] < 0)
+def _factors(product):
+    """A product's factors to print one by one: a leading minus apart, the denominator as one 1/(...) factor.
+
+    Returns (sign, factors): sign is "- " or "".
+    """
+    args = list(product.args)
+    sign = ""
+    if args[0].is_Number and args[0] < 0:
+        sign = "- "
+        args = args[1:] if args[0] == -1 else [-args[0]] + args[1:]
+    below = [a for a in args if isinstance(a, sp.Pow) and a.exp.is_negative]
+    above = [a for a in args if a not in below]
+    if below:
+        denominator = sp.Mul(*[sp.Pow(a.base, -a.exp) for a in below], evaluate=False)
+        above = [sp.Pow(denominator, -1, evaluate=False)] + above
+    return sign, above
 
 
 def _pieces(expr, limit, force=False):
     """The pieces of expr: one piece when it fits in ``limit`` (unless forced), else its terms or factors."""
     tex = latex(expr)
-    if (width(tex) <= limit and not force) or not (isinstance(expr, sp.Add) or _is_plain_product(expr)):
+    if (width(tex) <= limit and not force) or not isinstance(expr, (sp.Add, sp.Mul)):
         return [_Piece(tex, False)]
     printer = _printer()
     out = []
     if isinstance(expr, sp.Add):
         for n, term in enumerate(printer._as_ordered_terms(expr)):
             sign = ""
-            if term.could_extract_minus_sign():
+            if term.could_extract_minus_sign() and not isinstance(term, sp.Mul):
                 sign, term = "- ", -term
             elif n:
                 sign = "+ "
             inner = _pieces(term, limit)
+            if sign == "+ " and inner[0].tex.startswith("- "):
+                sign, inner[0] = "", _Piece(inner[0].tex, False)
             inner[0] = _Piece(sign + inner[0].tex, n > 0)
             out += inner
         return out
-    factors = list(expr.args)
+    sign, factors = _factors(expr)
+    if len(factors) == 1:
+        inner = _pieces(factors[0], limit, force)
+        inner[0] = _Piece(sign + inner[0].tex, False)
+        return inner
     for n, factor in enumerate(factors):
         bracket = printer._needs_mul_brackets(factor, first=n == 0, last=n == len(factors) - 1)
         text = latex(factor)
@@ -158,6 +173,7 @@ def _pieces(expr, limit, force=False):
         if n:
             inner[0] = _Piece(r"\cdot " + inner[0].tex, True)
         out += inner
+    out[0] = _Piece(sign + out[0].tex, out[0].breakable)
     return out
 
 

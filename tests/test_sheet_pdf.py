@@ -1,0 +1,76 @@
+"""PDF sheets: every committed .tex compiles with pdflatex, with no error and no overfull box.
+
+Skipped only where pdflatex is missing (CI installs texlive). The PDFs, and PNGs of their first pages
+where pdftoppm exists, are kept under artifacts/sheets/ (git-ignored) to look at.
+"""
+import json
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from numeric.point import random_point
+from numeric.spec import Spec
+from symbolic.cli import main
+from symbolic.sheet import tex
+
+ROOT = Path(__file__).resolve().parents[1]
+DERIVATIONS = ROOT / "derivations"
+ARTIFACTS = ROOT / "artifacts" / "sheets"
+NAMES = [e["name"] for e in tomllib.loads((DERIVATIONS / "sheets.toml").read_text())["sheet"]]
+
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+
+
+def keep(name, data):
+    """Save a PDF (and a PNG of its first page) as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.pdf"
+    path.write_bytes(data)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(ARTIFACTS / name)],
+                       check=False, capture_output=True, timeout=120)
+
+
+def problems(log):
+    """Errors and overfull boxes in a pdflatex log."""
+    errors = [line for line in log.splitlines() if line.startswith("! ")]
+    return errors + tex.overfull(log)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_sheet_compiles_cleanly(name):
+    data, log = tex.pdf((DERIVATIONS / f"{name}.tex").read_text(encoding="utf-8"))
+    assert data.startswith(b"%PDF")
+    assert problems(log) == []
+    keep(name, data)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--net", "3-4-4-2", "--bias", "--loss", "bce", "--reg", "l1", "--lam", "0.05", "--param", "w^1_11", "b^2_3"],
+    ["--net", "2-5-5-1", "--act", "relu,tanh,linear", "--param", "w^1_21", "w^3_51"],
+    ["--net", "1-3-3-3-1", "--act", "softplus,leaky_relu,tanh,sigmoid", "--param", "w^1_11"],
+], ids=["bce-l1", "relu-tanh-linear", "deep"])
+def test_long_formulas_never_run_off_the_page(argv, tmp_path, capsys):
+    """Networks whose chain rules, closed forms and local derivatives are long: pdflatex finds no overfull box."""
+    spec_args = argv[:argv.index("--param")]
+    out = tmp_path / "sheet.tex"
+    from symbolic.cli import build_parser, spec_from_args
+    spec = spec_from_args(build_parser().parse_args(["sheet", *spec_args]))
+    point = tmp_path / "point.json"
+    point.write_text(json.dumps(random_point(spec, seed=7, samples=2).to_json()))
+    assert main(["sheet", *argv, "--at", str(point), "-o", str(out)]) == 0
+    data, log = tex.pdf(out.read_text(encoding="utf-8"))
+    assert problems(log) == []
+    keep(f"long-{argv[1]}", data)
+
+
+def test_the_command_writes_a_pdf(tmp_path):
+    out = tmp_path / "chain.pdf"
+    spec = Spec(layers=(1, 1, 1, 1), bias=True, activations="relu")
+    point = tmp_path / "point.json"
+    point.write_text(json.dumps(random_point(spec, seed=2).to_json()))
+    assert main(["sheet", "--net", "1-1-1-1", "--act", "relu", "--bias", "--at", str(point), "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob("*.log"))
