@@ -203,3 +203,9 @@ def test_every_loss_passes(capsys, loss):
     data = run_json(capsys, ["--net", "2-3-2", "--act", "tanh,sigmoid", "--loss", loss, "--reduction", "mean",
                              "--reg", "l1", "--lam", "0.2", "--samples", "4"])
     assert data["passed"] and data["network"]["loss"] == loss
+
+
+def test_only_the_parameters_asked_for_each_once(capsys):
+    data = run_json(capsys, ["--bias", "--param", "w^1_11", "w1_11", "b^2_1", "--points", "2"])
+    assert [(p["name"], p["point"]) for p in data["parameters"]] == [("w^1_11", 1), ("b^2_1", 1),
+                                                                     ("w^1_11", 2), ("b^2_1", 2)]

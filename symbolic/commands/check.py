@@ -112,7 +112,8 @@ def run(args):
     tolerances = _tolerances(args.rtol, args.atol)
     max_paths = _whole(args.max_paths, "--max-paths", MAX_PATHS, 1)
     top = _whole(args.top, "--top", 20, 0)
-    params = [spec.check_param(parse_param(name)) for name in args.param] if args.param else None
+    # the same parameter written two ways (w^1_11, w1_11) is checked once
+    params = list(dict.fromkeys(spec.check_param(parse_param(name)) for name in args.param)) if args.param else None
     if args.at:
         points, sources = [load_point(args.at, spec)], [{"point": 1, "file": args.at}]
     else:
