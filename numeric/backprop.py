@@ -106,6 +106,40 @@ def loss_at(spec, point, dtype=np.float64):
     return loss_of(spec, forward(spec, point, dtype))
 
 
+# g = delta * f'(z, O) written into `out`, for the activations whose f' is a short formula in O: the
+# table's f' (numeric/activations.py) with the same operations in the same order, so the same bits
+# (tests/test_bench_backprop.py checks each against the table), but with no temporary. Others use the table.
+_FUSED = {
+    "sigmoid":  lambda z, O, delta, out: _chain(np.multiply(O, np.subtract(1, O, out=out), out=out), delta),
+    "tanh":     lambda z, O, delta, out: _chain(np.subtract(1, np.multiply(O, O, out=out), out=out), delta),
+    "softplus": lambda z, O, delta, out: _chain(np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), delta),
+    "linear":   lambda z, O, delta, out: np.copyto(out, delta) or out,
+}
+
+
+def _chain(df, delta):
+    return np.multiply(df, delta, out=df)
+
+
+def grad_z(spec, k, z, O, delta, out=None):
+    """dL/dz_k = delta_k * f_k'(z_k), into `out` when given (an array shaped like z_k) and fused when possible.
+
+    Examples
+    ========
+    >>> import numpy as np
+    >>> from numeric.spec import Spec
+    >>> O = np.array([[0.25, 0.5]])
+    >>> grad_z(Spec(layers=(2, 2)), 1, None, O, np.array([[1.0, 2.0]])).tolist()
+    [[0.1875, 0.5]]
+    """
+    fused = _FUSED.get(spec.activations[k - 1])
+    if fused is not None and (out is None or out.dtype == np.result_type(O, delta)):
+        return fused(z, O, delta, np.empty_like(O) if out is None else out)
+    # f'(z, O) is a fresh array; multiply into it rather than allocate another
+    g = spec.activation(k).df(z, O)
+    return np.multiply(g, delta, out=g)
+
+
 def backprop(spec, point, dtype=np.float64):
     """Every dL/dw^k_ij and dL/db^k_j at a point, by memoized backpropagation (float64 by default)."""
     fwd = forward(spec, point, dtype)
@@ -116,11 +150,13 @@ def backprop(spec, point, dtype=np.float64):
     db = [None] * depth if spec.bias else None
     delta[depth] = objective.output_delta(spec, fwd.y, z[depth], O[depth])
     g = objective.output_grad_z(spec, fwd.y, z[depth], O[depth], delta[depth])
+    # one buffer for every hidden layer's g (dead once dW, db and delta_(k-1) are made from it): no
+    # fresh pages to fault in per layer; what backprop returns is never a view of it
+    rows = O[0].shape[0]
+    buffer = np.empty(rows * max(spec.layers[1:depth], default=0), dtype=np.result_type(O[depth], delta[depth]))
     for k in range(depth, 0, -1):
         if k < depth:
-            # f'(z, O) is a fresh array; multiply into it rather than allocate another
-            g = spec.activation(k).df(z[k], O[k])
-            np.multiply(g, delta[k], out=g)
+            g = grad_z(spec, k, z[k], O[k], delta[k], out=buffer[:rows * spec.layers[k]].reshape(rows, -1))
         dW[k - 1] = O[k - 1].T @ g
         if db is not None:
             db[k - 1] = g.sum(axis=0)
