@@ -75,8 +75,8 @@ def _text(result):
     c = result.counterexample
     if c is not None:
         point = c["point"]
-        where = ", ".join(f"{k} = {v:.6g}" for k, v in point.items()) if all(
-            isinstance(v, float) for v in point.values()) else json.dumps(point)
+        flat = all(isinstance(v, float) for v in point.values())
+        where = ", ".join(f"{k} = {v:.6g}" for k, v in point.items()) if flat else "the --at POINT"
         got = "undefined" if c["got"] is None else f"{c['got']:.12g}"
         lines.append(f"  counterexample: at {where}")
         lines.append(f"                  expected {c['expected']:.12g}, got {got}")

@@ -203,7 +203,8 @@ class Builder(Transformer):
         return Node(Frac(top.echo, bottom.echo), top.math / bottom.math, self._deeper(top, bottom))
 
     def neg(self, c):
-        return Node(sp.Mul(-1, c[1].echo, evaluate=False), -c[1].math, self._deeper(c[1]))
+        echo = -c[1].echo if c[1].echo.is_Number else sp.Mul(-1, c[1].echo, evaluate=False)
+        return Node(echo, -c[1].math, self._deeper(c[1]))
 
     def pos(self, c):
         return c[1]
