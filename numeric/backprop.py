@@ -135,9 +135,9 @@ def grad_z(spec, k, z, O, delta, out=None):
     fused = _FUSED.get(spec.activations[k - 1])
     if fused is not None and (out is None or out.dtype == np.result_type(O, delta)):
         return fused(z, O, delta, np.empty_like(O) if out is None else out)
-    # f'(z, O) is a fresh array; multiply into it rather than allocate another
+    # f'(z, O) is a fresh array; multiply into it (or into `out`) rather than allocate another
     g = spec.activation(k).df(z, O)
-    return np.multiply(g, delta, out=g)
+    return np.multiply(g, delta, out=g if out is None or out.dtype != g.dtype else out)
 
 
 def backprop(spec, point, dtype=np.float64):
