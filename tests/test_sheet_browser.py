@@ -7,6 +7,7 @@ the page is no wider than a phone's screen, and keeps screenshots under artifact
 Skipped only where Chromium is missing (CI installs it).
 """
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -26,12 +27,19 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
+def _high(fd):
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class DevTools:
     """A minimal DevTools client over the pipe Chromium reads on fd 3 and writes on fd 4."""
 
     def __init__(self, profile):
-        to_child, self._send = os.pipe()
-        self._receive, from_child = os.pipe()
+        # the pipe ends live above fd 9, so that dup2 onto 3 and 4 in the child always makes a new, inheritable fd
+        to_child, self._send = (_high(fd) for fd in os.pipe())
+        self._receive, from_child = (_high(fd) for fd in os.pipe())
 
         def fds():
             os.dup2(to_child, 3)

@@ -94,7 +94,10 @@ def inline(content):
 
 
 def _cell(tag, align, content):
-    return f"<{tag} class=\"{align}\">{inline(content)}</{tag}>"
+    # fractions of partials in display style, as in the LaTeX tables, so that they stay legible
+    cell = "".join(_math(r"\displaystyle " + c.tex) if isinstance(c, Math) and r"\frac" in c.tex
+                   else _math(c.tex) if isinstance(c, Math) else escape(c) for c in content)
+    return f"<{tag} class=\"{align}\">{cell}</{tag}>"
 
 
 def _table(block):
