@@ -60,8 +60,8 @@ def compile_shared(args, exprs, mpmath=False):
     """
     plain = [sp.Symbol(f"a{i}", real=True) for i in range(len(args))]
     table = dict(zip(args, plain))
-    replacements, reduced = sp.cse(list(exprs))
-    with sp.evaluate(False):
+    with sp.evaluate(False):        # cse rebuilds its pieces: without re-simplifying them (Max compares its args)
+        replacements, reduced = sp.cse(list(exprs))
         replacements = [(s, sp.sympify(e).xreplace(table)) for s, e in replacements]
         reduced = [sp.sympify(e).xreplace(table) for e in reduced]
     return sp.lambdify(plain, reduced, modules="mpmath" if mpmath else "numpy",

@@ -143,7 +143,14 @@ class Model:
             return self.x[j]
         key = ("O", k, j)
         if key not in self._expanded:
-            self._expanded[key] = self.spec.activation(k).sympy_f(sp, self.expanded_z(k, j))
+            row = self.spec.activation(k)
+            if row.analytic:
+                self._expanded[key] = row.sympy_f(sp, self.expanded_z(k, j))
+            else:
+                # (leaky) ReLU is a Max, which compares its arguments when built: on an expanded z that
+                # is a sign query over the whole tree, for nothing (z and z/100 have no known order)
+                with sp.evaluate(False):
+                    self._expanded[key] = row.sympy_f(sp, self.expanded_z(k, j))
         return self._expanded[key]
 
     def expanded_loss(self):
