@@ -188,7 +188,7 @@ def lines(expr, limit=WIDTH, first=None):
     >>> a, b, c = sp.symbols("a b c")
     >>> lines(a + b + c)
     ['a + b + c']
-    >>> lines(sp.Add(a, b, c, evaluate=False), limit=4)
+    >>> lines(sp.Add(a, b, c, evaluate=False), limit=3)
     ['a', '+ b', '+ c']
     """
     first = limit if first is None else first
