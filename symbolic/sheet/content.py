@@ -403,7 +403,7 @@ def _at_point(sheet, d, values):
     bp, fd = values.backprop.value(param), values.central[param]
     sheet.add(Paragraph(parts("Cross-check, to 12 significant digits:")))
     sheet.add(Table((parts("computed by"), parts("value")), (
-        (parts("the δ form above (sympy, compiled)"), parts(Math(number(g, 12)))),
+        (parts("the δ form above (sympy, at the point)"), parts(Math(number(g, 12)))),
         (parts("backpropagation (numpy)"), parts(Math(number(bp, 12)))),
         (parts("central differences (error estimate)"), parts(Math(rf"{number(fd.value, 12)} \pm {number(fd.error, 2)}"))),
     ), "lr"))
@@ -422,7 +422,7 @@ def _summary(sheet, derivations, values):
     sheet.add(Heading(2, parts("Summary at the point"), "summary"))
     eta = latex(sp.Symbol("eta"))
     sheet.add(Paragraph(parts(
-        "Every gradient three ways: the symbolic δ form (compiled from the expressions above), backpropagation in "
+        "Every gradient three ways: the symbolic δ form (the expressions above, at the point), backpropagation in "
         "numpy, and central differences; then one gradient-descent step with ", Math(rf"{eta} = {number(values.lr)}"),
         ".")))
     header = (parts("parameter"), parts("value"), parts(Math(r"\partial L / \partial w")), parts("backprop"),

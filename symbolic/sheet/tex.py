@@ -74,7 +74,7 @@ def _cell(content):
     return "".join(rf"$\displaystyle {c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
 
 
-_STRUT = r"\rule[-2.1ex]{0pt}{5.4ex}"        # room above and below a row of display-style fractions
+_STRUT = r"\rule[-2.7ex]{0pt}{6.8ex}"       # room above and below a row of display-style fractions
 
 
 def _tall(row):
