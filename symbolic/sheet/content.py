@@ -422,9 +422,9 @@ def _summary(sheet, derivations, values):
     sheet.add(Heading(2, parts("Summary at the point"), "summary"))
     eta = latex(sp.Symbol("eta"))
     sheet.add(Paragraph(parts(
-        "Every gradient three ways: the symbolic δ form (the gradient column: the expressions above, at the point), backpropagation in "
-        "numpy, and central differences; then one gradient-descent step with ", Math(rf"{eta} = {number(values.lr)}"),
-        ".")))
+        "Every gradient three ways: the symbolic δ form (the gradient column: the expressions above, at the "
+        "point), backpropagation in numpy, and central differences; then one gradient-descent step with ",
+        Math(rf"{eta} = {number(values.lr)}"), ".")))
     header = (parts("parameter"), parts("value"), parts("gradient"), parts("backprop"),
               parts("central difference"), parts("updated"))
     body = []
