@@ -181,7 +181,10 @@ class Model:
                 return self.regularization_derivative(self.param_of[B])
             letter, k, j = self._neurons.get(B, (None, None, None))
             if A == L and letter == "O" and k == self.output_layer:
-                return sp.factor(sp.diff(self.data_loss(), B))
+                key = ("dL/dO", j)
+                if key not in self.memo:          # asked once per path of every parameter
+                    self.memo[key] = sp.factor(sp.diff(self.data_loss(), B))
+                return self.memo[key]
             return sp.Integer(0)
         a = self._neurons.get(A)
         if a is None or a[0] not in ("O", "z"):
