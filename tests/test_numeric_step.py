@@ -66,6 +66,10 @@ def test_mazur_step_by_step_example(capsys, tmp_path):
 # Units 1-3 are the inputs, 4-5 the hidden neurons, 6 the output; w_ij is from unit i to unit j.
 # The book's Err_j = O_j (1 - O_j)(T_j - O_j) (output) and O_j (1 - O_j) sum_k Err_k w_jk (hidden) is
 # -dE/dz_j for E = 1/2 (T - O)^2, which is -dE/db_j; its updates w += l Err_j O_i are gradient descent.
+# Checked against a stored reproduction of the example (Tables 1-4 of "Appendix B: An Example of
+# Back-propagation Algorithm", November 2011, found in the page store under
+# https://huggingface.co/datasets/nvidia/Nemotron-CC-Math-v1): every input, weight, bias (w_04, w_05, w_06 there)
+# and every number it prints (net inputs, outputs, errors, updated weights and biases) is the one used below.
 HAN_POINT = {"x": [1, 0, 1], "y": [1],
              "W": [[[0.2, -0.3], [0.4, 0.1], [-0.5, 0.2]], [[-0.3], [-0.2]]],
              "b": [[-0.4, 0.2], [0.1]]}
