@@ -343,8 +343,12 @@ def test_text_output_reads_like_the_notes(capsys, tmp_path):
     assert "w^3_11 → O_31 → L" in out
     assert "∂L/∂O_31 · [∂O_31/∂O_21 · ∂O_21/∂O_11 + ∂O_31/∂O_22 · ∂O_22/∂O_11] · ∂O_11/∂w^1_11" in out
     assert "δ_11 · ∂O_11/∂w^1_11" in out
-    for delta in ("δ_11 = ∂L/∂O_11 = ", "δ_21 = ∂L/∂O_21 = ", "δ_22 = ∂L/∂O_22 = ", "δ_31 = ∂L/∂O_31 = "):
-        assert delta in out
+    assert "(δ_11 also serves w^1_21, w^1_31, w^1_41)" in out                    # memoization: one delta, many weights
+    definitions = out.split("computed once, from the output back, and reused:")[1]
+    for delta in ("δ_31 = ∂L/∂O_31 = ", "δ_21 = ∂L/∂O_21 = ", "δ_22 = ∂L/∂O_22 = ", "δ_11 = ∂L/∂O_11 = "):
+        assert out.count(delta) == 1 and delta in definitions                    # each defined once
+    assert definitions.index("δ_31") < definitions.index("δ_21") < definitions.index("δ_11")   # from the output back
+    assert "δ_11 = ∂L/∂O_11 = δ_21*O_21*w^2_11*(1 - O_21) + δ_22*O_22*w^2_12*(1 - O_22)" in out
     assert "(2 paths to L)" in out and "(1 path to L)" in out
     assert "value" not in out
     net = {"layers": [4, 3, 2, 1], "acts": ["sigmoid"] * 3, "bias": False, "loss": "squared", "reduction": "sum",

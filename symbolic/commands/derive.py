@@ -58,6 +58,8 @@ def _json(spec, derivations, values):
 
 
 def _text(spec, derivations, values):
+    """The derivation for a terminal: per parameter its paths, chain rule, closed and memoized forms; then
+    each delta it uses, defined once from the output back (the memoization)."""
     from ..printing import text
     lines = [f"Network {spec.layers_text}: activations {', '.join(spec.activations)}; "
              f"{'with' if spec.bias else 'no'} biases; loss {spec.loss} ({spec.reduction} over samples); "
@@ -66,20 +68,27 @@ def _text(spec, derivations, values):
         lines.append(f"Per sample: L = {text(derivations[0].model.loss())}")
     if values is not None:
         lines.append(f"Loss at the point: L = {values.loss:.12g}")
+    row = lambda label, value: f"  {label + ':' if label else '':<14}{value}"
+    deltas = {}
     for d in derivations:
         count = d.path_count
         lines += ["", f"∂L/∂{d.param}   ({count} path{'s' if count != 1 else ''} to L)"]
         if d.paths is None:
-            lines.append(f"  ({count} paths: too many to list; the delta form below is what backprop computes)")
+            lines.append(row("paths", f"{count}: too many to list; the memoized form is what backprop computes"))
         else:
-            for n, path in enumerate(d.paths):
-                lines.append(f"  {'paths:' if n == 0 else '      '}        {' → '.join(str(s) for s in path)}")
-            lines.append(f"  chain rule:    {text(d.leibniz)}")
-            lines.append(f"  closed form:   {text(d.closed_form)}")
-        lines.append(f"  memoized:      {text(d.memoized_leibniz)} = {text(d.memoized)}")
-        for delta, _, definition in d.deltas:
-            _, k, j = d.model.neuron_of(delta)
-            lines.append(f"      with {text(delta)} = ∂L/∂{d.model.O[k][j]} = {text(definition)}")
+            lines += [row("paths" if n == 0 else "", " → ".join(str(s) for s in path)) for n, path in enumerate(d.paths)]
+            lines.append(row("chain rule", text(d.leibniz)))
+            lines.append(row("closed form", text(d.closed_form)))
+        memoized = f"{text(d.memoized_leibniz)} = {text(d.memoized)}"
+        if d.reused_by:
+            memoized += f"   ({text(d.deltas[0][0])} also serves {', '.join(map(str, d.reused_by))})"
+        lines.append(row("memoized", memoized))
         if values is not None:
-            lines.append(f"  value:         ∂L/∂{d.param} = {values.gradients[d.param]:.12g}")
+            lines.append(row("value", f"∂L/∂{d.param} = {values.gradients[d.param]:.12g}"))
+        deltas.update((delta, definition) for delta, _, definition in d.deltas)
+    if deltas:
+        lines += ["", "Memoization: each δ_kj = ∂L/∂O_kj is computed once, from the output back, and reused:"]
+        for delta in sorted(deltas, key=lambda s: (-d.model.neuron_of(s)[1], d.model.neuron_of(s)[2])):
+            _, k, j = d.model.neuron_of(delta)
+            lines.append(f"  {text(delta)} = ∂L/∂{d.model.O[k][j]} = {text(deltas[delta])}")
     return "\n".join(lines)
