@@ -8,7 +8,7 @@ layers before k are computed once, and every perturbed copy of the network (a le
 through the later layers in one matrix product per layer.
 
 Error estimates. Central: |D(h) - D(2h)| / 3 (Richardson: the truncation error of D(h)) plus the
-rounding error eps * |L| / h. Complex step: no subtraction, so no cancellation; the truncation error
+rounding error eps * S / h, where S is |L| plus what the outputs' rounding carries into L. Complex step: no subtraction, so no cancellation; the truncation error
 is of order h^2 = 1e-60, and what remains is rounding, estimated as eps * |value|.
 
 The regularization term of the perturbed weight is differenced on its own (lambda|w +- h| or
@@ -127,11 +127,21 @@ def _check(spec, params):
     return params
 
 
+def _rounding_scale(spec, fwd):
+    """The size of the rounding error in a computed L, over eps: |L| plus what the outputs' own rounding
+    (about eps * (|O_L| + |y|)) moves L by, through dL/dO_L. |L| alone is too small where L is a small
+    difference of larger numbers, as (y - O)^2 is when O is close to y."""
+    top = len(fwd.O) - 1
+    delta = objective.output_delta(spec, fwd.y, fwd.z[top], fwd.O[top])
+    carried = np.abs(delta) * (np.abs(fwd.O[top]) + np.abs(fwd.y))
+    return abs(loss_of(spec, fwd)) + float(np.nan_to_num(carried, posinf=0.0).sum())
+
+
 def central(spec, point, params=None):
     """dL/dparam by central differences, for the given parameters (default: all), in float64."""
     params = _check(spec, params)
     fwd = forward(spec, point)
-    base = abs(loss_of(spec, fwd))
+    base = _rounding_scale(spec, fwd)
     results = {}
     for layer, group in _by_layer(params).items():
         w = _values(point, group)
