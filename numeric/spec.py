@@ -146,7 +146,18 @@ class Spec:
 
     @classmethod
     def from_mapping(cls, data, source="spec"):
-        """A spec from the TOML layout (a dict of tables), naming any unknown table or key."""
+        """A spec from the TOML layout (a dict of tables), naming any unknown table or key.
+
+        Examples
+        ========
+        >>> from numeric.spec import Spec
+        >>> Spec.from_mapping({"network": {"layers": [2, 2, 1], "activation": ["tanh", "sigmoid"]}, "loss": {"kind": "bce"}})
+        Spec(2-2-1, tanh,sigmoid, bce/sum)
+        >>> Spec.from_mapping({"network": {"layer": [2, 1]}}, source="net.toml")
+        Traceback (most recent call last):
+        ...
+        numeric.errors.GradproofError: net.toml: unknown key 'layer' in [network]; valid: layers, activation, bias
+        """
         layout = {"network": {"layers": "layers", "activation": "activations", "bias": "bias"},
                   "loss": {"kind": "loss", "reduction": "reduction"},
                   "regularization": {"kind": "regularization", "lambda": "lam"}}
@@ -174,6 +185,7 @@ class Spec:
 
     @classmethod
     def from_toml(cls, path):
+        """A spec from a TOML file; a syntax error is reported with its line and column."""
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
