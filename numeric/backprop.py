@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import objective
+from .activations import LEAKY_SLOPE
 
 
 @dataclass
@@ -114,7 +115,20 @@ _FUSED = {
     "tanh":     lambda z, O, delta, out: _chain(np.subtract(1, np.multiply(O, O, out=out), out=out), delta),
     "softplus": lambda z, O, delta, out: _chain(np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), delta),
     "linear":   lambda z, O, delta, out: np.copyto(out, delta) or out,
+    "relu":     lambda z, O, delta, out: _chain(_above_zero(z, out), delta),
+    "leaky_relu": lambda z, O, delta, out: _chain(_leaky(_above_zero(z, out)), delta),
 }
+
+
+def _above_zero(z, out):
+    # 1.0 where z > 0, else 0.0, written straight into the float buffer (no bool array, no astype)
+    return np.greater(z, 0, out=out, casting="unsafe")
+
+
+def _leaky(step):
+    step *= 1 - LEAKY_SLOPE
+    step += LEAKY_SLOPE
+    return step
 
 
 def _chain(df, delta):
@@ -133,7 +147,7 @@ def grad_z(spec, k, z, O, delta, out=None):
     [[0.1875, 0.5]]
     """
     fused = _FUSED.get(spec.activations[k - 1])
-    if fused is not None and (out is None or out.dtype == np.result_type(O, delta)):
+    if fused is not None and O.dtype.kind == "f" and (out is None or out.dtype == np.result_type(O, delta)):
         return fused(z, O, delta, np.empty_like(O) if out is None else out)
     # f'(z, O) is a fresh array; multiply into it (or into `out`) rather than allocate another
     g = spec.activation(k).df(z, O)

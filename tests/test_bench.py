@@ -57,11 +57,14 @@ def test_symbolic_rows_are_verified_against_backprop(report):
 def test_backprop_rows_without_torch_at_tiny_size(report):
     bp = report["backprop"]
     assert bp["step_flops"] == bench.product_flops(bench.SIZES["tiny"].backprop_layers, bench.SIZES["tiny"].batch)
-    assert set(bp["dtypes"]) == {"float32", "float64"}
     assert "torch not measured" in bp["note"]
-    for row in bp["dtypes"].values():
-        assert row["numpy_s"] > 0 and row["peak_flop_rate"] > 0 and "ratio_median" not in row
-        assert row["fraction_of_peak"] == pytest.approx(row["step_flop_rate"] / row["peak_flop_rate"])
+    assert [run["name"] for run in bp["runs"]] == ["relu", "sigmoid"]
+    assert bp["runs"][0]["activations"] == ["relu", "linear"]              # 8-16-4: one hidden layer
+    for run in bp["runs"]:
+        assert set(run["dtypes"]) == {"float32", "float64"}
+        for row in run["dtypes"].values():
+            assert row["numpy_s"] > 0 and row["peak_flop_rate"] > 0 and "ratio_median" not in row
+            assert row["fraction_of_peak"] == pytest.approx(row["step_flop_rate"] / row["peak_flop_rate"])
 
 
 def test_gradient_checks_agree_with_backprop(report):
@@ -98,7 +101,7 @@ def test_torch_missing_is_reported(monkeypatch):
     sizes = bench.Sizes("t", (), 1.0, (3, 2), 4, 1, 8, (2, 1), 1, 1, sheet=False, torch=True)
     bp = bench.backprop_vs_torch(sizes)
     assert bp["torch"] is None and "torch not installed" in bp["note"]
-    assert "ratio_median" not in bp["dtypes"]["float64"]
+    assert all("ratio_median" not in row for run in bp["runs"] for row in run["dtypes"].values())
 
 
 def test_grading_row_says_when_the_grader_is_missing(monkeypatch):
@@ -106,3 +109,13 @@ def test_grading_row_says_when_the_grader_is_missing(monkeypatch):
     monkeypatch.delattr(grade, "grade", raising=False)
     row = bench.grading(bench.SIZES["tiny"])
     assert row["available"] is False and "grader not available" in row["note"]
+
+
+def test_torch_computes_the_same_gradients_when_installed():
+    pytest.importorskip("torch")
+    sizes = bench.Sizes("t", (), 1.0, (3, 5, 2), 4, 2, 8, (2, 1), 1, 1, sheet=False, torch=True)
+    bp = bench.backprop_vs_torch(sizes)
+    for run in bp["runs"]:
+        assert run["dtypes"]["float64"]["max_rel_difference"] < 1e-12
+        assert run["dtypes"]["float32"]["max_rel_difference"] < 1e-5
+        assert all(row["ratio_median"] > 0 for row in run["dtypes"].values())
