@@ -303,8 +303,8 @@ def test_values_match_an_independent_computation(capsys, tmp_path, net):
 
 
 def test_values_at_a_relu_kink(capsys, tmp_path):
-    """z_11 = 0 exactly: ReLU'(0) = 0, so no gradient flows through O_11; leaky ReLU'(0) = 0.01."""
-    point = {"x": [1.0, -1.0], "y": 0.5, "W": [[[0.5, 0.3], [0.5, -0.2]], [[1.0], [1.0]]]}
+    """z_11 = 0.5 - 0.5 = 0 exactly: ReLU'(0) = 0, so nothing flows back through O_11; leaky ReLU'(0) = 0.01."""
+    point = {"x": [1.0, -1.0], "y": 1.5, "W": [[[0.5, 0.3], [0.5, -0.2]], [[1.0], [1.0]]]}
     path = tmp_path / "kink.json"
     path.write_text(json.dumps(point))
     for act, slope in (("relu", 0.0), ("leaky_relu", 0.01)):
@@ -312,12 +312,11 @@ def test_values_at_a_relu_kink(capsys, tmp_path):
                "reg": "none", "lam": 0.0}
         data = derive_json(capsys, "--net", "2-2-1", "--act", f"{act},linear", "--at", str(path))
         values = {p["name"]: p["value"] for p in data["parameters"]}
-        expected = expected_values(net, point["W"], None, [point["x"]], [[0.5]])
-        assert values == pytest.approx(expected, rel=1e-12, abs=1e-300)
-        # by hand: O_11 = ReLU(0) = 0, O_12 = 0.5, O_21 = 0.5: dL/dO_21 = -2 (0.5 - 0.5) = 0 ... so use the slope:
-        # dL/dw^1_11 = dL/dO_21 * w^2_11 * f'(0) * x_1
-        dL_dO21 = -2 * (0.5 - (0.0 + 0.5 * 1.0))
-        assert values["w^1_11"] == pytest.approx(dL_dO21 * 1.0 * slope * 1.0, abs=1e-300)
+        assert values == pytest.approx(expected_values(net, point["W"], None, [point["x"]], [[1.5]]), rel=1e-12, abs=1e-300)
+        # by hand: O_11 = f(0) = 0, O_12 = 0.5, O_21 = 0.5, dL/dO_21 = -2 (1.5 - 0.5) = -2;
+        # dL/dw^1_11 = dL/dO_21 * w^2_11 * f'(0) * x_1 = -2 * 1 * slope * 1
+        assert values["w^1_11"] == pytest.approx(-2 * slope, rel=1e-12, abs=1e-300)
+        assert values["w^1_12"] == pytest.approx(-2 * 1.0 * 1.0 * 1.0)           # z_12 = 0.5 > 0: f' = 1
 
 
 def test_values_from_a_toml_point_and_selected_parameters(capsys, tmp_path):
