@@ -260,7 +260,6 @@ def test_bias_entries(capsys):
     assert [p["name"] for p in b] == ["b^1_1", "b^1_2", "b^1_3", "b^2_1", "b^2_2", "b^3_1"]
     for p in b:
         assert "i" not in p and [k for k in ISSUE_KEYS if k != "i"] == [k for k in p if k in ISSUE_KEYS]
-    assert b[0] | {"paths": None} == b[0] | {"paths": None}
     assert b[0]["paths"] == [["b^1_1", "O_11", "O_21", "O_31", "L"], ["b^1_1", "O_11", "O_22", "O_31", "L"]]
     assert (b[0]["layer"], b[0]["j"]) == (1, 1)
 
