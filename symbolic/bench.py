@@ -288,14 +288,19 @@ def _median_time(fn, repeats):
     return statistics.median(times)
 
 
-def peak(n, dtype, repeats=5):
-    """FLOP rate of one large product (n x n times n x n) in this dtype: the practical peak of this run."""
+def _large_product(n, dtype):
+    """A closure doing one large product (n x n times n x n) in this dtype: the practical peak of a run."""
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n)).astype(dtype), rng.random((n, n)).astype(dtype)
     out = np.empty((n, n), dtype=dtype)
-    np.matmul(a, b, out=out)
-    seconds = _median_time(lambda: np.matmul(a, b, out=out), repeats)
-    return 2 * n ** 3 / seconds
+    return lambda: np.matmul(a, b, out=out)
+
+
+def peak(n, dtype, repeats=5):
+    """FLOP rate (median) of one large product (n x n times n x n) in this dtype."""
+    product = _large_product(n, dtype)
+    product()
+    return 2 * n ** 3 / _median_time(product, repeats)
 
 
 def _torch(n_threads):
@@ -380,18 +385,24 @@ def _backprop_row(sizes, activations, dtype, torch, flops):
     if torch is not None:
         theirs = _torch_step(torch, spec, cast.x, cast.y, cast.W, cast.b)
         theirs()
-    ours_t, theirs_t, products_t = [], [], []
+    big = _large_product(sizes.peak_n, dtype)
+    big()
+    ours_t, theirs_t, products_t, big_t = [], [], [], []
     for _ in range(sizes.repeats):                          # interleaved: all see the same machine load
         ours_t.append(_median_time(ours, 1))
         if theirs is not None:
             theirs_t.append(_median_time(theirs, 1))
         products_t.append(_median_time(products, 1))
-    peak_rate = peak(sizes.peak_n, dtype)
+        big_t.append(_median_time(big, 1))
+    big_flops = 2 * sizes.peak_n ** 3
     row = {"numpy_s": statistics.median(ours_t), "numpy_min_s": min(ours_t),
            "products_only_s": statistics.median(products_t),
-           "step_flop_rate": flops / statistics.median(ours_t), "peak_flop_rate": peak_rate,
-           "products_only_flop_rate": flops / statistics.median(products_t), "peak_n": sizes.peak_n}
-    row["fraction_of_peak"] = row["step_flop_rate"] / peak_rate
+           "step_flop_rate": flops / statistics.median(ours_t), "peak_flop_rate": big_flops / statistics.median(big_t),
+           "products_only_flop_rate": flops / statistics.median(products_t), "peak_n": sizes.peak_n,
+           # the best of the repeats: the figures of a quiet machine, when other processes share the cores
+           "step_flop_rate_best": flops / min(ours_t), "peak_flop_rate_best": big_flops / min(big_t)}
+    row["fraction_of_peak"] = row["step_flop_rate"] / row["peak_flop_rate"]
+    row["fraction_of_peak_best"] = row["step_flop_rate_best"] / row["peak_flop_rate_best"]
     row["products_share_of_step"] = row["products_only_s"] / row["numpy_s"]
     if theirs is not None:
         loss, dW = theirs()
@@ -571,6 +582,7 @@ def targets(report):
                     row["ratio_median"], row["ratio_median"] <= 0.9)
             add(f"backprop {run['name']} {dtype}: step product FLOP rate / large product FLOP rate", ">= 0.85",
                 row["fraction_of_peak"], row["fraction_of_peak"] >= 0.85,
+                f"best of the repeats {row['fraction_of_peak_best']:.0%}; "
                 f"the products alone take {row['products_share_of_step']:.0%} of the step")
     grading_ = report.get("grading", {})
     if grading_.get("available"):
@@ -635,14 +647,15 @@ def text(report):
     if bp.get("note"):
         lines.append(f"   {bp['note']}")
     lines.append(f"   {'network':<28} {'dtype':<8} {'numpy':>9} {'torch':>9} {'ratio':>7} {'step products':>15} "
-                 f"{'large product':>15} {'of peak':>8} {'products alone':>15}")
+                 f"{'large product':>15} {'of peak':>8} {'(best)':>7} {'products alone':>15}")
     for run in bp["runs"]:
-        label = run["name"] + " (" + ",".join(run["activations"]) + ")"
+        label = run["name"] + " (" + ",".join(dict.fromkeys(run["activations"])) + ")"
         for dtype, r in run["dtypes"].items():
             ratio = f"{r['ratio_median']:.2f}×" if "ratio_median" in r else "-"
             lines.append(f"   {label:<28} {dtype:<8} {_s(r['numpy_s']):>9} {_s(r.get('torch_s')):>9} {ratio:>7} "
                          f"{_gflops(r['step_flop_rate']):>15} {_gflops(r['peak_flop_rate']):>15} "
-                         f"{r['fraction_of_peak']:>7.0%} {r['products_share_of_step']:>6.0%} of step")
+                         f"{r['fraction_of_peak']:>7.0%} {r['fraction_of_peak_best']:>7.0%} "
+                         f"{r['products_share_of_step']:>6.0%} of step")
             label = ""
 
     fd = report["gradient_checks"]
