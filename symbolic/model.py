@@ -148,9 +148,12 @@ class Model:
                 self._expanded[key] = row.sympy_f(sp, self.expanded_z(k, j))
             else:
                 # (leaky) ReLU is a Max, which compares its arguments when built: on an expanded z that
-                # is a sign query over the whole tree, for nothing (z and z/100 have no known order)
+                # is a sign query over the whole tree, for nothing (z and z/100 have no known order). So
+                # f is built on the symbol z_kj (its numbers exact: 1/100 stays Rational, which matters
+                # in 50 digits) and z_kj is then replaced without re-evaluating.
+                f, z = self.O_equation(k, j), self.expanded_z(k, j)
                 with sp.evaluate(False):
-                    self._expanded[key] = row.sympy_f(sp, self.expanded_z(k, j))
+                    self._expanded[key] = f.xreplace({self.z[k][j]: z})
         return self._expanded[key]
 
     def expanded_loss(self):
