@@ -25,7 +25,8 @@ def add_spec_arguments(parser):
     group.add_argument("--act", metavar="NAME[,NAME...]",
                        help="activation for every non-input layer, or one per layer: "
                             "sigmoid, tanh, relu, linear, leaky_relu, softplus")
-    group.add_argument("--bias", action="store_true", default=None, help="give every neuron a bias b^k_j")
+    group.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
+                       help="give every neuron a bias b^k_j (--no-bias: none, whatever the spec file says)")
     group.add_argument("--loss", metavar="KIND", help="squared (default), half_squared or bce")
     group.add_argument("--reduction", metavar="HOW", help="sum (default) or mean over samples")
     group.add_argument("--reg", metavar="KIND", help="regularization: none (default), l1 or l2")
@@ -37,9 +38,11 @@ def spec_from_args(args):
     changes = {}
     if args.net:
         changes["layers"] = parse_layers(args.net)
-        if not args.act and len(set(spec.activations)) > 1:
-            raise GradproofError("--net changes the depth; give --act for the new layers too")
-        changes.setdefault("activations", spec.activations[:1])
+        if len(changes["layers"]) != len(spec.layers) and not args.act:
+            if len(set(spec.activations)) > 1:
+                raise GradproofError(f"--net {args.net} changes the depth of the spec's {spec.layers_text} network, "
+                                     "whose layers have different activations; give --act for the new layers too")
+            changes["activations"] = spec.activations[:1]
     if args.act:
         changes["activations"] = tuple(a.strip() for a in args.act.split(","))
     for flag, field in (("bias", "bias"), ("loss", "loss"), ("reduction", "reduction"),
@@ -72,11 +75,18 @@ def write_output(text, path):
         raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (the problem and where to read more), exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gradproof",
         description="Derive, explain and verify the gradients of multilayer perceptrons.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"symbolic.commands.{name}")
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__,

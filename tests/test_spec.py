@@ -9,7 +9,7 @@ import pytest
 
 from numeric.errors import GradproofError
 from numeric.spec import Spec
-from symbolic.cli import main
+from symbolic.cli import build_parser, main, spec_from_args
 
 NOTES = {"layers": [4, 3, 2, 1], "activations": ["sigmoid", "sigmoid", "sigmoid"], "bias": False,
          "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0}
@@ -144,7 +144,31 @@ def test_bce_on_a_sigmoid_output_is_fine_whatever_the_hidden_layers(capsys):
 
 def test_net_changing_the_depth_of_a_mixed_toml_needs_act(capsys, tmp_path):
     spec = toml_file(tmp_path, FULL_TOML)
-    assert "--net changes the depth; give --act" in error(capsys, "derive", spec, "--net", "2-1")
+    message = error(capsys, "derive", spec, "--net", "2-1")
+    assert "--net 2-1 changes the depth" in message and "give --act for the new layers too" in message
+
+
+def test_net_keeping_the_depth_of_a_mixed_toml_keeps_its_activations(capsys, tmp_path):
+    spec = toml_file(tmp_path, FULL_TOML)
+    base = spec_from_args(build_parser().parse_args(["derive", str(spec)]))
+    resized = spec_from_args(build_parser().parse_args(["derive", str(spec), "--net", "-".join(
+        str(n + 1) for n in base.layers)]))
+    assert resized.activations == base.activations
+    assert resized.layers == tuple(n + 1 for n in base.layers)
+
+
+def test_no_bias_overrides_the_spec_file(tmp_path):
+    spec = toml_file(tmp_path, "[network]\nlayers = [2, 2, 1]\nbias = true\n")
+    assert spec_from_args(build_parser().parse_args(["derive", str(spec)])).bias is True
+    assert spec_from_args(build_parser().parse_args(["derive", str(spec), "--no-bias"])).bias is False
+
+
+def test_a_bad_flag_value_is_one_line(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["derive", "--lam", "abc"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid float value: 'abc'" in err
 
 
 @pytest.mark.parametrize("text, expected", [
