@@ -96,9 +96,24 @@ def build_parser():
     return parser
 
 
+# options whose value is free text that may begin with '-' (an answer such as -2(y - \hat{y})): argparse
+# would take such a value for an option, so it is glued to its flag before parsing
+TEXT_OPTIONS = ("--answer",)
+
+
+def _glue_text_options(argv):
+    out, rest = [], list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg in TEXT_OPTIONS and rest:
+            arg = f"{arg}={rest.pop(0)}"
+        out.append(arg)
+    return out
+
+
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_text_options(sys.argv[1:] if argv is None else argv))
     try:
         return args.run(args)
     except GradproofError as error:

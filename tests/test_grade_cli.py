@@ -148,3 +148,9 @@ def test_progress_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", fake)
     assert main(["grade", "--batch", str(answers), "-o", str(tmp_path / "r.csv"), "--jobs", "1"]) == 0
     assert "3/3 answers" in fake.getvalue() and "[" in fake.getvalue()
+
+
+def test_an_answer_that_starts_with_a_minus_is_an_answer_not_an_option(capsys):
+    # argparse takes '-2(...)' with no space in it for an option unless the CLI glues it to --answer
+    code, r = grade_json(capsys, ["--param", "w^3_11", "--answer", r"-2(y-\hat{y})\hat{y}(1-\hat{y})O_{21}"])
+    assert (code, r["verdict"]) == (0, "correct")
