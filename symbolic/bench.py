@@ -361,6 +361,26 @@ def backprop_vs_torch(sizes, progress=None):
     return result
 
 
+# glibc's malloc returns large freed blocks to the system, so every fresh array of a step faults its
+# pages in again; these settings keep them. Used only in a child process, to show what that costs.
+MALLOC_KEPT = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+def backprop_malloc_kept(sizes):
+    """Section 2 again in a child process whose malloc keeps freed memory (MALLOC_KEPT): the page-fault cost."""
+    if not sys.platform.startswith("linux"):
+        return {"available": False, "note": "glibc malloc settings: Linux only"}
+    code = ("import json; from symbolic.bench import SIZES, backprop_vs_torch; "
+            f"print(json.dumps(backprop_vs_torch(SIZES[{sizes.name!r}])))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                              env={**os.environ, **MALLOC_KEPT})
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError) as error:
+        return {"available": False, "note": f"child run failed: {type(error).__name__}"}
+    return {"available": True, "env": MALLOC_KEPT, **result}
+
+
 def _backprop_row(sizes, activations, dtype, torch, flops):
     from numeric.backprop import backprop as numeric_backprop
     from numeric.backprop import forward
@@ -527,6 +547,8 @@ def run(sizes, progress=None):
     started = time.perf_counter()
     report["symbolic"] = symbolic(sizes, progress)
     report["backprop"] = backprop_vs_torch(sizes, progress)
+    if sizes.name == "full":
+        report["backprop_malloc_kept"] = backprop_malloc_kept(sizes)
     report["gradient_checks"] = gradient_checks(sizes, progress)
     report["grading"] = grading(sizes, progress)
     report["sheet"] = sheet_latency(sizes.sheet_repeats) if sizes.sheet else {"available": False, "note": "not measured at this size"}
@@ -651,6 +673,18 @@ def text(report):
                          f"{r['products_share_of_step']:>6.0%} of step")
             label = ""
 
+    kept = report.get("backprop_malloc_kept")
+    if kept and kept.get("available"):
+        lines.append("   the same in a child process whose malloc keeps freed memory ("
+                     + " ".join(f"{k}={v}" for k, v in kept["env"].items()) + "): the cost of page faults")
+        for run, base in zip(kept["runs"], bp["runs"]):
+            for dtype, r in run["dtypes"].items():
+                ratio = f"{r['ratio_median']:.2f}×" if "ratio_median" in r else "-"
+                lines.append(f"   {run['name']:<28} {dtype:<8} {_s(r['numpy_s']):>9} {_s(r.get('torch_s')):>9} "
+                             f"{ratio:>7} {_gflops(r['step_flop_rate']):>15} {_gflops(r['peak_flop_rate']):>15} "
+                             f"{r['fraction_of_peak']:>7.0%} {r['fraction_of_peak_best']:>7.0%}")
+    elif kept:
+        lines.append(f"   {kept['note']}")
     fd = report["gradient_checks"]
     lines += ["", f"3. Gradient checks over every parameter: {fd['network']} {fd['activation']}, "
                   f"{fd['parameters']} parameters, {fd['samples']} samples (backprop {_s(fd['backprop_s'])})"]

@@ -119,3 +119,12 @@ def test_torch_computes_the_same_gradients_when_installed():
         assert run["dtypes"]["float64"]["max_rel_difference"] < 1e-12
         assert run["dtypes"]["float32"]["max_rel_difference"] < 1e-5
         assert all(row["ratio_median"] > 0 for row in run["dtypes"].values())
+
+
+def test_backprop_in_a_child_with_malloc_keeping_memory(report):
+    kept = bench.backprop_malloc_kept(bench.SIZES["tiny"])
+    if not kept["available"]:
+        pytest.skip(kept["note"])
+    assert kept["env"] == bench.MALLOC_KEPT
+    assert [run["name"] for run in kept["runs"]] == [run["name"] for run in report["backprop"]["runs"]]
+    assert "malloc keeps freed memory" in bench.text({**report, "backprop_malloc_kept": kept})
