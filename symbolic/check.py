@@ -259,7 +259,7 @@ class Report:
         lines = [f"gradproof check: {self.spec!r}; {len({r.param for r in self.rows})} parameters at "
                  + _sources_text(self.sources),
                  "Each gradient dL/dparam is computed several ways. The reference is the symbolic value s;",
-                 f"every other method's value a passes iff |a − s| <= atol + rtol·|s|:"]
+                 "every other method's value a passes iff |a − s| <= atol + rtol·|s|:"]
         for m in self.methods:
             tol = self.tolerances[m]
             unused = "   (not computed here: see Notes)" if all(r.values[m] is None for r in self.rows) else ""

@@ -40,7 +40,7 @@ from numeric.notation import Param
 
 from .compile import compile_exprs
 from .model import Model
-from .printing import Partial, latex, text
+from .printing import Partial, latex
 
 
 @lru_cache(maxsize=None)

@@ -1,5 +1,4 @@
 """Finite differences: steps, the complex step's domain, batching, and error estimates."""
-import numpy as np
 import pytest
 
 from numeric import fd

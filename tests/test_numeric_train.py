@@ -156,7 +156,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
         terminal = Terminal()
         monkeypatch.setattr(sys, "stderr", terminal)
         assert main(["train", "--data", "builtin:notes", "--epochs", "3", *extra]) == 0
-        assert ("epoch 3/3" in terminal.getvalue()) is expected
+        assert ("3/3 epochs" in terminal.getvalue()) is expected
         capsys.readouterr()
 
 

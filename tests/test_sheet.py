@@ -13,8 +13,8 @@ from numeric.point import random_point
 from numeric.spec import Spec
 from symbolic.chain import derive
 from symbolic.cli import main
-from symbolic.sheet import content, files, format_of, html, md, tex
-from symbolic.sheet.document import Display, Math, Note, Paragraph, Table
+from symbolic.sheet import content, format_of, html, tex
+from symbolic.sheet.document import Display, Note, Paragraph, Table
 from symbolic.sheet.layout import lines, width
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -219,7 +219,7 @@ def _fraction(value):
 def render_compare(spec, runs, where):
     """One line per (activation, initialisation): ratio, verdict, first and last gradient norms."""
     n = spec.depth
-    head = ("activation", "init", f"‖∂L/∂W^1‖", f"‖∂L/∂W^{n}‖", "ratio ‖δ_1‖/‖δ_n‖", "bound", "verdict")
+    head = ("activation", "init", "‖∂L/∂W^1‖", f"‖∂L/∂W^{n}‖", "ratio ‖δ_1‖/‖δ_n‖", "bound", "verdict")
     rows = [head] + [(act, name or "(POINT)", _num(r.flow.grad_norms[0]), _num(r.flow.grad_norms[-1]),
                       _num(r.flow.ratio), _num(r.flow.bound), r.verdict) for act, name, r in runs]
     widths = [max(len(r[c]) for r in rows) for c in range(len(head))]

@@ -87,12 +87,14 @@ def _batch(spec, args, at):
     import time
 
     from ..cli import write_output
-    from ..grade.batch import ProgressBar, grade_rows, read_answers, to_csv, to_json
+    from ..grade.batch import grade_rows, read_answers, to_csv, to_json
+    from ..progress import ProgressBar
 
     rows = read_answers(args.batch, args.param)
-    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    bar = ProgressBar.on_terminal(len(rows), "answers")
+    progress = (lambda done, total: bar(done, f"{bar.rate(done):.0f}/s")) if bar else None
     start = time.perf_counter()
-    results = grade_rows(spec, rows, at, args.rtol, args.jobs, bar)
+    results = grade_rows(spec, rows, at, args.rtol, args.jobs, progress)
     if bar:
         bar.close()
     seconds = time.perf_counter() - start

@@ -16,7 +16,6 @@ loss_history[0] is the loss at initialisation and loss_history[e] the loss after
 whole data set; "b" is null when the network has no biases.
 """
 import json
-import sys
 
 HELP = "train the network on a CSV file or a built-in data set; plot and save the result"
 
@@ -45,22 +44,6 @@ def add_arguments(parser):
     group.add_argument("--plot", metavar="loss.png", help="write a PNG of the loss per epoch")
     group.add_argument("--save", metavar="params.json", help="write the trained weights as a POINT file")
     group.add_argument("--json", action="store_true", help="print JSON instead of a summary")
-
-
-class ProgressBar:
-    """A one-line bar on stderr, redrawn after every epoch."""
-
-    def __init__(self, epochs, stream, width=30):
-        self.epochs, self.stream, self.width = epochs, stream, width
-
-    def __call__(self, epoch, loss):
-        done = round(self.width * epoch / self.epochs)
-        self.stream.write(f"\r[{'#' * done}{'.' * (self.width - done)}] epoch {epoch}/{self.epochs}  loss {loss:.6g}")
-        self.stream.flush()
-
-    def close(self):
-        self.stream.write("\n")
-        self.stream.flush()
 
 
 def summary(result):
@@ -117,13 +100,15 @@ def run(args):
     from numeric.point import Point
     from numeric.train import train
     from symbolic.cli import spec_from_args, write_output
+    from symbolic.progress import ProgressBar
 
     spec = spec_from_args(args)
     data = load_data(args.data, spec)
-    bar = ProgressBar(args.epochs, sys.stderr) if sys.stderr.isatty() and not args.json else None
+    bar = ProgressBar.on_terminal(args.epochs, "epochs", enabled=not args.json)
+    on_epoch = (lambda epoch, loss: bar(epoch, f"loss {loss:.6g}")) if bar else None
     try:
         result = train(spec, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       init=args.init, seed=args.seed, tol=args.tol, on_epoch=bar)
+                       init=args.init, seed=args.seed, tol=args.tol, on_epoch=on_epoch)
     finally:
         if bar is not None:
             bar.close()

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import time
 
 from numeric.errors import GradproofError
 
@@ -142,20 +141,3 @@ def terminal_safe(text):
     """Text with control characters (escape sequences, carriage returns) shown as \\xNN, for a terminal."""
     return "".join(ch if ch in "\n\t" or (ch.isprintable() and ch not in "\x7f\x9b") else f"\\x{ord(ch):02x}"
                    for ch in str(text))
-
-
-class ProgressBar:
-    """A one-line bar on stderr, redrawn as groups of answers finish."""
-
-    def __init__(self, stream, width=30):
-        self.stream, self.width, self.start = stream, width, time.perf_counter()
-
-    def __call__(self, done, total):
-        filled = round(self.width * done / max(total, 1))
-        rate = done / max(time.perf_counter() - self.start, 1e-9)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} answers  {rate:.0f}/s")
-        self.stream.flush()
-
-    def close(self):
-        self.stream.write("\n")
-        self.stream.flush()

@@ -388,7 +388,7 @@ def _memoized(sheet, d, values):
 
 
 def _at_point(sheet, d, values):
-    model, param = d.model, d.param
+    param = d.param
     w, lhs = d.symbol, _d(L, d.symbol)
     g = values.gradient(param)
     if values.samples == 1 and d.leibniz is not None:

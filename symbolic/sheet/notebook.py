@@ -3,7 +3,6 @@
 The same printer and line breaking as the sheets: a derivation shows its chain rule summed over the
 paths, its closed form and its delta form; an evaluation shows the loss and every gradient.
 """
-import sympy as sp
 
 from ..model import L
 from ..printing import Partial, symbol
