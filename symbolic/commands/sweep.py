@@ -47,9 +47,8 @@ def _numbers(kind, convert, check, rule="any", example=DEFAULT_LAMS):
 
 
 def add_arguments(parser):
-    from numeric.train import DEFAULTS
-
     from ..cli import add_spec_arguments
+    from .train import add_training_arguments
 
     add_spec_arguments(parser)
     # the spec's --reg and --lam take one value elsewhere; here --lam takes the list of lambdas to sweep
@@ -69,16 +68,7 @@ def add_arguments(parser):
     group.add_argument("--val-fraction", type=float, default=0.25, metavar="F",
                        help="the share of samples held out for validation (default 0.25)")
     group = parser.add_argument_group("training (as gradproof train)")
-    group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
-                       help=f"passes over the training split (default {DEFAULTS['epochs']})")
-    group.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], metavar="B",
-                       help=f"samples per update (default {DEFAULTS['batch_size']})")
-    group.add_argument("--lr", type=float, default=DEFAULTS["lr"], metavar="η",
-                       help=f"learning rate (default {DEFAULTS['lr']})")
-    group.add_argument("--init", default=DEFAULTS["init"], metavar="NAME",
-                       help=f"uniform, normal, xavier or he (default {DEFAULTS['init']})")
-    group.add_argument("--seed", type=int, default=DEFAULTS["seed"], metavar="S",
-                       help=f"seed of the split, the initialisation and the shuffles (default {DEFAULTS['seed']})")
+    add_training_arguments(group, "the training split", "the split, the initialisation and the shuffles")
     group = parser.add_argument_group("output")
     group.add_argument("--plot", metavar="FILE.png", help="write a PNG: losses and exact zeros against lambda")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -20,17 +20,12 @@ import json
 HELP = "train the network on a CSV file or a built-in data set; plot and save the result"
 
 
-def add_arguments(parser):
+def add_training_arguments(group, data="the data", seeded="the initialisation and the shuffles"):
+    """--epochs, --batch-size, --lr, --init, --seed: the settings of the training engine (train and sweep)."""
     from numeric.train import DEFAULTS
-    from symbolic.cli import add_spec_arguments
 
-    add_spec_arguments(parser)
-    group = parser.add_argument_group("training")
-    group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
-                       help="a CSV file with a header (inputs, then the last n_L columns as targets), "
-                            "or builtin:notes, builtin:xor, builtin:sine")
     group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
-                       help=f"passes over the data (default {DEFAULTS['epochs']})")
+                       help=f"passes over {data} (default {DEFAULTS['epochs']})")
     group.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], metavar="B",
                        help=f"samples per update: 1 = SGD, all = GD (default {DEFAULTS['batch_size']})")
     group.add_argument("--lr", type=float, default=DEFAULTS["lr"], metavar="η",
@@ -38,7 +33,18 @@ def add_arguments(parser):
     group.add_argument("--init", default=DEFAULTS["init"], metavar="NAME",
                        help=f"uniform, normal, xavier or he (default {DEFAULTS['init']})")
     group.add_argument("--seed", type=int, default=DEFAULTS["seed"], metavar="S",
-                       help=f"seed of the initialisation and the shuffles (default {DEFAULTS['seed']})")
+                       help=f"seed of {seeded} (default {DEFAULTS['seed']})")
+
+
+def add_arguments(parser):
+    from symbolic.cli import add_spec_arguments
+
+    add_spec_arguments(parser)
+    group = parser.add_argument_group("training")
+    group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
+                       help="a CSV file with a header (inputs, then the last n_L columns as targets), "
+                            "or builtin:notes, builtin:xor, builtin:sine")
+    add_training_arguments(group, "the data", "the initialisation and the shuffles")
     group.add_argument("--tol", type=float, metavar="T",
                        help="stop when no parameter moves by T or more in an epoch (default: run every epoch)")
     group.add_argument("--plot", metavar="loss.png", help="write a PNG of the loss per epoch")
