@@ -188,9 +188,12 @@ class Derivation:
     @cached_property
     def memoized(self):
         """delta_kj * dO_kj/dparam (+ dR/dw): the form backprop computes, linear in the network's size."""
-        k, j = self.param.layer, self.param.j
-        form = self.model.delta[k][j] * self.model.local(self.model.O[k][j], self.symbol)
-        return form + self.model.regularization_derivative(self.param)
+        key = ("memoized", self.param)
+        if key not in self.model.memo:      # Compiled asks again for every parameter: built once per model
+            k, j = self.param.layer, self.param.j
+            form = self.model.delta[k][j] * self.model.local(self.model.O[k][j], self.symbol)
+            self.model.memo[key] = form + self.model.regularization_derivative(self.param)
+        return self.model.memo[key]
 
     @cached_property
     def memoized_leibniz(self):

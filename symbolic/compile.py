@@ -8,11 +8,11 @@ import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
 
-# Above this many arguments plus expressions (a layer of 16 x 16 weights, say), compile_exprs generates
+# Above this many arguments plus expressions (a layer of 10 x 10 weights, say), compile_exprs generates
 # the code itself (compile_large): lambdify's cse and printer sort every sum and product and take about
 # a millisecond per term, most of the time of Compiled on a 10,000-parameter network. Below it (the
 # notes' network and the like) lambdify's output is kept exactly.
-FAST_ABOVE = 250
+FAST_ABOVE = 100
 
 
 def compile_exprs(args, exprs, mpmath=False):
