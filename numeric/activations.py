@@ -20,7 +20,7 @@ class Activation:
     name: str
     latex: str                 # how f_k is written on a sheet: \sigma, \tanh, ...
     f: Callable                # numpy: z -> O
-    df: Callable               # numpy: (z, O) -> f'(z)
+    df: Callable               # numpy: (z, O, out=None) -> f'(z), written into `out` when given (backprop's buffer)
     sympy_f: Callable          # (sympy, z) -> O
     sympy_df: Callable         # (sympy, z, O) -> f'(z), in terms of O where the notes do so
     analytic: bool             # holomorphic, so the complex step applies
@@ -65,24 +65,33 @@ def _tanh(z):
     return np.tanh(z)
 
 
-def _step(z, below):
+def _step(z, below, out=None):
     """1 where z > 0, else `below`: the derivative of (leaky) ReLU, with the kink taken from the left."""
     z = np.asarray(z)
-    d = (np.real(z) > 0).astype(z.dtype)        # keeps the input's dtype (float32 stays float32)
+    # keeps the input's dtype (float32 stays float32), and writes straight into `out` (no bool array)
+    d = np.empty(z.shape, dtype=z.dtype if z.dtype.kind in "fc" else np.float64) if out is None else out
+    np.greater(np.real(z), 0, out=d, casting="unsafe")
     if below:
         d *= 1 - below
         d += below
     return d
 
 
+def _ones(z, O, out=None):
+    if out is None:
+        return np.ones_like(z)
+    out.fill(1)
+    return out
+
+
 ACTIVATIONS = {a.name: a for a in [
-    # name          latex                       numpy f                                   numpy f'(z, O)                             sympy f                                   sympy f'(z, O)                                               analytic
-    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O: O * (1 - O),                  lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True),
-    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O: 1 - O * O,                    lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
-    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              lambda z, O: np.ones_like(z),              lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
-    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O: -np.expm1(-O),                lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O: _step(z, 0.0),                lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O: _step(z, LEAKY_SLOPE),   lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
+    # name          latex                       numpy f                                   numpy f'(z, O, out)                                                                     sympy f                                   sympy f'(z, O)                                               analytic
+    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O, out=None: np.multiply(O, np.subtract(1, O, out=out), out=out),             lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True),
+    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
+    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
+    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
 ]}
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import objective
-from .activations import LEAKY_SLOPE
 
 
 @dataclass
@@ -107,36 +106,8 @@ def loss_at(spec, point, dtype=np.float64):
     return loss_of(spec, forward(spec, point, dtype))
 
 
-# g = delta * f'(z, O) written into `out`, for the activations whose f' is a short formula in O: the
-# table's f' (numeric/activations.py) with the same operations in the same order, so the same bits
-# (tests/test_bench_backprop.py checks each against the table), but with no temporary. Others use the table.
-_FUSED = {
-    "sigmoid":  lambda z, O, delta, out: _chain(np.multiply(O, np.subtract(1, O, out=out), out=out), delta),
-    "tanh":     lambda z, O, delta, out: _chain(np.subtract(1, np.multiply(O, O, out=out), out=out), delta),
-    "softplus": lambda z, O, delta, out: _chain(np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), delta),
-    "linear":   lambda z, O, delta, out: np.copyto(out, delta) or out,
-    "relu":     lambda z, O, delta, out: _chain(_above_zero(z, out), delta),
-    "leaky_relu": lambda z, O, delta, out: _chain(_leaky(_above_zero(z, out)), delta),
-}
-
-
-def _above_zero(z, out):
-    # 1.0 where z > 0, else 0.0, written straight into the float buffer (no bool array, no astype)
-    return np.greater(z, 0, out=out, casting="unsafe")
-
-
-def _leaky(step):
-    step *= 1 - LEAKY_SLOPE
-    step += LEAKY_SLOPE
-    return step
-
-
-def _chain(df, delta):
-    return np.multiply(df, delta, out=df)
-
-
 def grad_z(spec, k, z, O, delta, out=None):
-    """dL/dz_k = delta_k * f_k'(z_k), into `out` when given (an array shaped like z_k) and fused when possible.
+    """dL/dz_k = delta_k * f_k'(z_k), into `out` when given (an array shaped like z_k).
 
     Examples
     ========
@@ -146,12 +117,11 @@ def grad_z(spec, k, z, O, delta, out=None):
     >>> grad_z(Spec(layers=(2, 2)), 1, None, O, np.array([[1.0, 2.0]])).tolist()
     [[0.1875, 0.5]]
     """
-    fused = _FUSED.get(spec.activations[k - 1])
-    if fused is not None and O.dtype.kind == "f" and (out is None or out.dtype == np.result_type(O, delta)):
-        return fused(z, O, delta, np.empty_like(O) if out is None else out)
-    # f'(z, O) is a fresh array; multiply into it (or into `out`) rather than allocate another
-    g = spec.activation(k).df(z, O)
-    return np.multiply(g, delta, out=g if out is None or out.dtype != g.dtype else out)
+    # the table's f' writes into `out` (no temporary) when it can hold the result; delta multiplies in place
+    if out is not None and (O.dtype.kind != "f" or out.dtype != np.result_type(O, delta)):
+        out = None
+    g = spec.activation(k).df(z, O, out=out)
+    return np.multiply(g, delta, out=g)
 
 
 def backprop(spec, point, dtype=np.float64):
