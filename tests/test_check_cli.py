@@ -83,7 +83,7 @@ def test_a_wrong_derivative_in_the_activation_table_is_caught(capsys, monkeypatc
     # sigmoid' written as O (1 - O)^2 in the numpy table: the per-path sums read every f' from it (backprop
     # may use its own fused copy of the formula); the symbolic side and the finite differences never do
     row = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(ACTIVATIONS, "sigmoid", dataclasses.replace(row, df=lambda z, O: O * (1 - O) ** 2))
+    monkeypatch.setitem(ACTIVATIONS, "sigmoid", dataclasses.replace(row, df=lambda z, O, out=None: O * (1 - O) ** 2))
     data = run_json(capsys, [], code=1)
     failed = [p for p in data["parameters"] if p["status"] == "fail"]
     assert {p["name"] for p in failed} == {f"w^{k}_{i}{j}" for k, n, m in ((1, 4, 3), (2, 3, 2), (3, 2, 1))

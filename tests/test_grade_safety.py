@@ -78,7 +78,8 @@ def test_a_long_answer_under_the_limit_is_graded(notes):
 
 def test_an_answer_over_its_time_is_invalid(notes, monkeypatch):
     monkeypatch.setattr(grader_module, "TIME_LIMIT", 1e-4)
-    r = notes.grade("w^1_11", r"-2(y - \hat y) \hat y (1 - \hat y) O_{21} " * 20)
+    # enough work (about 4,000 characters) that the CPU timer, whose ticks may be several ms, fires
+    r = notes.grade("w^1_11", r"-2(y - \hat y) \hat y (1 - \hat y) O_{21} " * 100)
     assert r.verdict == "invalid" and "longer than" in r.message
 
 
