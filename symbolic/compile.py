@@ -1,5 +1,9 @@
 """lambdify, fed plain argument names: gradproof's symbols are named like the notes (w^1_11), which
-lambdify would otherwise rename by rewriting every expression once per symbol (quadratic time)."""
+lambdify would otherwise rename by rewriting every expression once per symbol (quadratic time).
+
+Only gradproof's own sympy expressions come here, never text: ``sympify(..., strict=True)`` accepts
+sympy objects and numbers and refuses strings, so nothing a user typed can reach lambdify or exec.
+(The grader reads answers with its own grammar and evaluates them without compiling.)"""
 import functools
 import math
 
@@ -36,7 +40,7 @@ def _lambdified(args, exprs, many, mpmath):
     plain = [sp.Symbol(f"a{i}", real=True) for i in range(len(args))]
     table = dict(zip(args, plain))
     with sp.evaluate(False):        # renaming must not re-simplify (Max re-evaluation is slow)
-        renamed = [sp.sympify(e).xreplace(table) for e in (exprs if many else [exprs])]
+        renamed = [sp.sympify(e, strict=True).xreplace(table) for e in (exprs if many else [exprs])]
     fn = sp.lambdify(plain, renamed if many else renamed[0], modules="mpmath" if mpmath else "numpy",
                      cse=True, dummify=False, docstring_limit=0)
     return fn
@@ -63,8 +67,8 @@ def compile_shared(args, exprs, mpmath=False):
     table = dict(zip(args, plain))
     with sp.evaluate(False):        # cse rebuilds its pieces: without re-simplifying them (Max compares its args)
         replacements, reduced = sp.cse(list(exprs))
-        replacements = [(s, sp.sympify(e).xreplace(table)) for s, e in replacements]
-        reduced = [sp.sympify(e).xreplace(table) for e in reduced]
+        replacements = [(s, sp.sympify(e, strict=True).xreplace(table)) for s, e in replacements]
+        reduced = [sp.sympify(e, strict=True).xreplace(table) for e in reduced]
     return sp.lambdify(plain, reduced, modules="mpmath" if mpmath else "numpy",
                       cse=lambda _: (replacements, reduced), dummify=False, docstring_limit=0)
 
@@ -130,7 +134,7 @@ def compile_large(args, exprs):
     [3.718281828459045, 1.0, 0.0]
     """
     many = isinstance(exprs, (list, tuple))
-    exprs = [sp.sympify(e) for e in (exprs if many else [exprs])]
+    exprs = [sp.sympify(e, strict=True) for e in (exprs if many else [exprs])]
     names = {a: f"a{i}" for i, a in enumerate(args)}
     printer = _LargePrinter(names)
     body = []
