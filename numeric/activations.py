@@ -24,6 +24,16 @@ class Activation:
     sympy_f: Callable          # (sympy, z) -> O
     sympy_df: Callable         # (sympy, z, O) -> f'(z), in terms of O where the notes do so
     analytic: bool             # holomorphic, so the complex step applies
+    title: str = ""            # the name in prose ("leaky ReLU"); the registry name when empty
+
+    @property
+    def kinked(self):
+        """Whether f has a kink (at z = 0), where finite differences and random-point checks must keep away."""
+        return not self.analytic
+
+    @property
+    def prose(self):
+        return self.title or self.name
 
     def __repr__(self):
         return f"Activation({self.name})"
@@ -90,8 +100,8 @@ ACTIVATIONS = {a.name: a for a in [
     Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
     Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
     Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU"),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False, title="leaky ReLU"),
 ]}
 
 

@@ -43,7 +43,6 @@ METHODS = ("backprop", "per_path", "central", "complex_step")
 RULE = "pass iff |a − s| <= atol + rtol·|s|"
 MAX_PATHS = 1000              # per-path sums above this many paths per parameter are skipped
 EXACT_DIGITS = 50
-KINKED = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 DESCRIPTIONS = {
     "symbolic": "the derived δ form, compiled with lambdify (the reference s)",
@@ -382,7 +381,7 @@ def kinks(spec, point, params=None):
                 if abs(w) < 2 * h:
                     reasons[p] = (f"the L1 term λ|{p}| bends at {p} = 0, and {p} = {w:.3g} is within the "
                                   f"step ±2h = ±{2 * h:.2g} of it")
-    kinked = [k for k in range(1, spec.depth + 1) if spec.activations[k - 1] in KINKED]
+    kinked = [k for k in range(1, spec.depth + 1) if spec.activation(k).kinked]
     if not kinked:
         return reasons
     fwd = forward(spec, point)
@@ -423,7 +422,7 @@ def _layer_kinks(spec, fwd, point, layer, group, kinked, reasons):
             closeness = np.where(near[n], np.abs(base[n]) / np.where(moved[n] > 0, moved[n], 1), np.inf)
             s, q = np.unravel_index(np.argmin(closeness), closeness.shape)
             name = Neuron("z", m, q + 1).name
-            reasons[p] = (f"{KINKED[spec.activations[m - 1]]} pre-activation {name} = {base[n, s, q]:.3g} "
+            reasons[p] = (f"{spec.activation(m).prose} pre-activation {name} = {base[n, s, q]:.3g} "
                           f"(sample {s + 1}) is within the step of 0: moving {p} by up to ±2h = "
                           f"±{2 * h[n]:.2g} moves {name} by up to {moved[n, s, q]:.2g}")
 

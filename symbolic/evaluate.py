@@ -9,7 +9,6 @@ import contextlib
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from .chain import Derivation, delta_definition
 from .model import L, Model

@@ -66,7 +66,7 @@ def _random_values(model, rng, expr_symbols):
 def _kinks(model):
     """The expanded pre-activations of the (leaky) ReLU layers: near 0 the two sides may differ."""
     spec = model.spec
-    return [model.expanded_z(k, j) for k in range(1, len(spec.layers)) if spec.activations[k - 1] in ("relu", "leaky_relu")
+    return [model.expanded_z(k, j) for k in range(1, len(spec.layers)) if spec.activation(k).kinked
             for j in range(1, spec.layers[k] + 1)]
 
 
