@@ -6,6 +6,7 @@ size) and, on demand, an expression expanded in x, y, w and b.
 """
 from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from numeric import losses
@@ -13,6 +14,7 @@ from numeric.notation import Neuron, Param
 
 from .printing import Partial, symbol
 
+KINK_MARGIN = 0.05      # random points keep every (leaky) ReLU pre-activation at least this far from 0
 L = sp.Symbol("L", real=True)
 R = sp.Symbol("R", real=True)      # the regularization term, a direct edge from each weight to L
 LAMBDA = sp.Symbol("lambda", nonnegative=True)
@@ -209,6 +211,36 @@ class Model:
         if b is not None and b[0] == "O" and b[1] == k - 1:
             return self.w(k, b[2], j)
         return sp.Integer(0)
+
+    # ---- random points ---------------------------------------------------------------------
+    def random_values(self, count, seed=0, tries=2000):
+        """count random points of the independent symbols (x, y, w, b, lambda), as floats, for checks
+        that compare two expressions at points: proofs and grading.
+
+        Inputs and weights come from numeric.point.random_point in the box [-1.5, 1.5] (weights scaled by
+        1/sqrt(fan-in)); lambda is uniform in [0.2, 1]. In a network with a kinked activation a point is
+        kept only when every pre-activation is at least KINK_MARGIN from 0, where the two sides of a
+        kink would make equal expressions differ.
+        """
+        from numeric.backprop import forward
+        from numeric.point import random_point
+
+        spec = self.spec
+        kinked = any(spec.activation(k).kinked for k in range(1, len(spec.layers)))
+        rng = np.random.default_rng(seed)
+        points = []
+        for _ in range(tries):
+            point = random_point(spec, seed=int(rng.integers(2 ** 31)), scale=1.5)
+            if kinked and any(np.min(np.abs(z)) < KINK_MARGIN for z in forward(spec, point).z[1:]):
+                continue
+            values = {self.x[i]: point.x[0, i - 1] for i in range(1, spec.layers[0] + 1)}
+            values.update({self.y[j]: point.y[0, j - 1] for j in range(1, spec.layers[-1] + 1)})
+            values.update({s: point.param_value(p) for p, s in self.symbols.items()})
+            values[self.lam] = rng.uniform(0.2, 1.0)
+            points.append(values)
+            if len(points) == count:
+                return points
+        raise RuntimeError(f"no {count} points away from the kinks of {spec!r} in {tries} tries")
 
     def partial(self, A, B):
         """The unevaluated Leibniz partial dA/dB."""

@@ -4,7 +4,6 @@ The check is symbolic where sympy settles it quickly (a small difference that si
 otherwise numeric: at random points in 50-digit arithmetic, away from ReLU kinks, the two agree to
 far below float64's precision. Expanding the loss is exponential in depth: this is for small networks.
 """
-import random
 from dataclasses import dataclass
 
 import mpmath
@@ -51,25 +50,6 @@ def _heaviside_at_zero(expr):
     return expr.replace(lambda e: isinstance(e, sp.Heaviside) and len(e.args) == 1, lambda e: sp.Heaviside(e.args[0], 0))
 
 
-def _random_values(model, rng, expr_symbols):
-    values = {}
-    for s in expr_symbols:
-        if s in model.y[1:]:
-            values[s] = rng.uniform(0.05, 0.95)
-        elif s == model.lam:
-            values[s] = rng.uniform(0.01, 1.0)
-        else:
-            values[s] = rng.uniform(-1.5, 1.5)
-    return values
-
-
-def _kinks(model):
-    """The expanded pre-activations of the (leaky) ReLU layers: near 0 the two sides may differ."""
-    spec = model.spec
-    return [model.expanded_z(k, j) for k in range(1, len(spec.layers)) if spec.activation(k).kinked
-            for j in range(1, spec.layers[k] + 1)]
-
-
 def _small(expr, limit=SYMBOLIC_OPS):
     """Whether an expression has at most `limit` nodes; stops counting there (count_ops walks it all)."""
     for n, _ in enumerate(sp.preorder_traversal(expr)):
@@ -93,26 +73,17 @@ def compare_all(model, pairs, points=POINTS, seed=0):
     if not todo:
         return outcomes
     inputs = list(model.symbols.values()) + model.x[1:] + model.y[1:] + [model.lam]
-    # one compiled function for every pair and the kink test: the expanded forms share their subtrees
-    kinks = _kinks(model)
-    f = compile_shared(inputs, [e for i in todo for e in pairs[i]] + kinks, mpmath=True)
-    rng = random.Random(seed)
-    worst, used, tries = [0.0] * len(todo), 0, 0
+    # one compiled function for every pair: the expanded forms share their subtrees
+    f = compile_shared(inputs, [e for i in todo for e in pairs[i]], mpmath=True)
+    worst = [0.0] * len(todo)
     with mpmath.workdps(DIGITS):
-        while used < points:
-            tries += 1
-            if tries > 100 * points:
-                raise RuntimeError(f"no point away from the ReLU kinks of {model.spec!r} in {tries - 1} tries")
-            values = _random_values(model, rng, inputs)
+        for values in model.random_values(points, seed):
             results = f(*[mpmath.mpf(values[v]) for v in inputs])
-            if kinks and min(abs(v) for v in results[2 * len(todo):]) < 1e-6:
-                continue
             for n in range(len(todo)):
                 a, b = results[2 * n], results[2 * n + 1]
                 worst[n] = max(worst[n], float(abs(a - b) / max(1, abs(b))))
-            used += 1
     for n, i in enumerate(todo):
-        outcomes[i] = ("numeric", used, worst[n])
+        outcomes[i] = ("numeric", points, worst[n])
     return outcomes
 
 

@@ -25,7 +25,6 @@ from .parser import ETA
 
 DIGITS = 50
 EQUAL_RTOL = mpmath.mpf("1e-25")     # 50-digit values of equal expressions agree far closer than this
-KINK_MARGIN = 0.05                  # |z| kept above this at every neuron of a ReLU network
 MAX_EXP_ARGUMENT = 10 ** 6          # exp of more than this is taken as overflow, not computed
 
 
@@ -151,31 +150,14 @@ def walk(expr, values, arith, n, memo):
 
 # ---- the points ------------------------------------------------------------------------------
 def random_base(spec, model, count, seed=0):
-    """count random points of the independent variables, as floats: x, y, w, b, lambda, eta.
-
-    Inputs and weights are uniform in a box (weights scaled by 1/sqrt(fan-in)); with a ReLU-like
-    activation a point is kept only when every pre-activation is at least KINK_MARGIN from 0.
-    """
-    from numeric.backprop import forward
-    from numeric.point import random_point
-
-    kinked = any(not spec.activation(k).analytic for k in range(1, len(spec.layers)))
-    rng = np.random.default_rng(seed)
-    points = []
-    tries = 0
-    while len(points) < count:
-        tries += 1
-        point = random_point(spec, seed=int(rng.integers(2 ** 31)), scale=1.5)
-        if kinked and tries < 2000:
-            if any(np.min(np.abs(z)) < KINK_MARGIN for z in forward(spec, point).z if z is not None):
-                continue
-        base = {model.x[i]: point.x[0, i - 1] for i in range(1, spec.layers[0] + 1)}
-        base.update({model.y[j]: point.y[0, j - 1] for j in range(1, spec.layers[-1] + 1)})
-        base.update({s: point.param_value(p) for p, s in model.symbols.items()})
-        # the spec's lambda when it has one, so that 2 lambda w and its value 0.2 w are both right
-        base[model.lam] = spec.lam if spec.lam > 0 else rng.uniform(0.2, 1.0)
-        base[ETA] = rng.uniform(0.01, 0.5)
-        points.append(base)
+    """count random points of the independent variables, as floats: x, y, w, b, lambda (Model.random_values),
+    and eta. Where the spec has a lambda, it is used, so that 2 lambda w and its value 0.2 w are both right."""
+    rng = np.random.default_rng([seed, 1])
+    points = model.random_values(count, seed)
+    for values in points:
+        if spec.lam > 0:
+            values[model.lam] = spec.lam
+        values[ETA] = rng.uniform(0.01, 0.5)
     return points
 
 
