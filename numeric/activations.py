@@ -110,13 +110,13 @@ def activation(name):
 
     Examples
     ========
-    >>> from numeric.activations import activation
+    >>> from gradproof.numeric.activations import activation
     >>> activation("tanh")
     Activation(tanh)
     >>> activation("sigmod")
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
     """
     try:
         return ACTIVATIONS[name]

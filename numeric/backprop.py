@@ -14,10 +14,10 @@ loop over samples or neurons.
 Examples
 ========
 >>> import numpy as np
->>> from numeric.spec import Spec
->>> from numeric.point import random_point
->>> from numeric.backprop import backprop
->>> from numeric.notation import Param
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.point import random_point
+>>> from gradproof.numeric.backprop import backprop
+>>> from gradproof.numeric.notation import Param
 >>> spec = Spec()
 >>> grads = backprop(spec, random_point(spec, seed=1))
 >>> [g.shape for g in grads.dW], grads.db
@@ -112,7 +112,7 @@ def grad_z(spec, k, z, O, delta, out=None):
     Examples
     ========
     >>> import numpy as np
-    >>> from numeric.spec import Spec
+    >>> from gradproof.numeric.spec import Spec
     >>> O = np.array([[0.25, 0.5]])
     >>> grad_z(Spec(layers=(2, 2)), 1, None, O, np.array([[1.0, 2.0]])).tolist()
     [[0.1875, 0.5]]

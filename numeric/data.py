@@ -12,15 +12,15 @@ Built-in sets (fixed: the same numbers every time):
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.data import load_data
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.data import load_data
 >>> data = load_data("builtin:xor", Spec(layers=(2, 2, 1)))
 >>> data.x.tolist(), data.y.ravel().tolist()
 ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
 >>> load_data("builtin:iris", Spec())
 Traceback (most recent call last):
 ...
-numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine
+gradproof.numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine
 """
 import csv
 import math

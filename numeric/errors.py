@@ -10,7 +10,7 @@ def unknown(kind, name, valid):
 
     Examples
     ========
-    >>> from numeric.errors import unknown
+    >>> from gradproof.numeric.errors import unknown
     >>> print(unknown("activation", "sigmod", ["sigmoid", "tanh"]))
     unknown activation 'sigmod'; valid: sigmoid, tanh
     """

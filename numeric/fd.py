@@ -16,10 +16,10 @@ lambda (w +- h)^2): the other weights' terms are constants that cancel exactly i
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.point import random_point
->>> from numeric.backprop import backprop
->>> from numeric.fd import central, complex_step
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.point import random_point
+>>> from gradproof.numeric.backprop import backprop
+>>> from gradproof.numeric.fd import central, complex_step
 >>> spec, point = Spec(), random_point(Spec(), seed=3)
 >>> bp = backprop(spec, point)
 >>> all(abs(e.value - bp.value(e.param)) <= 1e-12 * abs(bp.value(e.param)) + 1e-16
@@ -28,7 +28,7 @@ True
 >>> complex_step(Spec(activations=("relu",)), point)
 Traceback (most recent call last):
 ...
-numeric.errors.GradproofError: the complex step needs analytic activations (sigmoid, tanh, linear, softplus); layer 1 uses relu
+gradproof.numeric.errors.GradproofError: the complex step needs analytic activations (sigmoid, tanh, linear, softplus); layer 1 uses relu
 """
 from dataclasses import dataclass
 

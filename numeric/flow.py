@@ -31,7 +31,7 @@ activation's sympy derivative), so that this module stays numpy only.
 Examples
 ========
 >>> import numpy as np
->>> from numeric.flow import verdict, gain_bound
+>>> from gradproof.numeric.flow import verdict, gain_bound
 >>> verdict(1e-5), verdict(2.0), verdict(1e4)
 ('vanishing', 'healthy', 'exploding')
 >>> gain_bound([np.array([[2.0]]), np.array([[3.0]]), np.array([[-4.0]])], [0.25, 0.25, 0.25])

@@ -10,15 +10,15 @@ exploding-gradient examples). Biases start at 0.
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.init import init_params
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.init import init_params
 >>> W, b = init_params(Spec(bias=True), "he", seed=0)
 >>> [w.shape for w in W], [v.tolist() for v in b]
 ([(4, 3), (3, 2), (2, 1)], [[0.0, 0.0, 0.0], [0.0, 0.0], [0.0]])
 >>> init_params(Spec(), "glorot")
 Traceback (most recent call last):
 ...
-numeric.errors.GradproofError: unknown initialisation 'glorot'; valid: uniform, normal, xavier, he
+gradproof.numeric.errors.GradproofError: unknown initialisation 'glorot'; valid: uniform, normal, xavier, he
 """
 import math
 

@@ -44,13 +44,13 @@ def loss(name):
 
     Examples
     ========
-    >>> from numeric.losses import loss
+    >>> from gradproof.numeric.losses import loss
     >>> loss("bce")
     Loss(bce)
     >>> loss("mse")
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: unknown loss 'mse'; valid: squared, half_squared, bce
+    gradproof.numeric.errors.GradproofError: unknown loss 'mse'; valid: squared, half_squared, bce
     """
     try:
         return LOSSES[name]

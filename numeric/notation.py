@@ -18,7 +18,7 @@ def subscript(*indices):
 
     Examples
     ========
-    >>> from numeric.notation import subscript
+    >>> from gradproof.numeric.notation import subscript
     >>> subscript(1, 2), subscript(10, 3), subscript(12)
     ('12', '{10,3}', '{12}')
     """
@@ -39,7 +39,7 @@ class Param:
 
     Examples
     ========
-    >>> from numeric.notation import Param
+    >>> from gradproof.numeric.notation import Param
     >>> Param.weight(1, 1, 2)
     w^1_12
     >>> Param.bias(2, 1).latex
@@ -105,7 +105,7 @@ class Neuron:
 
     Examples
     ========
-    >>> from numeric.notation import Neuron
+    >>> from gradproof.numeric.notation import Neuron
     >>> Neuron("O", 3, 1), Neuron("x", 0, 2), Neuron("z", 2, 10).latex
     (O_31, x_2, 'z_{2,10}')
     """
@@ -184,13 +184,13 @@ def parse_param(text):
 
     Examples
     ========
-    >>> from numeric.notation import parse_param
+    >>> from gradproof.numeric.notation import parse_param
     >>> [parse_param(s) for s in ["w^1_11", "w^{1}_{11}", "w_{11}^{1}", "w1_11", "w^1_{10,3}", "b^2_1"]]
     [w^1_11, w^1_11, w^1_11, w^1_11, w^1_{10,3}, b^2_1]
     >>> parse_param("v^1_11")
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: cannot read parameter name 'v^1_11'; write a weight as w^k_ij (e.g. w^1_11, w^{1}_{11}, w_{11}^{1}, w1_11, w^1_{10,3}) or a bias as b^k_j (e.g. b^1_1)
+    gradproof.numeric.errors.GradproofError: cannot read parameter name 'v^1_11'; write a weight as w^k_ij (e.g. w^1_11, w^{1}_{11}, w_{11}^{1}, w1_11, w^1_{10,3}) or a bias as b^k_j (e.g. b^1_1)
     """
     match = _PARAM_RE.match(text)
     error = GradproofError(

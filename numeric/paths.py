@@ -15,8 +15,8 @@ methods and is not counted.
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.paths import multiplication_counts
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.paths import multiplication_counts
 >>> counts = multiplication_counts(Spec())
 >>> counts["total"]
 {'per_path': 172, 'backprop': 34}
@@ -44,8 +44,8 @@ class PerPath:
 def paths(spec, param):
     """Every path from a parameter to L, as the neuron index (1-based) in each layer k..L.
 
-    >>> from numeric.spec import Spec
-    >>> from numeric.notation import Param
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.notation import Param
     >>> list(paths(Spec(), Param.weight(1, 1, 1)))
     [(1, 1, 1), (1, 2, 1)]
     """

@@ -96,15 +96,15 @@ def from_mapping(data, spec, source="POINT"):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from numeric.point import from_mapping
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.point import from_mapping
     >>> p = from_mapping({"x": [[1, 2], [3, 4]], "y": [0.5, 1.5], "W": [[[0.1], [0.2]]]}, Spec(layers=(2, 1)))
     >>> p.x.shape, p.y.tolist()
     ((2, 2), [[0.5], [1.5]])
     >>> from_mapping({"x": [1, 2, 3], "y": 0.5, "W": [[[0.1], [0.2]]]}, Spec(layers=(2, 1)))
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: POINT field 'x' has shape [3]; expected [2] or [N][2]
+    gradproof.numeric.errors.GradproofError: POINT field 'x' has shape [3]; expected [2] or [N][2]
     """
     if not isinstance(data, dict):
         raise GradproofError(f"{source}: a POINT is a table with fields x, y, W (and b)")

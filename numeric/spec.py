@@ -33,7 +33,7 @@ class Spec:
 
     Examples
     ========
-    >>> from numeric.spec import Spec
+    >>> from gradproof.numeric.spec import Spec
     >>> Spec()
     Spec(4-3-2-1, sigmoid, squared/sum)
     >>> Spec(layers=(2, 2, 2), activations=("tanh", "linear"), bias=True, regularization="l2", lam=0.1)
@@ -43,7 +43,7 @@ class Spec:
     >>> Spec(layers=(4, 3), activations=("sigmod",))
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
     """
 
     layers: tuple = NOTES_LAYERS
@@ -150,13 +150,13 @@ class Spec:
 
         Examples
         ========
-        >>> from numeric.spec import Spec
+        >>> from gradproof.numeric.spec import Spec
         >>> Spec.from_mapping({"network": {"layers": [2, 2, 1], "activation": ["tanh", "sigmoid"]}, "loss": {"kind": "bce"}})
         Spec(2-2-1, tanh,sigmoid, bce/sum)
         >>> Spec.from_mapping({"network": {"layer": [2, 1]}}, source="net.toml")
         Traceback (most recent call last):
         ...
-        numeric.errors.GradproofError: net.toml: unknown key 'layer' in [network]; valid: layers, activation, bias
+        gradproof.numeric.errors.GradproofError: net.toml: unknown key 'layer' in [network]; valid: layers, activation, bias
         """
         layout = {"network": {"layers": "layers", "activation": "activations", "bias": "bias"},
                   "loss": {"kind": "loss", "reduction": "reduction"},
@@ -203,13 +203,13 @@ def parse_layers(text):
 
     Examples
     ========
-    >>> from numeric.spec import parse_layers
+    >>> from gradproof.numeric.spec import parse_layers
     >>> parse_layers("4-3-2-1")
     (4, 3, 2, 1)
     >>> parse_layers("4-x-1")
     Traceback (most recent call last):
     ...
-    numeric.errors.GradproofError: --net takes layer sizes joined by '-', input first, e.g. 4-3-2-1; got '4-x-1'
+    gradproof.numeric.errors.GradproofError: --net takes layer sizes joined by '-', input first, e.g. 4-3-2-1; got '4-x-1'
     """
     try:
         sizes = tuple(int(part) for part in text.split("-"))

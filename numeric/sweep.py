@@ -18,9 +18,9 @@ is meant to predict well, not the objective it was trained on.
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.data import load_data
->>> from numeric.sweep import network, split
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.data import load_data
+>>> from gradproof.numeric.sweep import network, split
 >>> spec = Spec()
 >>> [network(spec, d).layers_text for d in (1, 2, 3, 4)]
 ['4-1', '4-3-1', '4-3-2-1', '4-3-2-2-1']

@@ -14,9 +14,9 @@ shuffles, in a fixed order.
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.data import load_data
->>> from numeric.train import train
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.data import load_data
+>>> from gradproof.numeric.train import train
 >>> spec = Spec()
 >>> result = train(spec, load_data("builtin:notes", spec), epochs=20)
 >>> result.epochs_run, len(result.loss_history), result.loss_history[-1] < result.loss_history[0]

@@ -22,7 +22,7 @@ cleared before each symbolic measurement so that no network profits from the pre
 
 Examples
 ========
->>> from symbolic.bench import SIZES, targets
+>>> from gradproof.symbolic.bench import SIZES, targets
 >>> sorted(SIZES)
 ['full', 'quick', 'tiny']
 >>> SIZES["full"].symbolic_nets[-1]
@@ -155,9 +155,9 @@ def _clear_sympy_cache():
 
 def memoized(layers, seed=0, samples=4):
     """Every gradient of one network by the delta form: derive, compile, verify against backprop; seconds each."""
-    from numeric.backprop import backprop
-    from numeric.point import random_point
-    from numeric.spec import Spec
+    from gradproof.numeric.backprop import backprop
+    from gradproof.numeric.point import random_point
+    from gradproof.numeric.spec import Spec
 
     from .chain import delta_definition, derive_all
     from .evaluate import Compiled
@@ -199,7 +199,7 @@ def memoized(layers, seed=0, samples=4):
 
 def naive_child(layers_text):
     """In a child process: sympy.diff of the expanded loss by every parameter; prints the seconds as JSON."""
-    from numeric.spec import Spec, parse_layers
+    from gradproof.numeric.spec import Spec, parse_layers
 
     from .model import Model
     import sympy as sp
@@ -217,9 +217,9 @@ def naive_child(layers_text):
 
 def naive(layers, cap):
     """The naive derivation in a child process, killed after ``cap`` seconds: its time, or a lower bound."""
-    from numeric.spec import Spec
+    from gradproof.numeric.spec import Spec
     text = Spec(layers=tuple(layers)).layers_text
-    code = f"from symbolic.bench import naive_child; naive_child({text!r})"
+    code = f"from gradproof.symbolic.bench import naive_child; naive_child({text!r})"
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=cap)
     except subprocess.TimeoutExpired:
@@ -370,7 +370,7 @@ def backprop_malloc_kept(sizes):
     """Section 2 again in a child process whose malloc keeps freed memory (MALLOC_KEPT): the page-fault cost."""
     if not sys.platform.startswith("linux"):
         return {"available": False, "note": "glibc malloc settings: Linux only"}
-    code = ("import json; from symbolic.bench import SIZES, backprop_vs_torch; "
+    code = ("import json; from gradproof.symbolic.bench import SIZES, backprop_vs_torch; "
             f"print(json.dumps(backprop_vs_torch(SIZES[{sizes.name!r}])))")
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
@@ -382,10 +382,10 @@ def backprop_malloc_kept(sizes):
 
 
 def _backprop_row(sizes, activations, dtype, torch, flops):
-    from numeric.backprop import backprop as numeric_backprop
-    from numeric.backprop import forward
-    from numeric.point import Point, random_point
-    from numeric.spec import Spec
+    from gradproof.numeric.backprop import backprop as numeric_backprop
+    from gradproof.numeric.backprop import forward
+    from gradproof.numeric.point import Point, random_point
+    from gradproof.numeric.spec import Spec
 
     spec = Spec(layers=sizes.backprop_layers, activations=tuple(activations), bias=True)
     point = random_point(spec, seed=0, samples=sizes.batch)
@@ -431,10 +431,10 @@ def _backprop_row(sizes, activations, dtype, torch, flops):
 # ---- 3. gradient checks -------------------------------------------------------------------------
 def gradient_checks(sizes, progress=None):
     """Section 3: central differences and the complex step over every parameter, against backprop."""
-    from numeric.backprop import backprop
-    from numeric.fd import central, complex_step
-    from numeric.point import random_point
-    from numeric.spec import Spec
+    from gradproof.numeric.backprop import backprop
+    from gradproof.numeric.fd import central, complex_step
+    from gradproof.numeric.point import random_point
+    from gradproof.numeric.spec import Spec
 
     spec = Spec(layers=sizes.fd_layers, activations="tanh")
     point = random_point(spec, seed=0, samples=sizes.fd_samples)
@@ -507,7 +507,7 @@ def grading(sizes, progress=None):
 
 def _catalogue(count):
     """(spec, param, answer LaTeX, is it correct) for the notes' network, cycled to ``count`` answers."""
-    from numeric.spec import Spec
+    from gradproof.numeric.spec import Spec
 
     from .chain import derive_all, settle
     from .printing import latex
@@ -525,7 +525,7 @@ def sheet_latency(repeats=3):
     """Section 5: seconds from ``gradproof sheet -o notes.html`` to the file, imports included (median)."""
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "notes.html"
-        command = [sys.executable, "-m", "symbolic", "sheet", "-o", str(target)]
+        command = [sys.executable, "-m", "gradproof.symbolic", "sheet", "-o", str(target)]
         times = []
         for _ in range(repeats):
             target.unlink(missing_ok=True)

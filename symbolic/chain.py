@@ -24,9 +24,9 @@ def paths(model, param):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from numeric.notation import Param
-    >>> from symbolic.model import Model
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.notation import Param
+    >>> from gradproof.symbolic.model import Model
     >>> paths(Model(Spec()), Param.weight(1, 1, 1))
     [[w^1_11, O_11, O_21, O_31, L], [w^1_11, O_11, O_22, O_31, L]]
     """
@@ -105,10 +105,10 @@ class Derivation:
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from numeric.notation import Param
-    >>> from symbolic.chain import derive
-    >>> from symbolic.printing import text
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.notation import Param
+    >>> from gradproof.symbolic.chain import derive
+    >>> from gradproof.symbolic.printing import text
     >>> d = derive(Spec(), Param.weight(1, 1, 1))
     >>> d
     Derivation(dL/dw^1_11, 2 paths)

@@ -13,9 +13,9 @@ methods still are.
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from numeric.point import from_mapping, random_point
->>> from symbolic.check import check
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.point import from_mapping, random_point
+>>> from gradproof.symbolic.check import check
 >>> report = check(Spec(), [random_point(Spec(), seed=1)])
 >>> report.passed, len(report.rows), report.methods
 (True, 20, ('backprop', 'per_path', 'central', 'complex_step'))
@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numeric.activations import ACTIVATIONS
-from numeric.backprop import backprop, forward, layers_from
-from numeric.errors import GradproofError
-from numeric.fd import COMPLEX_H, central, central_step, complex_step, complex_step_applies
-from numeric.notation import Neuron, Param, parse_param
-from numeric.paths import per_path
-from numeric.point import from_mapping, random_point
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop, forward, layers_from
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.fd import COMPLEX_H, central, central_step, complex_step, complex_step_applies
+from gradproof.numeric.notation import Neuron, Param, parse_param
+from gradproof.numeric.paths import per_path
+from gradproof.numeric.point import from_mapping, random_point
 
 __all__ = ["METHODS", "TOLERANCES", "MAX_PATHS", "EXACT_DIGITS", "RULE", "Tolerance", "Row", "Report",
            "check", "kinks", "random_points", "compiled"]
@@ -364,8 +364,8 @@ def kinks(spec, point, params=None):
     Examples
     ========
     >>> import numpy as np
-    >>> from numeric.spec import Spec
-    >>> from numeric.point import Point
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.point import Point
     >>> spec = Spec(layers=(1, 1, 1), activations=("relu", "linear"))
     >>> at_kink = Point(np.array([[1.0]]), np.array([[0.5]]), [np.array([[0.0]]), np.array([[1.0]])])
     >>> sorted(kinks(spec, at_kink))

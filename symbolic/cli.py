@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from numeric.errors import GradproofError
-from numeric.spec import Spec, parse_layers
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.spec import Spec, parse_layers
 
 COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "bench")
 
@@ -88,7 +88,7 @@ def build_parser():
         description="Derive, explain and verify the gradients of multilayer perceptrons.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        module = importlib.import_module(f"symbolic.commands.{name}")
+        module = importlib.import_module(f"gradproof.symbolic.commands.{name}")
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(command)

@@ -25,7 +25,7 @@ def compile_exprs(args, exprs, mpmath=False):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.compile import compile_exprs
+    >>> from gradproof.symbolic.compile import compile_exprs
     >>> w, O = sp.Symbol("w^1_11"), sp.Symbol("O_11")
     >>> compile_exprs([w, O], [w * O, w + O])(2.0, 3.0)
     [6.0, 5.0]
@@ -57,7 +57,7 @@ def compile_shared(args, exprs, mpmath=False):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.compile import compile_shared
+    >>> from gradproof.symbolic.compile import compile_shared
     >>> w, O = sp.Symbol("w^1_11"), sp.Symbol("O_11")
     >>> f = compile_shared([w, O], [sp.exp(w * O) + w * O, w * O])
     >>> [round(float(v), 6) for v in f(2.0, 0.5)]
@@ -128,7 +128,7 @@ def compile_large(args, exprs):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.compile import compile_large
+    >>> from gradproof.symbolic.compile import compile_large
     >>> w, O = sp.Symbol("w^1_11"), sp.Symbol("O_11")
     >>> [float(v) for v in compile_large([w, O], [sp.exp(w * O) + w * O, w * O, sp.Integer(0)])(2.0, 0.5)]
     [3.718281828459045, 1.0, 0.0]

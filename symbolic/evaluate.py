@@ -50,9 +50,9 @@ class Compiled:
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from numeric.point import random_point
-    >>> from numeric.notation import Param
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.point import random_point
+    >>> from gradproof.numeric.notation import Param
     >>> spec = Spec()
     >>> values = Compiled(Model(spec)).evaluate(random_point(spec, seed=1))
     >>> sorted(values.gradients)[:2]

@@ -15,10 +15,10 @@ The numbers (gradient norms from backprop, the factors' values, the ratio and th
 
 Examples
 ========
->>> from numeric.spec import Spec
->>> from symbolic.model import Model
->>> from symbolic.flow import chain_product, chain_bound, slope_bound
->>> from symbolic.printing import text
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.symbolic.model import Model
+>>> from gradproof.symbolic.flow import chain_product, chain_bound, slope_bound
+>>> from gradproof.symbolic.printing import text
 >>> slope_bound("sigmoid"), slope_bound("relu")
 (1/4, 1)
 >>> model = Model(Spec(layers=(1, 1, 1, 1)))
@@ -33,10 +33,10 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from numeric import flow as numeric_flow
-from numeric.activations import activation
-from numeric.errors import GradproofError
-from numeric.notation import Param
+from gradproof.numeric import flow as numeric_flow
+from gradproof.numeric.activations import activation
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import Param
 
 from .compile import compile_exprs
 from .model import Model
@@ -52,7 +52,7 @@ def slope_bound(name):
 
     Examples
     ========
-    >>> from symbolic.flow import slope_bound
+    >>> from gradproof.symbolic.flow import slope_bound
     >>> slope_bound("tanh"), slope_bound("leaky_relu")
     (1, 1)
     """
@@ -150,8 +150,8 @@ def regularization_rule(spec, param=None):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.flow import regularization_rule
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.flow import regularization_rule
     >>> regularization_rule(Spec(regularization="l2", lam=0.1)).derivative_latex
     '2 \\\\cdot w^{1}_{11} \\\\cdot \\\\lambda'
     >>> regularization_rule(Spec(regularization="l1")).derivative
@@ -241,14 +241,14 @@ def steepest_point(spec, weight, x=0.5, y=0.9):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.flow import analyse, steepest_point
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.flow import analyse, steepest_point
     >>> spec = Spec(layers=(1, 1, 1, 1), bias=True)
     >>> report = analyse(spec, steepest_point(spec, 8.0))
     >>> [float(f[0]) for f in report.flow.factors], report.flow.ratio, report.flow.bound
     ([2.0, 2.0, 2.0], 4.0, 4.0)
     """
-    from numeric.point import Point
+    from gradproof.numeric.point import Point
 
     if not numeric_flow.is_chain(spec) or not spec.bias:
         raise GradproofError(f"steepest_point needs a 1-1-...-1 chain with biases; got {spec!r}")
@@ -264,8 +264,8 @@ def random_point(spec, init="xavier", seed=0, gain=1.0):
     """A seeded point: x uniform in [-1, 1] and y in (0.05, 0.95) first, then weights from numeric.init.
 
     Drawing x and y first gives every initialisation and activation the same sample for one seed."""
-    from numeric.init import init_params
-    from numeric.point import Point
+    from gradproof.numeric.init import init_params
+    from gradproof.numeric.point import Point
 
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, (1, spec.layers[0]))

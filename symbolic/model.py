@@ -9,8 +9,8 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from numeric import losses
-from numeric.notation import Neuron, Param
+from gradproof.numeric import losses
+from gradproof.numeric.notation import Neuron, Param
 
 from .printing import Partial, symbol
 
@@ -25,8 +25,8 @@ class Model:
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.model import Model
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.model import Model
     >>> m = Model(Spec())
     >>> m.z_equation(2, 1)
     O_11*w^2_11 + O_12*w^2_21 + O_13*w^2_31
@@ -222,8 +222,8 @@ class Model:
         kept only when every pre-activation is at least KINK_MARGIN from 0, where the two sides of a
         kink would make equal expressions differ.
         """
-        from numeric.backprop import forward
-        from numeric.point import random_point
+        from gradproof.numeric.backprop import forward
+        from gradproof.numeric.point import random_point
 
         spec = self.spec
         kinked = any(spec.activation(k).kinked for k in range(1, len(spec.layers)))

@@ -18,8 +18,8 @@ def symbol(thing):
 
     Examples
     ========
-    >>> from numeric.notation import Param
-    >>> from symbolic.printing import symbol, latex
+    >>> from gradproof.numeric.notation import Param
+    >>> from gradproof.symbolic.printing import symbol, latex
     >>> latex(symbol(Param.weight(1, 1, 1)) ** 2)
     '\\\\left(w^{1}_{11}\\\\right)^{2}'
     """
@@ -33,7 +33,7 @@ class Partial(sp.Expr):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.printing import Partial, latex
+    >>> from gradproof.symbolic.printing import Partial, latex
     >>> latex(Partial(sp.Symbol("L"), sp.Symbol("O_31")))
     '\\\\frac{\\\\partial L}{\\\\partial O_{31}}'
     """
@@ -107,7 +107,7 @@ def text(expr):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.printing import text
+    >>> from gradproof.symbolic.printing import text
     >>> text(sp.Mul(sp.Symbol("delta_21"), 1 - sp.Symbol("O_21"), evaluate=False))
     'δ_21*(1 - O_21)'
     """
@@ -149,7 +149,7 @@ def latex(expr, **settings):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.printing import latex
+    >>> from gradproof.symbolic.printing import latex
     >>> latex(sp.Symbol("x") ** 2)
     'x^{2}'
     """

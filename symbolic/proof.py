@@ -95,9 +95,9 @@ def prove_all(derivations, points=POINTS, seed=0):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.chain import derive_all
-    >>> from symbolic.proof import prove_all
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.chain import derive_all
+    >>> from gradproof.symbolic.proof import prove_all
     >>> prove_all(derive_all(Spec(layers=(2, 1))))[0]
     Proof(chain-rule dL/dw^1_11 = diff(L, w^1_11) symbolically: holds)
     >>> proofs = prove_all(derive_all(Spec(layers=(2, 2, 1), activations="tanh")))

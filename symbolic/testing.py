@@ -1,6 +1,6 @@
 """A pytest helper: assert that a network's gradients agree, five ways, with a per-parameter message.
 
-    from symbolic.testing import assert_gradients_agree
+    from gradproof.symbolic.testing import assert_gradients_agree
 
     def test_my_network():
         assert_gradients_agree("my_net.toml")                    # random points, kinks avoided
@@ -12,9 +12,9 @@ torch.autograd.gradcheck's "Jacobian mismatch" but parameter by parameter.
 """
 from pathlib import Path
 
-from numeric.errors import GradproofError
-from numeric.point import load_point
-from numeric.spec import Spec
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.point import load_point
+from gradproof.numeric.spec import Spec
 
 from .check import MAX_PATHS, RULE, Tolerance, check, random_points
 
@@ -32,8 +32,8 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.testing import assert_gradients_agree
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.testing import assert_gradients_agree
     >>> assert_gradients_agree(Spec(layers=(2, 2, 1))).passed
     True
     >>> halved = lambda spec, point: {p: 0.5 for p in spec.parameters()}

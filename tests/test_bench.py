@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from numeric.spec import Spec
-from symbolic import bench
-from symbolic.cli import main
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic import bench
+from gradproof.symbolic.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_naive_child_is_killed_at_the_cap():
 
 
 def test_naive_child_differentiates_every_parameter():
-    out = subprocess.run([sys.executable, "-c", "from symbolic.bench import naive_child; naive_child('2-1')"],
+    out = subprocess.run([sys.executable, "-c", "from gradproof.symbolic.bench import naive_child; naive_child('2-1')"],
                          capture_output=True, text=True, check=True).stdout
     assert json.loads(out)["parameters"] == 2
 
@@ -105,7 +105,7 @@ def test_torch_missing_is_reported(monkeypatch):
 
 
 def test_grading_row_says_when_the_grader_is_missing(monkeypatch):
-    import symbolic.grade as grade
+    import gradproof.symbolic.grade as grade
     monkeypatch.delattr(grade, "grade", raising=False)
     row = bench.grading(bench.SIZES["tiny"])
     assert row["available"] is False and "grader not available" in row["note"]

@@ -3,11 +3,11 @@ the same bits as the allocating call times delta."""
 import numpy as np
 import pytest
 
-from numeric.activations import ACTIVATIONS
-from numeric.backprop import backprop, grad_z
-from numeric.notation import Param
-from numeric.point import random_point
-from numeric.spec import Spec
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop, grad_z
+from gradproof.numeric.notation import Param
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.activations import ACTIVATIONS
-from numeric.backprop import backprop
-from numeric.point import random_point
-from numeric.spec import Spec
-from symbolic import compile as compile_module
-from symbolic.compile import FAST_ABOVE, _lambdified, compile_exprs, compile_large
-from symbolic.evaluate import Compiled
-from symbolic.model import Model
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic import compile as compile_module
+from gradproof.symbolic.compile import FAST_ABOVE, _lambdified, compile_exprs, compile_large
+from gradproof.symbolic.evaluate import Compiled
+from gradproof.symbolic.model import Model
 
 z, w, O = sp.symbols("z_11 w^1_11 O_11", real=True)
 

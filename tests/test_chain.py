@@ -7,13 +7,13 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric.notation import Param
-from numeric.spec import Spec
-from symbolic import evaluate as evaluate_module
-from symbolic.chain import delta_definition, derive, derive_all, paths, settle
-from symbolic.evaluate import Compiled
-from symbolic.model import L, Model
-from symbolic.printing import Partial, latex, text
+from gradproof.numeric.notation import Param
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic import evaluate as evaluate_module
+from gradproof.symbolic.chain import delta_definition, derive, derive_all, paths, settle
+from gradproof.symbolic.evaluate import Compiled
+from gradproof.symbolic.model import L, Model
+from gradproof.symbolic.printing import Partial, latex, text
 
 NOTES_W111_LEIBNIZ = (
     r"\frac{\partial L}{\partial O_{31}} \cdot "

@@ -3,13 +3,13 @@ import mpmath
 import numpy as np
 import pytest
 
-from numeric.errors import GradproofError
-from numeric.notation import Param
-from numeric.point import Point, random_point
-from numeric.spec import Spec
-from symbolic import check as check_module
-from symbolic.check import TOLERANCES, Tolerance, check, kinks, random_points
-from symbolic.testing import assert_gradients_agree
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import Param
+from gradproof.numeric.point import Point, random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic import check as check_module
+from gradproof.symbolic.check import TOLERANCES, Tolerance, check, kinks, random_points
+from gradproof.symbolic.testing import assert_gradients_agree
 
 W211 = Param.weight(2, 1, 1)
 

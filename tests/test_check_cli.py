@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from numeric.activations import ACTIVATIONS
-from numeric.notation import Param
-from symbolic import check as check_module
-from symbolic.check import TOLERANCES
-from symbolic.cli import main
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.notation import Param
+from gradproof.symbolic import check as check_module
+from gradproof.symbolic.check import TOLERANCES
+from gradproof.symbolic.cli import main
 
 METHODS = {"backprop", "per_path", "central", "complex_step"}
 KINK_POINT = {"x": [1.0, 2.0], "y": [0.5], "W": [[[1.0, 0.5], [-0.5, 0.3]], [[1.0], [2.0]]]}
@@ -184,7 +184,7 @@ def test_bad_input_exits_2_with_one_line(capsys, argv, words):
 def test_a_bad_point_file_from_the_real_command_line(tmp_path):
     path = tmp_path / "p.json"
     path.write_text('{"x": [1, 2], "y": [0.5], "W": []}')
-    done = subprocess.run([sys.executable, "-m", "symbolic", "check", "--net", "2-2-1", "--at", str(path)],
+    done = subprocess.run([sys.executable, "-m", "gradproof.symbolic", "check", "--net", "2-2-1", "--at", str(path)],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stdout == ""
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from symbolic.cli import main
+from gradproof.symbolic.cli import main
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]
 ISSUE_KEYS = ["name", "kind", "layer", "i", "j", "paths", "chain_rule_latex", "closed_form_latex", "memoized_latex"]

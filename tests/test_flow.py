@@ -8,18 +8,18 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from numeric.activations import ACTIVATIONS
-from numeric.backprop import backprop, forward
-from numeric.fd import central
-from numeric.flow import EXPLODING, VANISHING, flow, local_factors
-from numeric.notation import Param
-from numeric.point import Point
-from numeric.spec import Spec
-from symbolic.cli import main
-from symbolic.evaluate import Compiled
-from symbolic.flow import (analyse, chain_bound, chain_product, factor_values, random_point,
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop, forward
+from gradproof.numeric.fd import central
+from gradproof.numeric.flow import EXPLODING, VANISHING, flow, local_factors
+from gradproof.numeric.notation import Param
+from gradproof.numeric.point import Point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
+from gradproof.symbolic.evaluate import Compiled
+from gradproof.symbolic.flow import (analyse, chain_bound, chain_product, factor_values, random_point,
                            regularization_rule, slope_bound, steepest_point)
-from symbolic.model import Model
+from gradproof.symbolic.model import Model
 
 
 def chain(depth, act="sigmoid", **kw):

@@ -4,12 +4,12 @@ codes a tutor would give. The answers are written from the mathematics of the no
 import numpy as np
 import pytest
 
-from numeric.backprop import backprop
-from numeric.notation import parse_param
-from numeric.point import Point
-from numeric.spec import Spec
-from symbolic.grade import Grader
-from symbolic.grade.diagnosis import SENTENCES
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.notation import parse_param
+from gradproof.numeric.point import Point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.grade import Grader
+from gradproof.symbolic.grade.diagnosis import SENTENCES
 
 NOTES = Spec()
 
@@ -191,7 +191,7 @@ def test_several_outputs_use_y_j():
 
 
 def test_numeric_answer_at_a_point(notes, tmp_path):
-    from numeric.point import random_point
+    from gradproof.numeric.point import random_point
     point = random_point(NOTES, seed=3)
     value = backprop(NOTES, point).value(parse_param("w^3_11"))
     assert notes.grade("w^3_11", f"{value:.6f}", at=point).verdict == "correct"

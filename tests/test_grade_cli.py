@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from numeric.point import random_point
-from numeric.spec import Spec
-from symbolic.cli import main
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
 
 RIGHT_31 = r"-2(y-\hat{y})\hat{y}(1-\hat{y}) O_{21}"       # dL/dw^3_11 for the notes' network
 RIGHT_32 = r"-2(y-\hat{y})\hat{y}(1-\hat{y}) O_{22}"       # dL/dw^3_21
@@ -44,8 +44,8 @@ def test_text_output(capsys):
 
 
 def test_numeric_answer_with_at(capsys, tmp_path):
-    from numeric.backprop import backprop
-    from numeric.notation import parse_param
+    from gradproof.numeric.backprop import backprop
+    from gradproof.numeric.notation import parse_param
     spec = Spec()
     point = random_point(spec, seed=5)
     path = tmp_path / "point.json"

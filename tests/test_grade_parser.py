@@ -3,11 +3,11 @@ meaning checked against sympy.diff of the expanded network."""
 import pytest
 import sympy as sp
 
-from numeric.spec import Spec
-from symbolic.grade.equivalence import Mp50, Partials, Points, random_base
-from symbolic.grade.parser import AnswerError, read
-from symbolic.model import L, Model
-from symbolic.printing import Partial
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.grade.equivalence import Mp50, Partials, Points, random_base
+from gradproof.symbolic.grade.parser import AnswerError, read
+from gradproof.symbolic.model import L, Model
+from gradproof.symbolic.printing import Partial
 
 M = Model(Spec())
 x1, x2, y = M.x[1], M.x[2], M.y[1]

@@ -4,10 +4,10 @@ import os
 
 import pytest
 
-from numeric.spec import Spec
-from symbolic.cli import main
-from symbolic.grade import Grader, grader as grader_module
-from symbolic.grade.parser import MAX_LENGTH, read
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
+from gradproof.symbolic.grade import Grader, grader as grader_module
+from gradproof.symbolic.grade.parser import MAX_LENGTH, read
 
 HOSTILE = [
     "__import__('os').system('touch /tmp/gradproof-pwned')",
@@ -107,8 +107,8 @@ def test_the_parser_never_calls_eval(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("user text reached an evaluator")
 
-    from numeric.spec import Spec as S
-    from symbolic.model import Model
+    from gradproof.numeric.spec import Spec as S
+    from gradproof.symbolic.model import Model
     model = Model(S())
     monkeypatch.setattr(sympy, "sympify", forbidden)
     monkeypatch.setattr(sympy, "parse_expr", forbidden, raising=False)

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.activations import ACTIVATIONS, Activation
-from numeric.losses import LOSSES
-from numeric.notation import Param
-from numeric.spec import Spec
-from symbolic.compile import compile_shared
-from symbolic.model import LAMBDA, L, Model
-from symbolic.printing import latex
+from gradproof.numeric.activations import ACTIVATIONS, Activation
+from gradproof.numeric.losses import LOSSES
+from gradproof.numeric.notation import Param
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.compile import compile_shared
+from gradproof.symbolic.model import LAMBDA, L, Model
+from gradproof.symbolic.printing import latex
 
 ZS = [-30.0, -3.0, -0.7, -1e-9, 0.0, 1e-9, 0.4, 2.5, 30.0]
 HALVES = ("f", "df", "sympy_f", "sympy_df")

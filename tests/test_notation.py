@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric.errors import GradproofError
-from numeric.notation import Neuron, Param, parse_param
-from numeric.spec import Spec
-from symbolic.cli import main
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import Neuron, Param, parse_param
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
 
 
 @pytest.mark.parametrize("text, layer, i, j", [

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from numeric.backprop import backprop, forward, loss_at
-from numeric.errors import GradproofError
-from numeric.fd import central, complex_step, complex_step_applies
-from numeric.notation import Param
-from numeric.paths import per_path
-from numeric.point import Point, random_point
-from numeric.spec import Spec
+from gradproof.numeric.backprop import backprop, forward, loss_at
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.fd import central, complex_step, complex_step_applies
+from gradproof.numeric.notation import Param
+from gradproof.numeric.paths import per_path
+from gradproof.numeric.point import Point, random_point
+from gradproof.numeric.spec import Spec
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]
 

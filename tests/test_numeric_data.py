@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from numeric.data import load_data, notes_data
-from numeric.errors import GradproofError
-from numeric.spec import Spec
-from symbolic.cli import main
+from gradproof.numeric.data import load_data, notes_data
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
 
 SPEC_2_1 = ["--net", "2-3-1"]
 

@@ -1,13 +1,13 @@
 """Finite differences: steps, the complex step's domain, batching, and error estimates."""
 import pytest
 
-from numeric import fd
-from numeric.backprop import backprop
-from numeric.errors import GradproofError
-from numeric.fd import COMPLEX_H, EPS, central, central_step, complex_step, complex_step_applies
-from numeric.notation import Param
-from numeric.point import random_point
-from numeric.spec import Spec
+from gradproof.numeric import fd
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.fd import COMPLEX_H, EPS, central, central_step, complex_step, complex_step_applies
+from gradproof.numeric.notation import Param
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
 
 
 def test_central_step_scales_with_the_parameter_and_is_exact():

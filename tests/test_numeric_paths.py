@@ -4,11 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from numeric.backprop import backprop
-from numeric.notation import Param
-from numeric.paths import multiplication_counts, paths, per_path
-from numeric.point import random_point
-from numeric.spec import Spec
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.notation import Param
+from gradproof.numeric.paths import multiplication_counts, paths, per_path
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
 
 
 def test_paths_of_the_notes_network():

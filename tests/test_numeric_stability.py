@@ -5,11 +5,11 @@ import warnings
 import numpy as np
 import pytest
 
-from numeric.activations import ACTIVATIONS
-from numeric.backprop import backprop
-from numeric.fd import central, complex_step
-from numeric.point import Point
-from numeric.spec import Spec
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.fd import central, complex_step
+from gradproof.numeric.point import Point
+from gradproof.numeric.spec import Spec
 
 
 @pytest.fixture(autouse=True)

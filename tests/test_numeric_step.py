@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from symbolic.cli import main
+from gradproof.symbolic.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +131,8 @@ def test_text_output_and_bad_input(capsys, tmp_path):
 
 
 def test_importing_numeric_does_not_load_sympy():
-    code = ("import sys, numeric, numeric.backprop, numeric.paths, numeric.fd, numeric.train, numeric.data, "
-            "numeric.init; print('sympy' in sys.modules, any(m.startswith('symbolic') for m in sys.modules))")
+    code = ("import sys, gradproof.numeric, gradproof.numeric.backprop, gradproof.numeric.paths, gradproof.numeric.fd, "
+            "gradproof.numeric.train, gradproof.numeric.data, gradproof.numeric.init; "
+            "print('sympy' in sys.modules, any(m.startswith('gradproof.symbolic') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

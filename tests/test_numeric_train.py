@@ -6,14 +6,14 @@ import sys
 import numpy as np
 import pytest
 
-from numeric.backprop import backprop
-from numeric.data import Dataset, load_data
-from numeric.errors import GradproofError
-from numeric.init import INITS, init_params
-from numeric.point import Point
-from numeric.spec import Spec
-from numeric.train import soft_threshold, train, update
-from symbolic.cli import main
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.data import Dataset, load_data
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.init import INITS, init_params
+from gradproof.numeric.point import Point
+from gradproof.numeric.spec import Spec
+from gradproof.numeric.train import soft_threshold, train, update
+from gradproof.symbolic.cli import main
 
 
 def run_json(capsys, argv):

@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from numeric.errors import GradproofError
-from numeric.point import from_mapping, load_point
-from numeric.spec import Spec
-from symbolic.cli import main
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.point import from_mapping, load_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
 
 NOTES = Spec()
 W = [[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9], [1.0, 1.1, 1.2]],

@@ -8,12 +8,12 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numeric.notation import Param
-from numeric.spec import Spec
-from symbolic.chain import Derivation, derive, derive_all, evaluate
-from symbolic.model import Model
-from symbolic.printing import Partial
-from symbolic.proof import POINTS, prove_all
+from gradproof.numeric.notation import Param
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.chain import Derivation, derive, derive_all, evaluate
+from gradproof.symbolic.model import Model
+from gradproof.symbolic.printing import Partial
+from gradproof.symbolic.proof import POINTS, prove_all
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]
 

@@ -7,11 +7,11 @@ avoid kinks; every parameter must pass the check's rule for every method that ap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numeric.activations import ACTIVATIONS
-from numeric.fd import complex_step_applies
-from numeric.losses import LOSSES, REDUCTIONS
-from numeric.spec import Spec
-from symbolic.check import check, random_points
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.fd import complex_step_applies
+from gradproof.numeric.losses import LOSSES, REDUCTIONS
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.check import check, random_points
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -49,7 +49,7 @@ def test_every_method_agrees_with_the_symbolic_gradient(spec, seed, samples):
 @given(spec=specs(), seed=st.integers(0, 2**32 - 1))
 def test_a_wrong_gradient_is_always_caught(spec, seed):
     """One parameter's gradient moved by 1e-6 relative (and 1e-9 absolute) fails for that parameter alone."""
-    from symbolic import check as check_module
+    from gradproof.symbolic import check as check_module
 
     (point, _), = random_points(spec, seed=seed)
     target = spec.parameters()[seed % len(spec.parameters())]

@@ -8,14 +8,14 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from numeric.notation import Param
-from numeric.point import random_point
-from numeric.spec import Spec
-from symbolic.chain import derive
-from symbolic.cli import main
-from symbolic.sheet import content, format_of, html, tex
-from symbolic.sheet.document import Display, Note, Paragraph, Table
-from symbolic.sheet.layout import lines, width
+from gradproof.numeric.notation import Param
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.chain import derive
+from gradproof.symbolic.cli import main
+from gradproof.symbolic.sheet import content, format_of, html, tex
+from gradproof.symbolic.sheet.document import Display, Note, Paragraph, Table
+from gradproof.symbolic.sheet.layout import lines, width
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES_POINT = ROOT / "derivations" / "notes-point.json"
@@ -69,7 +69,7 @@ def test_a_long_sum_breaks_before_its_signs():
 # ---- what the sheet says ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def notes_sheet():
-    from numeric.point import load_point
+    from gradproof.numeric.point import load_point
     spec = Spec()
     return content.build(spec, [Param.weight(1, 1, 1), Param.weight(3, 2, 1)], load_point(NOTES_POINT, spec), 0.1)
 
@@ -99,8 +99,8 @@ def test_reuse_names_the_parameters_sharing_each_delta(notes_sheet):
 
 def test_every_factor_value_matches_backprop_quantities(notes_sheet):
     """The local-derivative table's numbers, checked against numpy's forward pass and its deltas."""
-    from numeric.backprop import backprop
-    from numeric.point import load_point
+    from gradproof.numeric.backprop import backprop
+    from gradproof.numeric.point import load_point
     spec = Spec()
     grads = backprop(spec, load_point(NOTES_POINT, spec))
     O = grads.forward.O
@@ -133,7 +133,7 @@ def test_a_closed_form_too_long_to_read_is_replaced_by_a_note():
 
 
 def test_regularization_adds_its_direct_path():
-    from numeric.point import load_point
+    from gradproof.numeric.point import load_point
     spec = Spec.from_toml(ROOT / "derivations" / "l2.toml")
     sheet = content.build(spec, [Param.weight(2, 1, 1)], load_point(ROOT / "derivations" / "l2-point.json", spec))
     displays = " ".join(" ".join(b.rows) for b in blocks_of(sheet, Display))
@@ -178,7 +178,7 @@ def test_html_leaves_no_raw_latex(notes_html):
 
 
 def test_html_fails_loudly_when_latex2mathml_cannot_convert():
-    from numeric.errors import GradproofError
+    from gradproof.numeric.errors import GradproofError
     with pytest.raises(GradproofError, match="latex2mathml"):
         html._math(r"\frac{")
     with pytest.raises(GradproofError, match="unconverted"):
@@ -245,8 +245,8 @@ def test_pdf_without_pdflatex_names_the_debian_package(tmp_path, monkeypatch, ca
 
 
 def test_jupyter_shows_a_derivation_and_an_evaluation_as_math():
-    from symbolic.evaluate import Compiled
-    from symbolic.model import Model
+    from gradproof.symbolic.evaluate import Compiled
+    from gradproof.symbolic.model import Model
     spec = Spec(layers=(2, 2, 1))
     d = derive(spec, Param.weight(1, 1, 1))
     shown = d._repr_latex_()

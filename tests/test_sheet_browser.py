@@ -122,7 +122,7 @@ class DevTools:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     """The notes' sheet with its worked point, written by the command as a user would."""
-    from symbolic.cli import main
+    from gradproof.symbolic.cli import main
     folder = tmp_path_factory.mktemp("browser")
     out = folder / "notes.html"
     assert main(["sheet", "--param", "w^1_11", "--at", str(ROOT / "derivations" / "notes-point.json"),

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from numeric.backprop import backprop
-from numeric.notation import parse_param
-from numeric.point import load_point
-from numeric.spec import Spec
-from symbolic.cli import main
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.notation import parse_param
+from gradproof.numeric.point import load_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DERIVATIONS = ROOT / "derivations"

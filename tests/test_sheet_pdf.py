@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from numeric.point import random_point
-from numeric.spec import Spec
-from symbolic.cli import main
-from symbolic.sheet import tex
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import main
+from gradproof.symbolic.sheet import tex
 
 ROOT = Path(__file__).resolve().parents[1]
 DERIVATIONS = ROOT / "derivations"
@@ -57,7 +57,7 @@ def test_long_formulas_never_run_off_the_page(argv, tmp_path, capsys):
     """Networks whose chain rules, closed forms and local derivatives are long: pdflatex finds no overfull box."""
     spec_args = argv[:argv.index("--param")]
     out = tmp_path / "sheet.tex"
-    from symbolic.cli import build_parser, spec_from_args
+    from gradproof.symbolic.cli import build_parser, spec_from_args
     spec = spec_from_args(build_parser().parse_args(["sheet", *spec_args]))
     point = tmp_path / "point.json"
     point.write_text(json.dumps(random_point(spec, seed=7, samples=2).to_json()))

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from numeric.errors import GradproofError
-from numeric.spec import Spec
-from symbolic.cli import build_parser, main, spec_from_args
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.cli import build_parser, main, spec_from_args
 
 NOTES = {"layers": [4, 3, 2, 1], "activations": ["sigmoid", "sigmoid", "sigmoid"], "bias": False,
          "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0}

@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from numeric.backprop import forward
-from numeric.data import Dataset, load_data
-from numeric.init import init_params
-from numeric.point import Point
-from numeric.spec import Spec
-from numeric.sweep import mean_data_loss, network, split, sweep
-from numeric.train import train
-from symbolic.cli import main
+from gradproof.numeric.backprop import forward
+from gradproof.numeric.data import Dataset, load_data
+from gradproof.numeric.init import init_params
+from gradproof.numeric.point import Point
+from gradproof.numeric.spec import Spec
+from gradproof.numeric.sweep import mean_data_loss, network, split, sweep
+from gradproof.numeric.train import train
+from gradproof.symbolic.cli import main
 
 LAMS = [0.0, 1e-3, 1e-2, 3e-2, 1e-1]
 

@@ -63,7 +63,7 @@ def add_arguments(parser):
 
 
 def _whole(text, flag, default, least):
-    from numeric.errors import GradproofError
+    from gradproof.numeric.errors import GradproofError
     if text is None:
         return default
     try:
@@ -77,7 +77,7 @@ def _whole(text, flag, default, least):
 
 def _tolerances(rtols, atols):
     """{method: Tolerance} from --rtol/--atol values: "R" for every method or "METHOD=R" for one."""
-    from numeric.errors import GradproofError, unknown
+    from gradproof.numeric.errors import GradproofError, unknown
 
     from ..check import TOLERANCES, Tolerance
 
@@ -99,9 +99,9 @@ def _tolerances(rtols, atols):
 
 
 def run(args):
-    from numeric.errors import GradproofError
-    from numeric.notation import parse_param
-    from numeric.point import load_point
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
 
     from ..check import MAX_PATHS, check, random_points
     from ..cli import spec_from_args

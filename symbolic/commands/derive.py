@@ -23,8 +23,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from numeric.notation import parse_param
-    from numeric.point import load_point
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
 
     from ..chain import derive
     from ..cli import spec_from_args

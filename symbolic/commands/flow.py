@@ -64,7 +64,7 @@ def add_arguments(parser):
 
 def build_spec(args):
     """The spec: --depth N --width W become --net W-W-...-W; everything else as every command reads it."""
-    from numeric.errors import GradproofError
+    from gradproof.numeric.errors import GradproofError
 
     from ..cli import spec_from_args
 
@@ -82,7 +82,7 @@ def build_spec(args):
 
 def _point_settings(args):
     """(init, seed, gain) for a random point; an error when they are given with --at."""
-    from numeric.errors import GradproofError
+    from gradproof.numeric.errors import GradproofError
 
     given = [flag for flag, value in (("--init", args.init), ("--seed", args.seed), ("--gain", args.gain))
              if value is not None]
@@ -96,8 +96,8 @@ def _point_settings(args):
 
 
 def run(args):
-    from numeric.errors import GradproofError
-    from numeric.point import load_point
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.point import load_point
 
     from ..flow import analyse, random_point
 
@@ -119,8 +119,8 @@ def run(args):
 
 def _run_compare(args, spec, init, seed, gain):
     """Every activation of COMPARED with every initialisation (or the one given, or the POINT's weights)."""
-    from numeric.init import INITS
-    from numeric.point import load_point
+    from gradproof.numeric.init import INITS
+    from gradproof.numeric.point import load_point
 
     from ..flow import analyse, random_point
 
@@ -153,7 +153,7 @@ def _num(value, digits=4):
 
 def render(report, where):
     """The analysis as text: the chain rule and product for a chain, a table per layer, bound and verdict."""
-    from numeric.notation import Param
+    from gradproof.numeric.notation import Param
 
     from ..chain import derive
     from ..flow import chain_bound, chain_product, chain_product_leibniz
@@ -194,7 +194,7 @@ def render(report, where):
 
 def _against(ratio):
     """' < 0.001', ' > 1000' or ' within [0.001, 1000]' for the verdict line."""
-    from numeric.flow import EXPLODING, VANISHING
+    from gradproof.numeric.flow import EXPLODING, VANISHING
     if ratio is None:
         return " (no gradient reaches the output: delta_n = 0)"
     if ratio < VANISHING:
@@ -205,7 +205,7 @@ def _against(ratio):
 
 
 def _rule_text():
-    from numeric.flow import EXPLODING, VANISHING
+    from gradproof.numeric.flow import EXPLODING, VANISHING
     return (f"ratio < {VANISHING:g}: vanishing; ratio > {EXPLODING:g}: exploding; otherwise healthy "
             "(the first layer learns 1000 times slower or faster than the last)")
 

@@ -36,9 +36,9 @@ def add_arguments(parser):
 
 
 def run(args):
-    from numeric.errors import GradproofError
-    from numeric.notation import parse_param
-    from numeric.point import load_point
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
 
     from ..cli import spec_from_args
 

@@ -38,7 +38,7 @@ def add_arguments(parser):
 def run(args):
     from pathlib import Path
 
-    from numeric.errors import GradproofError
+    from gradproof.numeric.errors import GradproofError
 
     if args.regenerate:
         from ..sheet import manifest
@@ -46,8 +46,8 @@ def run(args):
             print(path)
         return 0
 
-    from numeric.notation import parse_param
-    from numeric.point import load_point
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
 
     from ..cli import spec_from_args, write_output
     from ..sheet import content, files, format_of

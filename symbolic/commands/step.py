@@ -18,7 +18,7 @@ HELP = "one worked backprop update at a POINT: forward, deltas, gradients, new w
 
 
 def add_arguments(parser):
-    from symbolic.cli import add_spec_arguments
+    from gradproof.symbolic.cli import add_spec_arguments
     add_spec_arguments(parser)
     parser.add_argument("--at", required=True, metavar="POINT",
                         help="POINT file (JSON or TOML): x, y, W (and b); e.g. the file `gradproof train --save` writes")
@@ -34,11 +34,11 @@ def _per_sample(column, single):
 
 def worked_step(spec, point, lr, freeze_bias=False):
     """The step as a JSON-ready dict (see the module docstring)."""
-    from numeric.backprop import backprop, loss_at
-    from numeric.errors import GradproofError
-    from numeric.notation import Neuron
-    from numeric.point import Point
-    from numeric.train import update
+    from gradproof.numeric.backprop import backprop, loss_at
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.notation import Neuron
+    from gradproof.numeric.point import Point
+    from gradproof.numeric.train import update
 
     if not lr > 0 or lr == float("inf"):
         raise GradproofError(f"--lr must be a finite number > 0; got {lr!r}")
@@ -69,7 +69,7 @@ def _fmt(value):
 
 def render(spec, result, lr):
     """The worked step as text, one quantity per line."""
-    from numeric.notation import parse_param
+    from gradproof.numeric.notation import parse_param
 
     lines = [f"one gradient-descent step on {spec!r} with eta = {lr:g}", "", "forward pass"]
     names = list(result["forward"])
@@ -88,8 +88,8 @@ def render(spec, result, lr):
 
 
 def run(args):
-    from numeric.point import load_point
-    from symbolic.cli import spec_from_args
+    from gradproof.numeric.point import load_point
+    from gradproof.symbolic.cli import spec_from_args
 
     spec = spec_from_args(args)
     point = load_point(args.at, spec)

@@ -75,10 +75,10 @@ def add_arguments(parser):
 
 
 def run(args):
-    from numeric.data import load_data
-    from numeric.errors import GradproofError
-    from numeric.init import initializer
-    from numeric.sweep import sweep
+    from gradproof.numeric.data import load_data
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.init import initializer
+    from gradproof.numeric.sweep import sweep
 
     from ..cli import spec_from_args
 

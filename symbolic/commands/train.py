@@ -22,7 +22,7 @@ HELP = "train the network on a CSV file or a built-in data set; plot and save th
 
 def add_training_arguments(group, data="the data", seeded="the initialisation and the shuffles"):
     """--epochs, --batch-size, --lr, --init, --seed: the settings of the training engine (train and sweep)."""
-    from numeric.train import DEFAULTS
+    from gradproof.numeric.train import DEFAULTS
 
     group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
                        help=f"passes over {data} (default {DEFAULTS['epochs']})")
@@ -37,7 +37,7 @@ def add_training_arguments(group, data="the data", seeded="the initialisation an
 
 
 def add_arguments(parser):
-    from symbolic.cli import add_spec_arguments
+    from gradproof.symbolic.cli import add_spec_arguments
 
     add_spec_arguments(parser)
     group = parser.add_argument_group("training")
@@ -73,7 +73,7 @@ def plot_loss(spec, data, history, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from symbolic.cli import write_output
+    from gradproof.symbolic.cli import write_output
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
@@ -102,11 +102,11 @@ def render(result, data):
 
 
 def run(args):
-    from numeric.data import load_data
-    from numeric.point import Point
-    from numeric.train import train
-    from symbolic.cli import spec_from_args, write_output
-    from symbolic.progress import ProgressBar
+    from gradproof.numeric.data import load_data
+    from gradproof.numeric.point import Point
+    from gradproof.numeric.train import train
+    from gradproof.symbolic.cli import spec_from_args, write_output
+    from gradproof.symbolic.progress import ProgressBar
 
     spec = spec_from_args(args)
     data = load_data(args.data, spec)

@@ -11,7 +11,7 @@ import io
 import json
 import os
 
-from numeric.errors import GradproofError
+from gradproof.numeric.errors import GradproofError
 
 from .grader import DEFAULT_RTOL, Grader, Result
 from .parser import shown

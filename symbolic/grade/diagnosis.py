@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from numeric.activations import ACTIVATIONS
-from numeric.errors import GradproofError
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.errors import GradproofError
 
 from ..chain import derive, settle
 from ..model import R

@@ -14,8 +14,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numeric.errors import GradproofError
-from numeric.notation import parse_param
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import parse_param
 
 from ..chain import delta_definition, derive, settle
 from ..model import L, Model
@@ -133,8 +133,8 @@ class Grader:
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.grade import Grader
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.grade import Grader
     >>> g = Grader(Spec())
     >>> g.grade("w^3_11", r"-2(y - \\hat{y}) \\hat{y}(1 - \\hat{y}) O_{21}").verdict
     'correct'

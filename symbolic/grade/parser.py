@@ -17,9 +17,9 @@ from pathlib import Path
 import sympy as sp
 from lark import Lark, Transformer
 
-from numeric.activations import ACTIVATIONS
-from numeric.errors import GradproofError
-from numeric.notation import parse_param
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import parse_param
 
 from ..model import L
 from ..printing import GradproofLatexPrinter, Partial, latex
@@ -536,16 +536,16 @@ def read(text, model):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from symbolic.model import Model
-    >>> from symbolic.grade.parser import read
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.model import Model
+    >>> from gradproof.symbolic.grade.parser import read
     >>> r = read(r"O_{31}(1-O_{31}) w^{3}_{11}", Model(Spec()))
     >>> r.latex
     'O_{31} \\\\cdot \\\\left(1 - O_{31}\\\\right) \\\\cdot w^{3}_{11}'
     >>> read("q_7", Model(Spec()))
     Traceback (most recent call last):
     ...
-    symbolic.grade.parser.AnswerError: unknown symbol q_7; this 4-3-2-1 network has x_1..x_4, y and \\hat{y} (= O_3j), O_11..O_13, O_21..O_22, O_31 (and z_kj, \\delta_kj likewise), w^1_ij (i 1..4, j 1..3), w^2_ij (i 1..3, j 1..2), w^3_ij (i 1..2, j 1..1), \\lambda, \\eta, e and numbers (column 1)
+    gradproof.symbolic.grade.parser.AnswerError: unknown symbol q_7; this 4-3-2-1 network has x_1..x_4, y and \\hat{y} (= O_3j), O_11..O_13, O_21..O_22, O_31 (and z_kj, \\delta_kj likewise), w^1_ij (i 1..4, j 1..3), w^2_ij (i 1..3, j 1..2), w^3_ij (i 1..2, j 1..1), \\lambda, \\eta, e and numbers (column 1)
     """
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 

@@ -24,7 +24,7 @@ def files(sheet, fmt):
         from . import md
         text, extra = md.render(sheet)
         return {f"{sheet.name}.md": text, **extra}
-    from numeric.errors import unknown
+    from gradproof.numeric.errors import unknown
     raise unknown("format", fmt, FORMATS)
 
 

@@ -10,7 +10,7 @@ import functools
 
 import sympy as sp
 
-from numeric.notation import Param
+from gradproof.numeric.notation import Param
 
 from ..chain import derive
 from ..model import LAMBDA, L, R, Model
@@ -31,7 +31,7 @@ def number(value, digits=DIGITS):
 
     Examples
     ========
-    >>> from symbolic.sheet.content import number
+    >>> from gradproof.symbolic.sheet.content import number
     >>> number(0.125), number(-2.5e-07), number(-0.0)
     ('0.125', '-2.5 \\\\times 10^{-7}', '0')
     """
@@ -71,8 +71,8 @@ class Values:
     """
 
     def __init__(self, model, point, lr):
-        from numeric import fd
-        from numeric.backprop import backprop
+        from gradproof.numeric import fd
+        from gradproof.numeric.backprop import backprop
 
         self.model, self.point, self.lr = model, point, lr
         self.spec, self.samples = model.spec, point.samples
@@ -245,7 +245,7 @@ def _definitions(sheet, model):
 
 def _loss_as_built(model):
     """The per-sample loss as LaTeX, each output's term as the loss table writes it: (y - O)^2, not (-O + y)^2."""
-    from numeric import losses
+    from gradproof.numeric import losses
     spec, n = model.spec, model.output_layer
     loss = losses.loss(spec.loss)
     terms = [latex(loss.sympy_l(sp, model.y[j], model.O[n][j]), order="rev-lex") for j in range(1, spec.layers[n] + 1)]
@@ -485,7 +485,7 @@ def _layer_of(model, sym):
 
 
 def _savings(sheet, spec):
-    from numeric.paths import multiplication_counts
+    from gradproof.numeric.paths import multiplication_counts
     counts = multiplication_counts(spec)
     sheet.add(Heading(2, parts("What memoization saves"), "savings"))
     sheet.add(Paragraph(parts(

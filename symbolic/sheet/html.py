@@ -8,7 +8,7 @@ import functools
 import re
 from html import escape
 
-from numeric.errors import GradproofError
+from gradproof.numeric.errors import GradproofError
 
 from .diagram import svg
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table

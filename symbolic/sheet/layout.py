@@ -60,7 +60,7 @@ def width(tex):
 
     Examples
     ========
-    >>> from symbolic.sheet.layout import width
+    >>> from gradproof.symbolic.sheet.layout import width
     >>> width("a + b")
     3.6
     >>> width(r"\\frac{\\partial L}{\\partial O_{31}}") < width("O_{31} O_{31}")
@@ -184,7 +184,7 @@ def lines(expr, limit=WIDTH, first=None):
     Examples
     ========
     >>> import sympy as sp
-    >>> from symbolic.sheet.layout import lines
+    >>> from gradproof.symbolic.sheet.layout import lines
     >>> a, b, c = sp.symbols("a b c")
     >>> lines(a + b + c)
     ['a + b + c']

@@ -8,7 +8,7 @@ byte-identical files.
 import tomllib
 from pathlib import Path
 
-from numeric.errors import GradproofError
+from gradproof.numeric.errors import GradproofError
 
 MANIFEST = "sheets.toml"
 _KEYS = ("name", "spec", "at", "lr", "params", "title", "intro", "formats")
@@ -42,9 +42,9 @@ def read(folder):
 
 def regenerate(folder, out=None):
     """Generate every sheet of folder/sheets.toml into ``out`` (default: the folder); the files written."""
-    from numeric.notation import parse_param
-    from numeric.point import load_point
-    from numeric.spec import Spec
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
+    from gradproof.numeric.spec import Spec
 
     from ..cli import write_output
     from . import content, files

@@ -17,7 +17,7 @@ def escape(text):
 
     Examples
     ========
-    >>> from symbolic.sheet.md import escape
+    >>> from gradproof.symbolic.sheet.md import escape
     >>> print(escape("a_1 * b"))
     a\_1 \* b
     """

@@ -19,9 +19,9 @@ def derivation_latex(d):
 
     Examples
     ========
-    >>> from numeric.spec import Spec
-    >>> from numeric.notation import Param
-    >>> from symbolic.chain import derive
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.notation import Param
+    >>> from gradproof.symbolic.chain import derive
     >>> text = derivation_latex(derive(Spec(layers=(1, 1)), Param.weight(1, 1, 1)))
     >>> text.startswith("$$") and r"\\delta_{11}" in text
     True

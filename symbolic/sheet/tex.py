@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from numeric.errors import GradproofError
+from gradproof.numeric.errors import GradproofError
 
 from .diagram import tikz
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
@@ -46,7 +46,7 @@ def escape(text):
 
     Examples
     ========
-    >>> from symbolic.sheet.tex import escape
+    >>> from gradproof.symbolic.sheet.tex import escape
     >>> print(escape("50% of δ_1 & more"))
     50\\% of $\\delta$\\_1 \\& more
     """

@@ -1,0 +1,50 @@
+"""The house: what is installed, under which names, and the docstring examples of every module.
+
+The folders symbolic/ and numeric/ install as gradproof.symbolic and gradproof.numeric. Their docstring
+examples run here, imported under those names (pytest's --doctest-modules would import the folders as
+top-level packages, a second copy under the wrong name).
+"""
+import doctest
+import importlib
+import pkgutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import gradproof.numeric
+import gradproof.symbolic
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules():
+    for package in (gradproof.numeric, gradproof.symbolic):
+        yield package.__name__
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.name.endswith(".__main__"):  # importing it would run the CLI
+                yield info.name
+
+
+MODULES = sorted(set(_modules()))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert failures == 0, f"{failures} docstring example(s) of {name} failed (run with -s to see them)"
+
+
+def test_every_package_folder_is_installed():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    folders = {"gradproof." + ".".join(p.parent.relative_to(ROOT).parts)
+               for top in ("symbolic", "numeric") for p in (ROOT / top).rglob("__init__.py")}
+    assert folders == listed, f"pyproject.toml lists {sorted(listed)}; the folders are {sorted(folders)}"
+
+
+def test_installed_from_this_checkout():
+    # the editable install maps gradproof.* onto these folders, not onto a stale copy elsewhere
+    assert Path(gradproof.symbolic.__file__).resolve().parent == ROOT / "symbolic"
+    assert Path(gradproof.numeric.__file__).resolve().parent == ROOT / "numeric"
