@@ -255,3 +255,39 @@ def test_jupyter_shows_a_derivation_and_an_evaluation_as_math():
     point = random_point(spec, seed=1)
     evaluation = Compiled(Model(spec)).evaluate(point)
     assert content.number(evaluation.gradients[Param.weight(1, 1, 1)]) in evaluation._repr_latex_()
+
+
+# ---- renderers dispatch on the block's class ---------------------------------------------------
+@pytest.mark.parametrize("fmt", ["tex", "html", "md"])
+def test_a_block_subclass_renders_like_its_base_and_an_unknown_block_is_named(fmt):
+    """Each renderer finds _render_<Class> along the block's MRO; a block no format knows is an error naming it."""
+    from dataclasses import dataclass
+
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.symbolic.sheet import FORMATS
+    from gradproof.symbolic.sheet.document import Sheet
+
+    @dataclass(frozen=True)
+    class Aside(Paragraph):
+        pass
+
+    @dataclass(frozen=True)
+    class Widget:
+        pass
+
+    def render(block):
+        out = FORMATS[fmt].files(Sheet("t", [block], name="t"))[f"t.{fmt}"]
+        return out
+
+    assert render(Aside(("plain words",))) == render(Paragraph(("plain words",)))
+    with pytest.raises(GradproofError, match=rf"the {fmt} format has no rendering for a Widget block; "
+                                             r"it renders: .*Paragraph"):
+        render(Widget())
+
+
+def test_the_command_offers_exactly_the_registered_formats(capsys):
+    from gradproof.symbolic.sheet import FORMATS
+    with pytest.raises(SystemExit):
+        main(["sheet", "--format", "docx"])
+    err = capsys.readouterr().err
+    assert all(f"'{name}'" in err for name in FORMATS) and "docx" in err

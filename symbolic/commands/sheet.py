@@ -28,7 +28,8 @@ def add_arguments(parser):
     parser.add_argument("--at", metavar="POINT", help="a POINT file (JSON or TOML): adds every number and the update")
     parser.add_argument("--lr", type=float, metavar="η", default=None,
                         help="learning rate of the update w - η dL/dw shown with --at (default 0.1)")
-    parser.add_argument("--format", choices=("tex", "pdf", "html", "md"), help="default: from the suffix of -o")
+    from ..sheet import FORMATS
+    parser.add_argument("--format", choices=tuple(FORMATS), help="default: from the suffix of -o")
     parser.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: standard output)")
     parser.add_argument("--title", help="the sheet's title")
     parser.add_argument("--regenerate", metavar="DIR",
@@ -50,15 +51,15 @@ def run(args):
     from gradproof.numeric.point import load_point
 
     from ..cli import spec_from_args, write_output
-    from ..sheet import content, files, format_of
+    from ..sheet import FORMATS, content, files, format_of
 
     fmt = args.format or (format_of(args.output) if args.output else None)
     if fmt is None:
         if args.output:
-            raise GradproofError(f"cannot tell the format from {args.output!r}: give --format tex, pdf, html or md "
-                                 "or a file ending in one of them")
+            raise GradproofError(f"cannot tell the format from {args.output!r}: give --format "
+                                 f"{', '.join(FORMATS)} or a file ending in one of them")
         fmt = "html"
-    if args.output is None and fmt in ("pdf", "md"):
+    if args.output is None and not FORMATS[fmt].text:
         raise GradproofError(f"--format {fmt} writes files: give -o FILE")
     lr = content.DEFAULT_LR if args.lr is None else args.lr
     if not (lr > 0 and lr != float("inf")):

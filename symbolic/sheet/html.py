@@ -11,7 +11,8 @@ from html import escape
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import svg
-from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
+from .document import Math
+from .render import Renderer
 
 CSS = """
 :root { color-scheme: light; --ink: #1f2933; --muted: #5b6472; --rule: #d5d9e0; --accent: #c2410c; --note: #f3f4f6; }
@@ -108,33 +109,48 @@ def _table(block):
     return f'<div class="table"><table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
 
 
-def _block(block):
-    if isinstance(block, Heading):
+class HtmlRenderer(Renderer):
+    """Each block as HTML: ``_render_<Block>`` per block class (see render.py)."""
+
+    format = "html"
+
+    def _render_Heading(self, block):
         anchor = f' id="{escape(block.anchor)}"' if block.anchor else ""
         return f"<h{block.level}{anchor}>{inline(block.content)}</h{block.level}>"
-    if isinstance(block, Paragraph):
+
+    def _render_Paragraph(self, block):
         return f"<p>{inline(block.content)}</p>"
-    if isinstance(block, Display):
+
+    def _render_Display(self, block):
         tex = r"\begin{align*}" + r" \\ ".join(block.rows) + r"\end{align*}"
         return f'<div class="display">{_math(tex, display=True)}</div>'
-    if isinstance(block, Items):
+
+    def _render_Items(self, block):
         tag = "ol" if block.ordered else "ul"
         return f"<{tag}>" + "".join(f"<li>{inline(i)}</li>" for i in block.items) + f"</{tag}>"
-    if isinstance(block, Table):
+
+    def _render_Table(self, block):
         return _table(block)
-    if isinstance(block, Figure):
+
+    def _render_Figure(self, block):
         picture = svg(block.model, block.param, unit=52 if block.small else 64)
         caption = f"<figcaption>{inline(block.caption)}</figcaption>" if block.caption else ""
         return f'<figure class="{"small" if block.small else "network"}">{picture}{caption}</figure>'
-    if isinstance(block, Note):
+
+    def _render_Note(self, block):
         return f'<div class="note" role="note">{inline(block.content)}</div>'
-    raise TypeError(f"no HTML for {type(block).__name__}")
 
 
 def render(sheet):
     """The sheet as one HTML page."""
-    body = "\n".join(_block(b) for b in sheet.blocks)
+    renderer = HtmlRenderer(sheet)
+    body = "\n".join(renderer.block(b) for b in sheet.blocks)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{escape(sheet.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n"
             "</main>\n</body>\n</html>\n")
+
+
+def files(sheet):
+    """The sheet's page as {``<name>.html``: text}."""
+    return {f"{sheet.name}.html": render(sheet)}

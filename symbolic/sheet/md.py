@@ -7,7 +7,8 @@ paths each section already has.
 import re
 
 from .diagram import svg
-from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
+from .document import Math
+from .render import Renderer
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -45,31 +46,53 @@ def _table(block):
     return "\n".join(lines)
 
 
+class MarkdownRenderer(Renderer):
+    """Each block as Markdown: ``_render_<Block>`` per block class (see render.py); ``files`` collects the
+    files the text links (the network's SVG)."""
+
+    format = "md"
+
+    def __init__(self, sheet=None):
+        super().__init__(sheet)
+        self.files = {}
+
+    def _render_Heading(self, block):
+        return "#" * block.level + " " + inline(block.content)
+
+    def _render_Paragraph(self, block):
+        return inline(block.content)
+
+    def _render_Display(self, block):
+        rows = " \\\\\n".join(block.rows)
+        return f"$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$"
+
+    def _render_Items(self, block):
+        marker = (lambda n: f"{n}.") if block.ordered else (lambda n: "-")
+        return "\n".join(f"{marker(n)} {inline(i)}" for n, i in enumerate(block.items, 1))
+
+    def _render_Table(self, block):
+        return _table(block)
+
+    def _render_Figure(self, block):
+        if block.small:
+            return None                 # the section's numbered list of paths says the same
+        name = f"{self.sheet.name}.svg"
+        self.files[name] = svg(block.model, block.param) + "\n"
+        alt = "the network" if block.param is None else f"the paths of {block.param.name} to L"
+        return f"![{escape(alt)}]({name})\n\n*{inline(block.caption)}*"
+
+    def _render_Note(self, block):
+        return "> **Note.** " + inline(block.content)
+
+
 def render(sheet):
     """(Markdown text, {file name: content} of the files it links)."""
-    files, out = {}, []
-    for block in sheet.blocks:
-        if isinstance(block, Heading):
-            out.append("#" * block.level + " " + inline(block.content))
-        elif isinstance(block, Paragraph):
-            out.append(inline(block.content))
-        elif isinstance(block, Display):
-            rows = " \\\\\n".join(block.rows)
-            out.append(f"$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$")
-        elif isinstance(block, Items):
-            marker = (lambda n: f"{n}.") if block.ordered else (lambda n: "-")
-            out.append("\n".join(f"{marker(n)} {inline(i)}" for n, i in enumerate(block.items, 1)))
-        elif isinstance(block, Table):
-            out.append(_table(block))
-        elif isinstance(block, Figure):
-            if block.small:
-                continue
-            name = f"{sheet.name}.svg"
-            files[name] = svg(block.model, block.param) + "\n"
-            alt = "the network" if block.param is None else f"the paths of {block.param.name} to L"
-            out.append(f"![{escape(alt)}]({name})\n\n*{inline(block.caption)}*")
-        elif isinstance(block, Note):
-            out.append("> **Note.** " + inline(block.content))
-        else:
-            raise TypeError(f"no Markdown for {type(block).__name__}")
-    return "\n\n".join(out) + "\n", files
+    renderer = MarkdownRenderer(sheet)
+    out = [renderer.block(b) for b in sheet.blocks]
+    return "\n\n".join(o for o in out if o is not None) + "\n", renderer.files
+
+
+def files(sheet):
+    """The sheet's Markdown and the files it links, as {file name: text}."""
+    text, extra = render(sheet)
+    return {f"{sheet.name}.md": text, **extra}

@@ -13,7 +13,8 @@ from pathlib import Path
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import tikz
-from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Table
+from .document import Math
+from .render import Renderer
 
 PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-pictures"
 
@@ -99,33 +100,43 @@ def _figure(block):
                       r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else "", r"\end{center}"])
 
 
-def _block(block):
-    if isinstance(block, Heading):
+class TexRenderer(Renderer):
+    """Each block as LaTeX: ``_render_<Block>`` per block class (see render.py)."""
+
+    format = "tex"
+
+    def _render_Heading(self, block):
         if block.level == 1:
             return r"{\LARGE\bfseries " + inline(block.content) + r"\par}\vspace{0.6em}"
         command = "section" if block.level == 2 else "subsection"
         return rf"\{command}*{{{inline(block.content)}}}"
-    if isinstance(block, Paragraph):
+
+    def _render_Paragraph(self, block):
         return inline(block.content)
-    if isinstance(block, Display):
+
+    def _render_Display(self, block):
         return _display(block)
-    if isinstance(block, Items):
+
+    def _render_Items(self, block):
         env = "enumerate" if block.ordered else "itemize"
         items = "\n".join(r"  \item " + inline(i) for i in block.items)
         return rf"\begin{{{env}}}\setlength{{\itemsep}}{{0pt}}" + "\n" + items + f"\n\\end{{{env}}}"
-    if isinstance(block, Table):
+
+    def _render_Table(self, block):
         return _table(block)
-    if isinstance(block, Figure):
+
+    def _render_Figure(self, block):
         return _figure(block)
-    if isinstance(block, Note):
+
+    def _render_Note(self, block):
         return (r"\par\noindent\colorbox{notebg}{\parbox{\dimexpr\linewidth-2\fboxsep\relax}{\textbf{Note.} "
                 + inline(block.content) + "}}")
-    raise TypeError(f"no LaTeX for {type(block).__name__}")
 
 
 def render(sheet):
     """The sheet as a complete LaTeX document."""
-    body = "\n\n".join(_block(b) for b in sheet.blocks)
+    renderer = TexRenderer(sheet)
+    body = "\n\n".join(renderer.block(b) for b in sheet.blocks)
     return PREAMBLE + "\\begin{document}\n\n" + body + "\n\n\\end{document}\n"
 
 
@@ -157,3 +168,14 @@ def pdf(tex):
 def overfull(log):
     """The overfull-box warnings in a pdflatex log."""
     return re.findall(r"^Overfull \\[hv]box.*$", log, re.M)
+
+
+def tex_files(sheet):
+    """The sheet's LaTeX as {``<name>.tex``: text}."""
+    return {f"{sheet.name}.tex": render(sheet)}
+
+
+def pdf_files(sheet):
+    """The sheet compiled by pdflatex, as {``<name>.pdf``: bytes}."""
+    data, _ = pdf(render(sheet))
+    return {f"{sheet.name}.pdf": data}
