@@ -212,6 +212,25 @@ class Model:
             return self.w(k, b[2], j)
         return sp.Integer(0)
 
+    # ---- values of the independent symbols -------------------------------------------------
+    def point_values(self, point, sample=0, lam=None):
+        """The independent symbols at one sample of a POINT, as floats: x, y, every w and b, and lambda (the
+        spec's unless given). The one table from a POINT to the symbols, read by the evaluator
+        (symbolic/evaluate.py), the sheets and the grader.
+
+        >>> from gradproof.numeric.spec import Spec
+        >>> from gradproof.numeric.point import from_mapping
+        >>> m = Model(Spec(layers=(1, 1)))
+        >>> m.point_values(from_mapping({"x": [[2.0]], "y": [[0.5]], "W": [[[3.0]]]}, m.spec))
+        {x_1: 2.0, y_1: 0.5, w^1_11: 3.0, lambda: 0.0}
+        """
+        spec = self.spec
+        values = {self.x[i]: float(point.x[sample, i - 1]) for i in range(1, spec.layers[0] + 1)}
+        values.update({self.y[j]: float(point.y[sample, j - 1]) for j in range(1, spec.layers[-1] + 1)})
+        values.update({s: point.param_value(p) for p, s in self.symbols.items()})
+        values[self.lam] = spec.lam if lam is None else lam
+        return values
+
     # ---- random points ---------------------------------------------------------------------
     def random_values(self, count, seed=0, tries=2000):
         """count random points of the independent symbols (x, y, w, b, lambda), as floats, for checks
@@ -233,11 +252,7 @@ class Model:
             point = random_point(spec, seed=int(rng.integers(2 ** 31)), scale=1.5)
             if kinked and any(np.min(np.abs(z)) < KINK_MARGIN for z in forward(spec, point).z[1:]):
                 continue
-            values = {self.x[i]: point.x[0, i - 1] for i in range(1, spec.layers[0] + 1)}
-            values.update({self.y[j]: point.y[0, j - 1] for j in range(1, spec.layers[-1] + 1)})
-            values.update({s: point.param_value(p) for p, s in self.symbols.items()})
-            values[self.lam] = rng.uniform(0.2, 1.0)
-            points.append(values)
+            points.append(self.point_values(point, 0, lam=rng.uniform(0.2, 1.0)))
             if len(points) == count:
                 return points
         raise RuntimeError(f"no {count} points away from the kinks of {spec!r} in {tries} tries")

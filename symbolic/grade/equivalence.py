@@ -18,7 +18,6 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..chain import delta_definition
 from ..model import L
 from ..printing import Partial
 from .parser import ETA
@@ -178,30 +177,22 @@ class Points:
                 self.memo[arith.name] = {}
 
     def _network(self, arith):
-        m, n = self.model, self.model.spec.layers
-        values = {}
-        for s in self.base[0]:
-            column = [b[s] for b in self.base]
-            if arith is Mp50:
+        """The independent symbols as arrays over the points, with every z, O and delta from the one evaluator of
+        the network (symbolic/evaluate.py): at once over the points in float64, point by point in 50 digits."""
+        from ..evaluate import Network
+        if arith is Mp50:
+            # each float as the decimal it prints as: lambda = 0.1 is 1/10, as a student writes it
+            network = Network.of(self.model, mp=True)
+            rows = [network.values({s: mpmath.mpf(repr(float(v))) for s, v in b.items()}) for b in self.base]
+            values = {}
+            for s in rows[0]:
                 array = np.empty(self.n, dtype=object)
-                # each float as the decimal it prints as: lambda = 0.1 is 1/10, as a student writes it
-                array[:] = [mpmath.mpf(repr(float(v))) for v in column]
-            else:
-                array = np.array(column, dtype=float)
-            values[s] = array
-        memo = {}
-        for k in range(1, len(n)):
-            for j in range(1, n[k] + 1):
-                values[m.z[k][j]] = walk(m.z_equation(k, j), values, arith, self.n, memo)
-            for j in range(1, n[k] + 1):
-                values[m.O[k][j]] = walk(m.O_equation(k, j), values, arith, self.n, memo)
-        top = len(n) - 1
-        for j in range(1, n[top] + 1):
-            values[m.delta[top][j]] = walk(m.local(L, m.O[top][j]), values, arith, self.n, memo)
-        for k in range(top - 1, 0, -1):
-            for j in range(1, n[k] + 1):
-                values[m.delta[k][j]] = walk(delta_definition(m, k, j), values, arith, self.n, memo)
-        return values
+                array[:] = [r[s] for r in rows]
+                values[s] = array
+            return values
+        table = {s: np.array([b[s] for b in self.base], dtype=float) for s in self.base[0]}
+        return {s: np.array(np.broadcast_to(np.asarray(v, dtype=float), (self.n,)))
+                for s, v in Network.of(self.model).values(table).items()}
 
     def evaluate(self, expr, arith=Mp50, partials=None, keep=True):
         """expr's values at the points; Partials take their values from ``partials`` (a Partials table)."""

@@ -290,16 +290,8 @@ class Grader:
         self._values_at(at)
         store = self._at[id(at)][2]
         if "points" not in store:
-            m = self.model
-            base = []
-            for s in range(at.samples):
-                b = {m.x[i]: at.x[s, i - 1] for i in range(1, self.spec.layers[0] + 1)}
-                b.update({m.y[j]: at.y[s, j - 1] for j in range(1, self.spec.layers[-1] + 1)})
-                b.update({sym: at.param_value(p) for p, sym in m.symbols.items()})
-                b[m.lam] = self.spec.lam
-                b[ETA] = 0.1
-                base.append(b)
-            store["points"] = Points(m, base)
+            base = [{**self.model.point_values(at, s), ETA: 0.1} for s in range(at.samples)]
+            store["points"] = Points(self.model, base)
         if question.param not in store:
             scale = at.samples if self.spec.reduction == "mean" else 1
             store[question.param] = question.candidates(store["points"], lambda v: np.array([np.sum(v) / scale]))

@@ -66,8 +66,9 @@ class Values:
     into the very expressions the sheet prints (the equations of the model, the delta definitions, the delta forms);
     and numeric.backprop and numeric.fd.central beside them as independent cross-checks.
 
-    No compilation (symbolic/evaluate.py's Compiled does that for large work): a sheet's network is small enough to
-    substitute into, and substituting keeps every number on the sheet tied to the formula printed next to it.
+    z, O and delta come from the one evaluator of the network (symbolic/evaluate.py's Network, the model's own
+    equations); every other number is the printed expression with those values substituted, which keeps it tied to
+    the formula printed next to it.
     """
 
     def __init__(self, model, point, lr):
@@ -82,23 +83,10 @@ class Values:
         self._gradients = {}
 
     def _forward_and_back(self, s):
-        """The substitution table of one sample: x, y, w, b, lambda, then z and O forward, then delta backward."""
-        m, pt, spec = self.model, self.point, self.model.spec
-        table = {LAMBDA: sp.Float(spec.lam)}
-        table.update({m.x[j]: sp.Float(pt.x[s, j - 1]) for j in range(1, spec.layers[0] + 1)})
-        table.update({m.y[j]: sp.Float(pt.y[s, j - 1]) for j in range(1, spec.layers[-1] + 1)})
-        table.update({sym: sp.Float(pt.param_value(p)) for p, sym in m.symbols.items()})
-        n = len(spec.layers)
-        for k in range(1, n):
-            for j in range(1, spec.layers[k] + 1):
-                table[m.z[k][j]] = sp.Float(float(m.z_equation(k, j).xreplace(table)))
-                table[m.O[k][j]] = sp.Float(float(m.O_equation(k, j).xreplace(table)))
-        from ..chain import delta_definition
-        for k in range(n - 1, 0, -1):
-            for j in range(1, spec.layers[k] + 1):
-                form = m.local(L, m.O[k][j]) if k == n - 1 else delta_definition(m, k, j)
-                table[m.delta[k][j]] = sp.Float(float(form.xreplace(table)))
-        return table
+        """The substitution table of one sample: x, y, w, b, lambda and every z, O and delta (the one evaluator)."""
+        from ..evaluate import Network
+        values = Network.of(self.model).values(self.model.point_values(self.point, s))
+        return {sym: sp.Float(float(v)) for sym, v in values.items()}
 
     def at(self, expr, sample=0):
         """The value of an expression in O, z, delta, x, y, w, b, lambda for one sample."""
