@@ -37,6 +37,26 @@ def add_arguments(parser):
 
 def run(args):
     from gradproof.numeric.errors import GradproofError
+    try:
+        return _run(args)
+    except GradproofError as error:
+        if not args.json:
+            raise
+        # a program reading --json gets JSON even for a usage error (and the person, the line on stderr)
+        print(as_json({"error": str(error), "exit_status": 2}))
+        from ..grade.batch import terminal_safe
+        print(f"gradproof grade: error: {terminal_safe(error)}", file=sys.stderr)
+        return 2
+
+
+def as_json(data):
+    """JSON whose text is escaped: non-ASCII, control characters and markup (< > &) as \\u escapes."""
+    text = json.dumps(data, indent=1, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _run(args):
+    from gradproof.numeric.errors import GradproofError
     from gradproof.numeric.notation import parse_param
     from gradproof.numeric.point import load_point
 
@@ -60,7 +80,7 @@ def run(args):
 
     from ..grade import Grader
     result = Grader(spec).grade(param, args.answer, at, args.rtol)
-    print(json.dumps(result.to_json(), indent=1, ensure_ascii=False) if args.json else _text(result))
+    print(as_json(result.to_json()) if args.json else _text(result))
     return result.exit_code
 
 
@@ -94,15 +114,15 @@ def _batch(spec, args, at):
     bar = ProgressBar.on_terminal(len(rows), "answers")
     progress = (lambda done, total: bar(done, f"{bar.rate(done):.0f}/s")) if bar else None
     start = time.perf_counter()
-    results = grade_rows(spec, rows, at, args.rtol, args.jobs, progress)
+    results = grade_rows(spec, rows, at, args.rtol, args.jobs, progress, dedupe=True)
     if bar:
         bar.close()
     seconds = time.perf_counter() - start
-    as_json = args.json or (args.output and args.output.lower().endswith(".json"))
+    want_json = args.json or (args.output and args.output.lower().endswith(".json"))
     if args.output:
-        write_output(to_json(results) if as_json else to_csv(results), args.output)
+        write_output(to_json(results) if want_json else to_csv(results), args.output)
     else:
-        sys.stdout.write(to_json(results) if as_json else to_csv(results, terminal=True))
+        sys.stdout.write(to_json(results) if want_json else to_csv(results, terminal=True))
     counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "incorrect", "invalid")}
     print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
           f"{counts['incorrect']} incorrect, {counts['invalid']} invalid", file=sys.stderr)
