@@ -184,8 +184,10 @@ def spreadsheet_safe(text):
     Examples
     ========
     >>> from gradproof.symbolic.grade.batch import spreadsheet_safe
-    >>> spreadsheet_safe('=HYPERLINK("http://evil.example","x")'), spreadsheet_safe("  @SUM(A1)"), spreadsheet_safe("alice")
-    ('\'=HYPERLINK("http://evil.example","x")', "'  @SUM(A1)", 'alice')
+    >>> print(spreadsheet_safe('=HYPERLINK("http://evil.example","x")'))
+    '=HYPERLINK("http://evil.example","x")
+    >>> spreadsheet_safe("  @SUM(A1)"), spreadsheet_safe("alice")
+    ("'  @SUM(A1)", 'alice')
     """
     text = str(text)
     if text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START):
