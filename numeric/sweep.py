@@ -1,16 +1,20 @@
-"""Regularization and bias-variance, measured: train every (lambda, depth) setting on one fixed training split
-and report its training and validation loss and how many weights are exactly 0.
+"""Regularization and bias-variance, measured: train every (capacity, lambda) setting on one fixed training set,
+once per seed, and report its training and validation loss (mean over the seeds and their spread), the gap
+between them, and how many weights are exactly 0.
 
-The split is seeded and fixed: the same samples are held out for every setting, so that the settings
-differ only in lambda and depth. Every setting trains with numeric.train.train from the same seed, so a
-given depth starts from the same weights whatever lambda is. L1 is applied by train's proximal step,
+The validation samples are the data's own validation set when it has one (builtin:notes-small and
+builtin:sine-small: a few noisy training samples and many validation samples from the same distribution),
+else a seeded split: the same samples are held out for every setting, so that the settings differ only in
+lambda and capacity. Every setting trains with numeric.train.train once per seed; one seed gives a network
+the same starting weights whatever lambda is, so the spread across seeds is the variance due to the
+initialisation and the order of the samples. L1 is applied by train's proximal step,
 which puts weights at exactly 0; L2 by its gradient 2 lambda w, which shrinks weights but leaves
 them (almost surely) non-zero.
 
 Depth d is the number of weight layers (Spec.depth): d = 1 is n_0-n_L (a single layer: with a sigmoid,
 logistic regression), and each further layer adds a hidden layer. The hidden widths are the spec's
 own, cut or extended with its last hidden width (with the notes' 4-3-2-1, depths 1, 2, 3 are 4-1,
-4-3-1 and 4-3-2-1), or all `width` when given.
+4-3-1 and 4-3-2-1), or all `width` when given (capacity: every depth with every width).
 
 The losses reported are the spec's data loss averaged over the samples of each split (the mean, so
 that splits of different sizes compare), without the regularization term: the quantity the network
@@ -28,11 +32,11 @@ Examples
 >>> train.samples, validation.samples
 (150, 50)
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import loss_at
+from .backprop import forward, loss_at
 from .data import Dataset
 from .errors import GradproofError
 from .point import Point
@@ -41,21 +45,53 @@ from .train import DEFAULTS, train
 
 @dataclass(frozen=True)
 class SweepRow:
-    """One trained setting: its lambda, depth and layers; mean data losses; exact zeros among its weights."""
+    """One setting (lambda, depth, width), trained once per seed: the mean data losses over the seeds and their
+    spread (standard deviation across seeds, 0 for one seed), the mean count of exact zeros among the weights,
+    and each seed's figures. `params` holds each seed's trained (W, b) (not written to JSON)."""
 
     lam: float
     depth: int
     layers: tuple
     train_loss: float
     validation_loss: float
-    zero_weights: int
+    zero_weights: float
     weights: int
     epochs_run: int
+    width: int | None = None
+    seeds: tuple = (0,)
+    train_losses: tuple = ()
+    validation_losses: tuple = ()
+    zero_counts: tuple = ()
+    params: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def train_loss_std(self):
+        return spread(self.train_losses)
+
+    @property
+    def validation_loss_std(self):
+        return spread(self.validation_losses)
+
+    @property
+    def gap(self):
+        """Validation minus training loss (means over the seeds): how much the fit fails to carry over."""
+        return self.validation_loss - self.train_loss
 
     def to_json(self):
+        whole = lambda v: int(v) if float(v).is_integer() else float(v)
         return {"lambda": self.lam, "depth": self.depth, "layers": list(self.layers),
                 "train_loss": self.train_loss, "validation_loss": self.validation_loss,
-                "zero_weights": self.zero_weights, "weights": self.weights, "epochs_run": self.epochs_run}
+                "zero_weights": whole(self.zero_weights), "weights": self.weights, "epochs_run": self.epochs_run,
+                "width": self.width, "seeds": list(self.seeds),
+                "train_loss_std": self.train_loss_std, "validation_loss_std": self.validation_loss_std,
+                "gap": self.gap, "train_loss_per_seed": list(self.train_losses),
+                "validation_loss_per_seed": list(self.validation_losses),
+                "zero_weights_per_seed": list(self.zero_counts)}
+
+
+def spread(values):
+    """The standard deviation across seeds (with n - 1 in the denominator); 0 for a single seed."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def split(data, fraction=0.25, seed=0):
@@ -92,27 +128,73 @@ def mean_data_loss(spec, data, W, b):
         return loss_at(plain, Point(data.x, data.y, W, b))
 
 
+def capacities(spec, depths=None, widths=None):
+    """The networks swept for capacity: every depth (default the spec's) with every hidden width (default the
+    spec's own widths), as (depth, width or None, spec)."""
+    if not depths and not widths:
+        return [(spec.depth, None, spec)]
+    for width in widths or ():
+        if not isinstance(width, int) or width < 1:
+            raise GradproofError(f"a width is a whole number of neurons >= 1; got {width!r}")
+    return [(depth, width, network(spec, depth, width)) for depth in depths or [spec.depth] for width in widths or [None]]
+
+
+def train_and_validation(data, fraction=0.25, seed=0):
+    """The data's own validation set when it has one (the built-in small sets), else a seeded split."""
+    if data.validation is not None:
+        return data, data.validation
+    return split(data, fraction, seed)
+
+
 def sweep(spec, data, regularization, lams, depths=None, width=None, fraction=0.25, epochs=DEFAULTS["epochs"],
-          batch_size=DEFAULTS["batch_size"], lr=DEFAULTS["lr"], init=DEFAULTS["init"], seed=DEFAULTS["seed"]):
-    """Train every (lambda, depth) on the same training split; rows depth by depth, lambda by lambda."""
+          batch_size=DEFAULTS["batch_size"], lr=DEFAULTS["lr"], init=DEFAULTS["init"], seed=DEFAULTS["seed"],
+          seeds=None, widths=None):
+    """Train every (capacity, lambda) once per seed on the same training split; rows capacity by capacity, lambda
+    by lambda, each with the means over the seeds and their spread.
+
+    seeds: the training seeds (initialisation and shuffles); default [seed]. The split, when the data has no
+    validation set of its own, is drawn with the first seed and is the same for every setting and seed.
+    widths: hidden widths to sweep (each with every depth); `width` is the older single-width form."""
     if regularization not in ("l1", "l2"):
         raise GradproofError(f"unknown regularization {regularization!r} for a sweep; valid: l1, l2")
     if not lams:
         raise GradproofError("give at least one lambda")
-    train_set, validation = split(data, fraction, seed)
+    seeds = list(seeds) if seeds else [seed]
+    train_set, validation = train_and_validation(data, fraction, seeds[0])
+    widths = widths or ([width] if width is not None else None)
+    if widths and not depths:
+        depths = [spec.depth]
     rows = []
-    for depth in depths or [spec.depth]:
-        shape = network(spec, depth, width) if depths else spec
+    for depth, w, shape in capacities(spec, depths, widths):
         for lam in lams:
             setting = shape.replace(regularization=regularization, lam=lam)
-            try:
-                result = train(setting, train_set, epochs=epochs, batch_size=batch_size, lr=lr, init=init, seed=seed)
-            except GradproofError as error:
-                raise GradproofError(f"lambda = {lam:g}, depth {depth} ({setting.layers_text}): {error}") from None
+            runs = [_run(setting, train_set, validation, epochs, batch_size, lr, init, s, depth) for s in seeds]
+            losses = [(t, v) for t, v, _, _, _ in runs]
             rows.append(SweepRow(
                 lam=float(lam), depth=setting.depth, layers=setting.layers,
-                train_loss=mean_data_loss(setting, train_set, result.W, result.b),
-                validation_loss=mean_data_loss(setting, validation, result.W, result.b),
-                zero_weights=result.zero_weights, weights=sum(w.size for w in result.W),
-                epochs_run=result.epochs_run))
+                train_loss=float(np.mean([t for t, _ in losses])),
+                validation_loss=float(np.mean([v for _, v in losses])),
+                zero_weights=float(np.mean([r[2] for r in runs])), weights=sum(m.size for m in runs[0][4][0]),
+                epochs_run=max(r[3] for r in runs), width=w, seeds=tuple(seeds),
+                train_losses=tuple(t for t, _ in losses), validation_losses=tuple(v for _, v in losses),
+                zero_counts=tuple(r[2] for r in runs), params=tuple(r[4] for r in runs)))
     return rows, (train_set, validation)
+
+
+def _run(setting, train_set, validation, epochs, batch_size, lr, init, seed, depth):
+    """One training run: (train loss, validation loss, exact zeros, epochs run, (W, b))."""
+    try:
+        result = train(setting, train_set, epochs=epochs, batch_size=batch_size, lr=lr, init=init, seed=seed)
+    except GradproofError as error:
+        raise GradproofError(f"lambda = {setting.lam:g}, depth {depth} ({setting.layers_text}), seed {seed}: "
+                             f"{error}") from None
+    return (mean_data_loss(setting, train_set, result.W, result.b),
+            mean_data_loss(setting, validation, result.W, result.b),
+            result.zero_weights, result.epochs_run, (result.W, result.b))
+
+
+def predict(spec, W, b, x):
+    """The network's outputs O_L for inputs x (N, n_0): for drawing a fitted curve."""
+    x = np.asarray(x, dtype=float)
+    point = Point(x, np.zeros((x.shape[0], spec.layers[-1])), W, b)
+    return forward(spec, point).O[-1]

@@ -3,8 +3,10 @@ backprop, and update every weight from the end to the start, all from the same f
 (3) repeat, epoch after epoch, until the epochs run out or the weights stop moving
 (max |w_new - w_old| over an epoch < tol).
 
-Each epoch shuffles the samples and walks them in mini-batches: batch size 1 is SGD, the whole set
-is GD. The loss minimised on a batch is the spec's loss on that batch (its reduction, plus the
+Each epoch shuffles the samples (or, with shuffle=False, keeps the file's order) and walks them in
+mini-batches: batch size 1 is SGD, the whole set is GD. A batch that holds every sample is the same set
+in any order, so GD takes the samples in file order either way: its result does not depend on shuffling,
+to the last bit. The loss minimised on a batch is the spec's loss on that batch (its reduction, plus the
 regularization term). L2 enters through its gradient 2*lambda*w; L1 through a proximal step: after
 the gradient step on the rest of the loss, w <- sign(w) * max(|w| - eta*lambda, 0), which puts
 weights at exactly 0 instead of making them oscillate around it.
@@ -96,11 +98,20 @@ def _epoch(spec, grad_spec, data, W, b, order, batch_size, lr):
     return W, b
 
 
+def _order(rng, samples, batch_size, shuffle):
+    """The order of one epoch: a fresh permutation, or the data's order when not shuffling or when one batch
+    takes every sample (GD: the sum over the batch then adds the samples in the same order every epoch)."""
+    if shuffle and batch_size < samples:
+        return rng.permutation(samples)
+    return np.arange(samples)
+
+
 def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size"], lr=DEFAULTS["lr"],
-          init=DEFAULTS["init"], seed=DEFAULTS["seed"], tol=None, params=None, on_epoch=None):
+          init=DEFAULTS["init"], seed=DEFAULTS["seed"], tol=None, params=None, on_epoch=None, shuffle=True):
     """Train the spec's network on a Dataset by mini-batch gradient descent.
 
-    params: (W, b) to start from instead of a fresh initialisation. on_epoch(epoch, loss) is called
+    params: (W, b) to start from instead of a fresh initialisation (b is ignored when the spec has no
+    biases). shuffle=False walks the samples in the data's order every epoch. on_epoch(epoch, loss) is called
     after every epoch (for a progress bar). Stops early, with converged=True, when an epoch moves no
     parameter by tol or more. A loss that overflows to inf or nan is an error naming the epoch.
     """
@@ -115,7 +126,7 @@ def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size
     converged, epoch = False, 0
     for epoch in range(1, epochs + 1):
         start_W, start_b = W, b
-        W, b = _epoch(spec, grad_spec, data, W, b, rng.permutation(data.samples), batch_size, lr)
+        W, b = _epoch(spec, grad_spec, data, W, b, _order(rng, data.samples, batch_size, shuffle), batch_size, lr)
         history.append(_loss(spec, data, W, b))
         if not np.isfinite(history[-1]):
             raise GradproofError(f"the loss became {history[-1]} in epoch {epoch}: the learning rate "

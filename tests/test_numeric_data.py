@@ -93,3 +93,30 @@ def test_builtin_sets():
     assert np.allclose(sine.y, np.sin(sine.x)) and sine.x.min() == pytest.approx(-np.pi)
     xor = load_data("builtin:xor", Spec(layers=(2, 2, 1)))
     assert (xor.y[:, 0] == np.logical_xor(xor.x[:, 0], xor.x[:, 1])).all()
+
+
+@pytest.mark.parametrize("name, layers, rows, noise", [("notes-small", (4, 3, 2, 1), 16, 0.15),
+                                                       ("sine-small", (1, 8, 1), 12, 0.25)])
+def test_the_small_sets_are_few_noisy_rows_with_a_large_validation_set(name, layers, rows, noise):
+    from gradproof.numeric.data import teacher
+    data = load_data(f"builtin:{name}", Spec(layers=layers))
+    again = load_data(f"builtin:{name}", Spec(layers=layers))
+    assert (data.samples, data.validation.samples) == (rows, 1000)
+    assert np.array_equal(data.x, again.x) and np.array_equal(data.validation.y, again.validation.y)
+    assert data.validation.name == f"builtin:{name} (validation)"
+    clean = (lambda x: teacher(x)) if name == "notes-small" else np.sin
+    # the noise is what it says: residuals from the clean function have its spread (1000 validation rows)
+    residual = data.validation.y - clean(data.validation.x)
+    assert residual.std() == pytest.approx(noise, rel=0.1) and abs(residual.mean()) < 0.03
+    assert not set(map(tuple, data.x)) & set(map(tuple, data.validation.x))
+    assert data.x.min() >= -np.pi - 1e-12 if name == "sine-small" else data.x.min() >= -2
+
+
+def test_sine_small_covers_the_interval_one_sample_per_slice():
+    data = load_data("builtin:sine-small", Spec(layers=(1, 8, 1)))
+    slices = np.floor((data.x.ravel() + np.pi) / (2 * np.pi) * 12)
+    assert sorted(slices.tolist()) == list(range(12))
+
+
+def test_sets_without_a_validation_set_have_none():
+    assert load_data("builtin:notes", Spec()).validation is None

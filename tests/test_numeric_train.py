@@ -184,3 +184,31 @@ def test_trains_from_a_csv_file(tmp_path, capsys):
     result = run_json(capsys, ["train", "--net", "2-4-1", "--act", "tanh,sigmoid", "--bias", "--loss", "bce",
                                "--data", str(path), "--epochs", "300", "--batch-size", "4", "--lr", "2", "--json"])
     assert result["final_loss"] < 0.1 * result["loss_history"][0]
+
+
+def test_no_shuffle_walks_the_samples_in_order():
+    spec = Spec(layers=(2, 2, 1), activations=("sigmoid", "linear"))
+    rng = np.random.default_rng(5)
+    data = Dataset(rng.normal(size=(6, 2)), rng.normal(size=(6, 1)), "test")
+    W0, _ = init_params(spec, "uniform", seed=3)
+    result = train(spec, data, epochs=3, batch_size=2, lr=0.1, params=(W0, None), shuffle=False)
+    W = [w.copy() for w in W0]
+    for _ in range(3):
+        for first in (0, 2, 4):
+            rows = [first, first + 1]
+            grads = backprop(spec, Point(data.x[rows], data.y[rows], W))
+            W = [w - 0.1 * g for w, g in zip(W, grads.dW)]
+    for a, b in zip(result.W, W):
+        assert np.array_equal(a, b)
+
+
+def test_gd_does_not_depend_on_shuffling():
+    spec = Spec(layers=(2, 3, 1), activations=("tanh", "linear"), bias=True)
+    rng = np.random.default_rng(1)
+    data = Dataset(rng.normal(size=(10, 2)), rng.normal(size=(10, 1)), "test")
+    start = init_params(spec, "he", seed=2)
+    runs = [train(spec, data, epochs=5, batch_size=10, lr=0.05, params=start, seed=s, shuffle=shuffle)
+            for s, shuffle in ((0, True), (1, True), (0, False))]
+    for other in runs[1:]:
+        assert other.loss_history == runs[0].loss_history
+        assert all(np.array_equal(a, b) for a, b in zip(other.W + other.b, runs[0].W + runs[0].b))

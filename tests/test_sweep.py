@@ -145,3 +145,77 @@ def test_a_bad_lambda_list_is_a_usage_error(capsys):
         main(["sweep", "--data", "builtin:notes", "--reg", "l1", "--lam", "0,x"])
     assert exit_.value.code == 2
     assert "comma-separated list of numbers" in capsys.readouterr().err
+
+
+# ---- over-fitting on the small built-in sets, over seeds -----------------------------------------------------
+SMALL_LAMS = [0.0, 1e-3, 1e-2, 3e-2, 1e-1]
+SEEDS = [0, 1, 2, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def notes_small_rows():
+    """The notes' own 4-3-2-1 network on builtin:notes-small, 5 seeds; GD (16 samples, batch 16), 100 epochs."""
+    data = load_data("builtin:notes-small", Spec())
+    return {reg: sweep(Spec(), data, reg, SMALL_LAMS, seeds=SEEDS, epochs=100, lr=1.0)[0] for reg in ("l2", "l1")}
+
+
+@pytest.mark.parametrize("reg", ["l2", "l1"])
+def test_every_seed_validates_best_at_an_interior_lambda(notes_small_rows, reg):
+    rows = notes_small_rows[reg]
+    for n, seed in enumerate(SEEDS):
+        validation = [r.validation_losses[n] for r in rows]
+        best = int(np.argmin(validation))
+        assert 0 < best < len(SMALL_LAMS) - 1, f"{reg}, seed {seed}: {validation}"
+
+
+def test_l2_train_loss_rises_with_lambda_for_every_seed(notes_small_rows):
+    for n, seed in enumerate(SEEDS):
+        train_losses = [r.train_losses[n] for r in notes_small_rows["l2"]]
+        assert all(np.diff(train_losses) > 0), f"seed {seed}: {train_losses}"
+
+
+def test_l1_train_loss_rises_and_zeros_grow_with_lambda(notes_small_rows):
+    rows = notes_small_rows["l1"]
+    means = [r.train_loss for r in rows]
+    assert all(np.diff(means) > 0), means
+    zeros = [r.zero_weights for r in rows]
+    assert zeros == sorted(zeros) and zeros[0] == 0 and zeros[-1] > zeros[1], zeros
+    for n in range(len(SEEDS)):
+        counts = [r.zero_counts[n] for r in rows]
+        assert counts[0] == 0 < counts[-1] and counts[-1] >= max(counts), counts
+
+
+def test_means_and_spreads_are_over_the_seeds(notes_small_rows):
+    data = load_data("builtin:notes-small", Spec())
+    row = notes_small_rows["l2"][2]
+    assert row.seeds == tuple(SEEDS) and len(row.train_losses) == len(SEEDS)
+    # an independent mean and sample standard deviation, by hand, from single-seed runs
+    singles = []
+    for seed in SEEDS:
+        setting = Spec(regularization="l2", lam=row.lam)
+        result = train(setting, data, epochs=100, lr=1.0, seed=seed)
+        out = data.validation.x
+        for w in result.W:
+            out = 1 / (1 + np.exp(-out @ w))
+        singles.append(float(np.mean((data.validation.y - out) ** 2)))
+    mean = sum(singles) / len(singles)
+    std = (sum((v - mean) ** 2 for v in singles) / (len(singles) - 1)) ** 0.5
+    assert row.validation_loss == pytest.approx(mean, rel=1e-12)
+    assert row.validation_loss_std == pytest.approx(std, rel=1e-9)
+    assert row.gap == pytest.approx(row.validation_loss - row.train_loss, rel=1e-12)
+    assert row.to_json()["validation_loss_std"] == row.validation_loss_std
+
+
+def test_a_validation_set_of_its_own_is_used_whole(small):
+    data = load_data("builtin:notes-small", Spec())
+    rows, (train_set, validation) = sweep(Spec(), data, "l2", [0.0], epochs=1)
+    assert train_set.samples == 16 and validation.samples == 1000
+    assert np.array_equal(validation.x, data.validation.x)
+
+
+def test_capacity_sweeps_depth_by_width(small):
+    rows, _ = sweep(Spec(), small, "l2", [0.0, 0.1], depths=[1, 2], widths=[2, 5], epochs=2, seeds=[0, 1])
+    assert [(r.depth, r.width, r.layers, r.lam) for r in rows] == [
+        (1, 2, (4, 1), 0.0), (1, 2, (4, 1), 0.1), (1, 5, (4, 1), 0.0), (1, 5, (4, 1), 0.1),
+        (2, 2, (4, 2, 1), 0.0), (2, 2, (4, 2, 1), 0.1), (2, 5, (4, 5, 1), 0.0), (2, 5, (4, 5, 1), 0.1)]
+    assert all(len(r.params) == 2 and r.seeds == (0, 1) for r in rows)
