@@ -6,10 +6,7 @@ and ``run(args) -> int``; those modules import heavy libraries inside ``run`` on
 """
 import argparse
 import importlib
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.spec import Spec, parse_layers
@@ -17,20 +14,30 @@ from gradproof.numeric.spec import Spec, parse_layers
 COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "bench")
 
 
-def add_spec_arguments(parser):
-    """The network spec, from a TOML file and/or flags (flags win)."""
+def add_spec_arguments(parser, without=()):
+    """The network spec, from a TOML file and/or flags (flags win); `without` leaves out flags (by name,
+    e.g. ("--reg", "--lam")) that a command defines its own way."""
     group = parser.add_argument_group("network spec (default: the notes' 4-3-2-1 sigmoid network)")
+    flags = {
+        "--net": dict(metavar="4-3-2-1", help="layer sizes, input first"),
+        "--act": dict(metavar="NAME[,NAME...]",
+                      help="activation for every non-input layer, or one per layer: "
+                           "sigmoid, tanh, relu, linear, leaky_relu, softplus"),
+        "--bias": dict(action=argparse.BooleanOptionalAction, default=None,
+                       help="give every neuron a bias b^k_j (--no-bias: none, whatever the spec file says)"),
+        "--loss": dict(metavar="KIND", help="squared (default), half_squared or bce"),
+        "--reduction": dict(metavar="HOW", help="sum (default) or mean over samples"),
+        "--reg": dict(metavar="KIND", help="regularization: none (default), l1 or l2"),
+        "--lam": dict(type=float, metavar="λ", help="regularization strength (weights only)"),
+    }
+    unknown = set(without) - set(flags)
+    if unknown:
+        raise ValueError(f"no spec flag {sorted(unknown)}; the spec flags are {', '.join(flags)}")
     group.add_argument("spec", nargs="?", metavar="SPEC.toml", help="a spec file; flags below override it")
-    group.add_argument("--net", metavar="4-3-2-1", help="layer sizes, input first")
-    group.add_argument("--act", metavar="NAME[,NAME...]",
-                       help="activation for every non-input layer, or one per layer: "
-                            "sigmoid, tanh, relu, linear, leaky_relu, softplus")
-    group.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
-                       help="give every neuron a bias b^k_j (--no-bias: none, whatever the spec file says)")
-    group.add_argument("--loss", metavar="KIND", help="squared (default), half_squared or bce")
-    group.add_argument("--reduction", metavar="HOW", help="sum (default) or mean over samples")
-    group.add_argument("--reg", metavar="KIND", help="regularization: none (default), l1 or l2")
-    group.add_argument("--lam", type=float, metavar="λ", help="regularization strength (weights only)")
+    for flag, options in flags.items():
+        if flag not in without:
+            group.add_argument(flag, **options)
+    return group
 
 
 def spec_from_args(args):
@@ -47,32 +54,9 @@ def spec_from_args(args):
         changes["activations"] = tuple(a.strip() for a in args.act.split(","))
     for flag, field in (("bias", "bias"), ("loss", "loss"), ("reduction", "reduction"),
                         ("reg", "regularization"), ("lam", "lam")):
-        if getattr(args, flag) is not None:
+        if getattr(args, flag, None) is not None:
             changes[field] = getattr(args, flag)
     return spec.replace(**changes) if changes else spec
-
-
-def write_output(text, path):
-    """Write a whole file or nothing: a temporary file beside the target, renamed over it."""
-    path = Path(path)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        raise GradproofError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist") from None
-    except OSError as error:
-        raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp makes the file private; give it the permissions an ordinary new file would have
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
 
 
 class _Parser(argparse.ArgumentParser):

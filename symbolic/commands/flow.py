@@ -111,6 +111,7 @@ def run(args):
     report = analyse(spec, point)
     where = f"at {args.at}" if args.at else f"at a random point (seed {seed}, init {init}, gain {gain:g})"
     if args.plot:
+        from ..plots import plot_flow
         plot_flow([(None, report)], f"gradient flow in {spec.layers_text} ({_acts(spec)}): {report.verdict}, "
                   f"ratio ‖δ_1‖/‖δ_n‖ = {_num(report.flow.ratio, 3)}", args.plot)
     print(json.dumps(report.to_json(), indent=1) if args.json else render(report, where))
@@ -132,6 +133,7 @@ def _run_compare(args, spec, init, seed, gain):
             point = load_point(args.at, spec_a) if args.at else random_point(spec_a, name, seed, gain)
             runs.append((act, name, analyse(spec_a, point)))
     if args.plot:
+        from ..plots import plot_compare
         where = f"at {args.at}" if args.at else f"seed {seed}" + (f", gain {gain:g}" if gain != 1 else "")
         plot_compare(runs, f"per-layer gradient norms, {spec.layers_text} network, {where}", args.plot)
     if args.json:
@@ -227,96 +229,3 @@ def render_compare(spec, runs, where):
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines += ["", f"rule: {_rule_text()}"]
     return "\n".join(lines)
-
-
-# ---- plots ---------------------------------------------------------------------------------------
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _save(fig, path):
-    import io
-
-    from ..cli import write_output
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    _pyplot().close(fig)
-    write_output(buffer.getvalue(), path)
-
-
-def _line(ax, values, label, offset=0, **style):
-    """Plot positive values on a log axis; zeros cannot sit on it, so they are drawn as triangles along the
-    bottom edge (one row per line, `offset`) and the label names their layers."""
-    import numpy as np
-
-    values = np.array(values, dtype=float)
-    layers = np.arange(1, len(values) + 1)
-    zero = layers[values == 0]
-    if zero.size:
-        label += f" (0 at layer{'s' * (zero.size > 1)} {_ranges(zero)}: ▼)"
-    shown = np.where(values > 0, values, np.nan)
-    line, = ax.plot(layers, shown, label=label, marker="o", markersize=3.5, **style)
-    if zero.size:
-        ax.plot(zero, np.full(zero.size, 0.03 + 0.04 * offset), linestyle="none", marker="v",
-                color=line.get_color(), transform=ax.get_xaxis_transform(), clip_on=False)
-    return bool(np.any(values > 0))
-
-
-def _ranges(layers):
-    """'1-4, 7' for layers [1, 2, 3, 4, 7]."""
-    parts, start = [], layers[0]
-    for a, b in zip(layers, list(layers[1:]) + [None]):
-        if b != a + 1:
-            parts.append(f"{start}" if start == a else f"{start}-{a}")
-            start = b
-    return ", ".join(parts)
-
-
-def _axes(ax, depth, drawn=True):
-    ax.set_yscale("log")
-    ax.set_xlim(0.5, depth + 0.5)
-    if not drawn:
-        ax.text(0.5, 0.5, "every gradient is exactly 0 (▼)",
-                transform=ax.transAxes, ha="center", va="center", fontsize=9)
-    ax.set_xlabel("layer k (1 = first after the input)")
-    ax.set_xticks(range(1, depth + 1) if depth <= 20 else range(1, depth + 1, max(1, depth // 10)))
-    ax.grid(True, which="major", alpha=0.3)
-
-
-def plot_flow(runs, title, path):
-    """One network: ||dL/dW^k|| and ||delta_k|| per layer on a log scale."""
-    plt = _pyplot()
-    (_, report), = runs
-    fig, ax = plt.subplots(figsize=(6.8, 4.2))
-    drawn = [_line(ax, report.flow.grad_norms, r"$\|\partial L/\partial W^k\|$ (weight gradient)"),
-             _line(ax, report.flow.delta_norms, r"$\|\delta_k\| = \|\partial L/\partial O_k\|$ (backpropagated signal)",
-                   offset=1, linestyle="--")]
-    _axes(ax, report.spec.depth, any(drawn))
-    ax.set_ylabel("gradient norm (log scale)")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    _save(fig, path)
-
-
-def plot_compare(runs, title, path):
-    """One panel per activation, one line per initialisation; a shared log y axis."""
-    plt = _pyplot()
-    acts = list(dict.fromkeys(act for act, _, _ in runs))
-    fig, axes = plt.subplots(1, len(acts), figsize=(4.6 * len(acts), 4.4), sharey=True, squeeze=False)
-    styles = ["-", "--", "-.", ":"]
-    for ax, act in zip(axes[0], acts):
-        mine = [(name, r) for a, name, r in runs if a == act]
-        drawn = [_line(ax, report.flow.grad_norms, f"{name or 'POINT'}: {report.verdict}", offset=n,
-                       linestyle=styles[n % 4]) for n, (name, report) in enumerate(mine)]
-        _axes(ax, mine[0][1].spec.depth, any(drawn))
-        ax.set_title(act)
-        ax.legend(fontsize=8, title="initialisation: verdict" if mine[0][0] else "weights: verdict", title_fontsize=8)
-    axes[0][0].set_ylabel(r"$\|\partial L/\partial W^k\|$ (log scale)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    _save(fig, path)

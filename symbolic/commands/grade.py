@@ -106,7 +106,7 @@ def _text(result):
 def _batch(spec, args, at):
     import time
 
-    from ..cli import write_output
+    from ..output import write_output
     from ..grade.batch import grade_rows, read_answers, to_csv, to_json
     from ..progress import ProgressBar
 

@@ -50,7 +50,8 @@ def run(args):
     from gradproof.numeric.notation import parse_param
     from gradproof.numeric.point import load_point
 
-    from ..cli import spec_from_args, write_output
+    from ..cli import spec_from_args
+    from ..output import write_output
     from ..sheet import FORMATS, content, files, format_of
 
     fmt = args.format or (format_of(args.output) if args.output else None)

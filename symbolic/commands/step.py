@@ -27,72 +27,33 @@ def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print JSON instead of the worked text")
 
 
-def _per_sample(column, single):
-    """A value for one sample, or a list with one value per sample."""
-    return float(column[0]) if single else [float(v) for v in column]
-
-
-def worked_step(spec, point, lr, freeze_bias=False):
-    """The step as a JSON-ready dict (see the module docstring)."""
-    from gradproof.numeric.backprop import backprop, loss_at
-    from gradproof.numeric.errors import GradproofError
-    from gradproof.numeric.notation import Neuron
-    from gradproof.numeric.point import Point
-    from gradproof.numeric.train import update
-
-    if not lr > 0 or lr == float("inf"):
-        raise GradproofError(f"--lr must be a finite number > 0; got {lr!r}")
-    grads = backprop(spec, point)
-    fwd, single = grads.forward, point.single
-    forward, delta = {}, {}
-    for k in range(1, spec.depth + 1):
-        for j in range(spec.layers[k]):
-            forward[Neuron("z", k, j + 1).name] = _per_sample(fwd.z[k][:, j], single)
-            forward[Neuron("O", k, j + 1).name] = _per_sample(fwd.O[k][:, j], single)
-            delta[Neuron("O", k, j + 1).name] = _per_sample(grads.delta[k][:, j], single)
-    W, b = update(spec, point.W, point.b if spec.bias else None, grads, lr, freeze_bias=freeze_bias)
-    return {
-        "loss_before": grads.loss,
-        "forward": forward,
-        "delta": delta,
-        "gradients": {p.name: grads.value(p) for p in spec.parameters()},
-        "updated": {"W": [w.tolist() for w in W], "b": [v.tolist() for v in b] if b is not None else None},
-        "loss_after": loss_at(spec, Point(point.x, point.y, W, b)),
-    }
-
-
 def _fmt(value):
     if isinstance(value, list):
         return "[" + ", ".join(f"{v:.10g}" for v in value) + "]"
     return f"{value:.10g}"
 
 
-def render(spec, result, lr):
+def render(step):
     """The worked step as text, one quantity per line."""
-    from gradproof.numeric.notation import parse_param
-
-    lines = [f"one gradient-descent step on {spec!r} with eta = {lr:g}", "", "forward pass"]
-    names = list(result["forward"])
-    for z_name, o_name in zip(names[::2], names[1::2]):
-        lines.append(f"  {z_name} = {_fmt(result['forward'][z_name])}    {o_name} = {_fmt(result['forward'][o_name])}")
-    lines += ["", f"loss L = {_fmt(result['loss_before'])}", "", "backward pass: delta = dL/dO, from the output back"]
-    lines += [f"  dL/d{name} = {_fmt(value)}" for name, value in reversed(result["delta"].items())]
+    spec = step.spec
+    lines = [f"one gradient-descent step on {spec!r} with eta = {step.lr:g}", "", "forward pass"]
+    for z, O in step.neurons():
+        lines.append(f"  {z} = {_fmt(step.value(z))}    {O} = {_fmt(step.value(O))}")
+    lines += ["", f"loss L = {_fmt(step.loss_before)}", "", "backward pass: delta = dL/dO, from the output back"]
+    lines += [f"  dL/d{O} = {_fmt(step.delta(O))}" for _, O in reversed(list(step.neurons()))]
     lines += ["", "gradients and updates: w <- w - eta dL/dw"]
-    for name, g in result["gradients"].items():
-        p = parse_param(name)
-        new = result["updated"]["W" if p.is_weight else "b"]
-        new = new[p.layer - 1][p.i - 1][p.j - 1] if p.is_weight else new[p.layer - 1][p.j - 1]
-        lines.append(f"  dL/d{name} = {_fmt(g)}    {name} -> {_fmt(new)}")
-    lines += ["", f"loss after the step = {_fmt(result['loss_after'])}"]
+    for p in spec.parameters():
+        lines.append(f"  dL/d{p.name} = {_fmt(step.gradient(p))}    {p.name} -> {_fmt(step.updated(p))}")
+    lines += ["", f"loss after the step = {_fmt(step.loss_after)}"]
     return "\n".join(lines)
 
 
 def run(args):
     from gradproof.numeric.point import load_point
+    from gradproof.numeric.step import worked_step
     from gradproof.symbolic.cli import spec_from_args
 
     spec = spec_from_args(args)
-    point = load_point(args.at, spec)
-    result = worked_step(spec, point, args.lr, args.freeze_bias)
-    print(json.dumps(result, indent=2) if args.json else render(spec, result, args.lr))
+    step = worked_step(spec, load_point(args.at, spec), args.lr, args.freeze_bias)
+    print(json.dumps(step.to_json(), indent=2) if args.json else render(step))
     return 0

@@ -50,16 +50,13 @@ def add_arguments(parser):
     from ..cli import add_spec_arguments
     from .train import add_training_arguments
 
-    add_spec_arguments(parser)
     # the spec's --reg and --lam take one value elsewhere; here --lam takes the list of lambdas to sweep
-    for action in parser._actions:
-        if "--lam" in action.option_strings:
-            action.type = _numbers("lambda", float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
-            action.metavar = "λ,λ,..."
-            action.help = f"the lambdas to sweep, comma-separated (default {DEFAULT_LAMS})"
-        if "--reg" in action.option_strings:
-            action.help = "l1 or l2 (required): the regularization swept"
+    add_spec_arguments(parser, without=("--reg", "--lam"))
     group = parser.add_argument_group("sweep")
+    group.add_argument("--reg", metavar="KIND", help="l1 or l2 (required): the regularization swept")
+    group.add_argument("--lam", metavar="λ,λ,...",
+                       type=_numbers("lambda", float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0"),
+                       help=f"the lambdas to sweep, comma-separated (default {DEFAULT_LAMS})")
     group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
                        help="a CSV file (inputs, then the last n_L columns as targets) or builtin:notes, builtin:sine")
     group.add_argument("--depths", type=_numbers("depth", int, lambda v: v >= 1, "a whole number >= 1", "1,2,3"), metavar="1,2,3",
@@ -107,20 +104,16 @@ def run(args):
         "settings": [r.to_json() for r in rows],
     }
     if args.plot:
+        from ..plots import plot_sweep
         plot_sweep(result, spec, args.plot)
     print(json.dumps(result, indent=1) if args.json else render(result, spec))
     return 0
 
 
-def _by_depth(result):
-    groups = {}
-    for row in result["settings"]:
-        groups.setdefault(row["depth"], []).append(row)
-    return groups
-
-
 def render(result, spec):
     """A table, one row per setting, and per depth what lambda did."""
+    from ..plots import by_depth
+
     t = result["training"]
     lines = [f"{result['regularization'].upper()} sweep on {result['data']}: {result['split']['train']} training and "
              f"{result['split']['validation']} validation samples (seed {result['split']['seed']}); "
@@ -133,7 +126,7 @@ def render(result, spec):
     widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
     lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows]
     lines.append("")
-    for depth, group in _by_depth(result).items():
+    for depth, group in by_depth(result).items():
         best = min(group, key=lambda r: r["validation_loss"])
         zeros = " -> ".join(str(r["zero_weights"]) for r in group)
         lines.append(f"depth {depth}: lowest validation loss at lambda = {best['lambda']:g}; "
@@ -143,57 +136,3 @@ def render(result, spec):
 
 def _gaps(group):
     return " -> ".join(f"{r['validation_loss'] - r['train_loss']:+.3g}" for r in group)
-
-
-def plot_sweep(result, spec, path):
-    """Left: train (dashed) and validation (solid) loss against lambda; right: exact zeros against lambda.
-
-    lambda = 0 has no place on a log axis; a symmetric-log axis, linear below the smallest positive
-    lambda, puts it at the left edge."""
-    import io
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..cli import write_output
-
-    lams = sorted(set(result["lambdas"]))
-    positive = [v for v in lams if v > 0]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.4))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for n, (depth, group) in enumerate(_by_depth(result).items()):
-        group = sorted(group, key=lambda r: r["lambda"])
-        x = [r["lambda"] for r in group]
-        colour = colours[n % len(colours)]
-        name = f"depth {depth} ({'-'.join(map(str, group[0]['layers']))})"
-        left.plot(x, [r["validation_loss"] for r in group], "-o", color=colour, markersize=4, label=f"{name}: validation")
-        left.plot(x, [r["train_loss"] for r in group], "--s", color=colour, markersize=3.5, label=f"{name}: train")
-        right.plot(x, [r["zero_weights"] for r in group], "-o", color=colour, markersize=4,
-                   label=f"{name}, {group[0]['weights']} weights")
-    for ax in (left, right):
-        if positive and len(positive) < len(lams):
-            ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
-        elif positive:
-            ax.set_xscale("log")
-        ax.set_xticks(lams)
-        ax.set_xticklabels([f"{v:g}" for v in lams])
-        ax.set_xlabel(f"λ ({'log scale, 0 at the left' if 0 in lams else 'log scale'})")
-        ax.grid(True, alpha=0.3)
-    losses = [r[k] for r in result["settings"] for k in ("train_loss", "validation_loss")]
-    if min(losses) > 0 and max(losses) / min(losses) > 30:
-        left.set_yscale("log")
-    left.set_ylabel(f"{spec.loss} loss, mean per sample")
-    left.set_title("training (dashed) and validation (solid) loss")
-    left.legend(fontsize=7)
-    right.set_ylabel("weights exactly 0")
-    right.set_title("sparsity: weights exactly 0")
-    right.yaxis.get_major_locator().set_params(integer=True)
-    right.legend(fontsize=7)
-    fig.suptitle(f"{result['regularization'].upper()} sweep on {result['data']} "
-                 f"({result['split']['train']} train / {result['split']['validation']} validation samples)")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    plt.close(fig)
-    write_output(buffer.getvalue(), path)

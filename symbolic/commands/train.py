@@ -65,32 +65,6 @@ def summary(result):
     }
 
 
-def plot_loss(spec, data, history, path):
-    """A PNG of L per epoch, with labelled axes (log scale when the loss spans two decades)."""
-    import io
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from gradproof.symbolic.cli import write_output
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
-    if min(history) > 0 and max(history) / min(history) > 100:
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch (0 = at initialisation)")
-    ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
-                  + (f", + {spec.regularization}" if spec.regularization != "none" else "") + ")")
-    ax.set_title(f"training {spec.layers_text} on {data.name}")
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    plt.close(fig)
-    write_output(buffer.getvalue(), path)
-
-
 def render(result, data):
     first, last = result.loss_history[0], result.final_loss
     change = f" ({(last - first) / first:+.1%})" if first else ""
@@ -105,7 +79,8 @@ def run(args):
     from gradproof.numeric.data import load_data
     from gradproof.numeric.point import Point
     from gradproof.numeric.train import train
-    from gradproof.symbolic.cli import spec_from_args, write_output
+    from gradproof.symbolic.cli import spec_from_args
+    from gradproof.symbolic.output import write_output
     from gradproof.symbolic.progress import ProgressBar
 
     spec = spec_from_args(args)
@@ -119,6 +94,7 @@ def run(args):
         if bar is not None:
             bar.close()
     if args.plot:
+        from ..plots import plot_loss
         plot_loss(spec, data, result.loss_history, args.plot)
     if args.save:
         point = Point(data.x, data.y, result.W, result.b)

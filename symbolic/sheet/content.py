@@ -17,29 +17,14 @@ from ..model import LAMBDA, L, R, Model
 from ..printing import Partial, symbol
 from .layout import latex
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
-from .layout import WIDTH, lines, rows, width
+from .layout import WIDTH, lines, number, rows, width
 
 DEFAULT_LR = 0.1
 MAX_LINES = 12               # a form longer than this many lines is not shown; the delta form is
 MAX_EQUATIONS = 16           # neurons whose z and O equations are written out one by one
-DIGITS = 6
 
 
 # ---- numbers -------------------------------------------------------------------------------------
-def number(value, digits=DIGITS):
-    """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
-
-    Examples
-    ========
-    >>> from gradproof.symbolic.sheet.content import number
-    >>> number(0.125), number(-2.5e-07), number(-0.0)
-    ('0.125', '-2.5 \\\\times 10^{-7}', '0')
-    """
-    text = f"{float(value):.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return "0" if text == "-0" else text
 
 
 class _Value:

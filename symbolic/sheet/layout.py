@@ -220,3 +220,22 @@ def rows(lhs, rhs_parts, limit=WIDTH):
         out.append(f"{left} &= {broken[0]}")
         out += [rf"&\quad {line}" for line in broken[1:]]
     return out
+
+
+DIGITS = 6                   # significant digits of a number on a sheet
+
+
+def number(value, digits=DIGITS):
+    """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.layout import number
+    >>> number(0.125), number(-2.5e-07), number(-0.0)
+    ('0.125', '-2.5 \\\\times 10^{-7}', '0')
+    """
+    text = f"{float(value):.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return "0" if text == "-0" else text

@@ -46,7 +46,7 @@ def regenerate(folder, out=None):
     from gradproof.numeric.point import load_point
     from gradproof.numeric.spec import Spec
 
-    from ..cli import write_output
+    from ..output import write_output
     from . import content, files
 
     folder = Path(folder)

@@ -2,12 +2,15 @@
 
 The same printer and line breaking as the sheets: a derivation shows its chain rule summed over the
 paths, its closed form and its delta form; an evaluation shows the loss and every gradient.
+
+chain.py's and evaluate.py's repr methods import this module when Jupyter asks for a repr, so it imports
+only the printer and the layout (never content.py, chain.py or evaluate.py): no circle of imports
+(tests/test_imports.py walks them).
 """
 
 from ..model import L
 from ..printing import Partial, symbol
-from .content import number
-from .layout import WIDTH, latex, lines, width
+from .layout import WIDTH, latex, lines, number, width
 
 
 def _aligned(rows):

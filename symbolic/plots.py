@@ -1,0 +1,169 @@
+"""The plots of the commands (matplotlib, drawn off-screen): the loss per epoch of training, the per-layer
+gradient norms of the flow analysis, and a regularization sweep's losses and exact zeros.
+
+Each takes the library's results and a path, and writes the whole file or nothing (symbolic/output.py).
+matplotlib is imported when a plot is drawn, never when this module is imported.
+"""
+from .output import write_output
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save(fig, path):
+    """Write the figure to path as PNG, then close it."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    _pyplot().close(fig)
+    write_output(buffer.getvalue(), path)
+
+
+# ---- training ------------------------------------------------------------------------------------
+def plot_loss(spec, data, history, path):
+    """A PNG of L per epoch, with labelled axes (log scale when the loss spans two decades)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
+    if min(history) > 0 and max(history) / min(history) > 100:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch (0 = at initialisation)")
+    ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
+                  + (f", + {spec.regularization}" if spec.regularization != "none" else "") + ")")
+    ax.set_title(f"training {spec.layers_text} on {data.name}")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    save(fig, path)
+
+
+# ---- gradient flow -------------------------------------------------------------------------------
+def _line(ax, values, label, offset=0, **style):
+    """Plot positive values on a log axis; zeros cannot sit on it, so they are drawn as triangles along the
+    bottom edge (one row per line, `offset`) and the label names their layers."""
+    import numpy as np
+
+    values = np.array(values, dtype=float)
+    layers = np.arange(1, len(values) + 1)
+    zero = layers[values == 0]
+    if zero.size:
+        label += f" (0 at layer{'s' * (zero.size > 1)} {_ranges(zero)}: ▼)"
+    shown = np.where(values > 0, values, np.nan)
+    line, = ax.plot(layers, shown, label=label, marker="o", markersize=3.5, **style)
+    if zero.size:
+        ax.plot(zero, np.full(zero.size, 0.03 + 0.04 * offset), linestyle="none", marker="v",
+                color=line.get_color(), transform=ax.get_xaxis_transform(), clip_on=False)
+    return bool(np.any(values > 0))
+
+
+def _ranges(layers):
+    """'1-4, 7' for layers [1, 2, 3, 4, 7]."""
+    parts, start = [], layers[0]
+    for a, b in zip(layers, list(layers[1:]) + [None]):
+        if b != a + 1:
+            parts.append(f"{start}" if start == a else f"{start}-{a}")
+            start = b
+    return ", ".join(parts)
+
+
+def _axes(ax, depth, drawn=True):
+    ax.set_yscale("log")
+    ax.set_xlim(0.5, depth + 0.5)
+    if not drawn:
+        ax.text(0.5, 0.5, "every gradient is exactly 0 (▼)",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9)
+    ax.set_xlabel("layer k (1 = first after the input)")
+    ax.set_xticks(range(1, depth + 1) if depth <= 20 else range(1, depth + 1, max(1, depth // 10)))
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_flow(runs, title, path):
+    """One network: ||dL/dW^k|| and ||delta_k|| per layer on a log scale."""
+    plt = _pyplot()
+    (_, report), = runs
+    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    drawn = [_line(ax, report.flow.grad_norms, r"$\|\partial L/\partial W^k\|$ (weight gradient)"),
+             _line(ax, report.flow.delta_norms, r"$\|\delta_k\| = \|\partial L/\partial O_k\|$ (backpropagated signal)",
+                   offset=1, linestyle="--")]
+    _axes(ax, report.spec.depth, any(drawn))
+    ax.set_ylabel("gradient norm (log scale)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save(fig, path)
+
+
+def plot_compare(runs, title, path):
+    """One panel per activation, one line per initialisation; a shared log y axis."""
+    plt = _pyplot()
+    acts = list(dict.fromkeys(act for act, _, _ in runs))
+    fig, axes = plt.subplots(1, len(acts), figsize=(4.6 * len(acts), 4.4), sharey=True, squeeze=False)
+    styles = ["-", "--", "-.", ":"]
+    for ax, act in zip(axes[0], acts):
+        mine = [(name, r) for a, name, r in runs if a == act]
+        drawn = [_line(ax, report.flow.grad_norms, f"{name or 'POINT'}: {report.verdict}", offset=n,
+                       linestyle=styles[n % 4]) for n, (name, report) in enumerate(mine)]
+        _axes(ax, mine[0][1].spec.depth, any(drawn))
+        ax.set_title(act)
+        ax.legend(fontsize=8, title="initialisation: verdict" if mine[0][0] else "weights: verdict", title_fontsize=8)
+    axes[0][0].set_ylabel(r"$\|\partial L/\partial W^k\|$ (log scale)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    save(fig, path)
+
+
+# ---- regularization sweep ------------------------------------------------------------------------
+def by_depth(result):
+    """A sweep's settings (its JSON form), grouped by depth in the order they come."""
+    groups = {}
+    for row in result["settings"]:
+        groups.setdefault(row["depth"], []).append(row)
+    return groups
+
+
+def plot_sweep(result, spec, path):
+    """Left: train (dashed) and validation (solid) loss against lambda; right: exact zeros against lambda.
+
+    lambda = 0 has no place on a log axis; a symmetric-log axis, linear below the smallest positive
+    lambda, puts it at the left edge."""
+    plt = _pyplot()
+    lams = sorted(set(result["lambdas"]))
+    positive = [v for v in lams if v > 0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, (depth, group) in enumerate(by_depth(result).items()):
+        group = sorted(group, key=lambda r: r["lambda"])
+        x = [r["lambda"] for r in group]
+        colour = colours[n % len(colours)]
+        name = f"depth {depth} ({'-'.join(map(str, group[0]['layers']))})"
+        left.plot(x, [r["validation_loss"] for r in group], "-o", color=colour, markersize=4, label=f"{name}: validation")
+        left.plot(x, [r["train_loss"] for r in group], "--s", color=colour, markersize=3.5, label=f"{name}: train")
+        right.plot(x, [r["zero_weights"] for r in group], "-o", color=colour, markersize=4,
+                   label=f"{name}, {group[0]['weights']} weights")
+    for ax in (left, right):
+        if positive and len(positive) < len(lams):
+            ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
+        elif positive:
+            ax.set_xscale("log")
+        ax.set_xticks(lams)
+        ax.set_xticklabels([f"{v:g}" for v in lams])
+        ax.set_xlabel(f"λ ({'log scale, 0 at the left' if 0 in lams else 'log scale'})")
+        ax.grid(True, alpha=0.3)
+    losses = [r[k] for r in result["settings"] for k in ("train_loss", "validation_loss")]
+    if min(losses) > 0 and max(losses) / min(losses) > 30:
+        left.set_yscale("log")
+    left.set_ylabel(f"{spec.loss} loss, mean per sample")
+    left.set_title("training (dashed) and validation (solid) loss")
+    left.legend(fontsize=7)
+    right.set_ylabel("weights exactly 0")
+    right.set_title("sparsity: weights exactly 0")
+    right.yaxis.get_major_locator().set_params(integer=True)
+    right.legend(fontsize=7)
+    fig.suptitle(f"{result['regularization'].upper()} sweep on {result['data']} "
+                 f"({result['split']['train']} train / {result['split']['validation']} validation samples)")
+    fig.tight_layout()
+    save(fig, path)
