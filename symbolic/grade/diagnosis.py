@@ -35,6 +35,8 @@ SENTENCES = {
                    "of layer k-1 to neuron j of layer k.",
     "sum_for_product": "A '+' where the chain rule multiplies: the factors along a path are multiplied "
                        "(∂L/∂O times the bracket of paths), not added.",
+    "rounding": "Rounded too early: your number agrees with the gradient only to the figures you wrote; "
+                "give it to enough significant figures for the tolerance.",
     "missing_regularization": "The regularization term is missing: L includes λ times the sum of the weights' "
                               "penalties, so its derivative (2λw for L2, λ sign(w) for L1) adds to the gradient.",
 }

@@ -204,30 +204,53 @@ class Grader:
                           param=str(param))
 
     def _grade(self, question, reading, at, rtol):
-        param, math_ = question.param, reading.math
+        param = question.param
         asked = Partial(L, question.symbol)
-        partials = math_.atoms(Partial)
         invalid = lambda message: Result("invalid", reading.latex, message, param=str(param))
         if reading.lhs is not None and reading.lhs != asked:
             return invalid(f"the left side is {text(reading.lhs)}, but the question asks for ∂L/∂{param}")
-        if asked in partials:
-            return invalid(f"the answer uses ∂L/∂{param}, the derivative it is asked for: write it out")
-        outside = math_.xreplace({p: sp.Integer(1) for p in partials})
-        if L in outside.free_symbols:
-            return invalid("L, the loss, appears outside a Leibniz partial: the answer must be an expression "
-                           "in x, y, O, z, w, b (and partials)")
-        if not math_.free_symbols:
-            return self._grade_number(question, reading, at, rtol)
-        return self._grade_expression(question, reading)
+        sides = reading.sides or [reading]
+        for side in sides:
+            partials = side.math.atoms(Partial)
+            if asked in partials:
+                return invalid(f"the answer uses ∂L/∂{param}, the derivative it is asked for: write it out")
+            outside = side.math.xreplace({p: sp.Integer(1) for p in partials})
+            if L in outside.free_symbols:
+                return invalid("L, the loss, appears outside a Leibniz partial: the answer must be an expression "
+                               "in x, y, O, z, w, b (and partials)")
+        if len(sides) == 1:
+            return self._grade_side(question, reading, reading.math, at, rtol)
+        # a chain A = B = C: every side must be the derivative; the first that is not is graded and named
+        for number, side in enumerate(sides, start=1):
+            if not self._equal(question, side.math, at, rtol):
+                outcome = self._grade_side(question, reading, side.math, at, rtol)
+                return lambda: _named_side(outcome() if callable(outcome) else outcome, number, side, len(sides))
+        return self._grade_side(question, reading, sides[-1].math, at, rtol)
 
-    def _grade_expression(self, question, reading):
+    def _grade_side(self, question, reading, math_, at, rtol):
+        if not math_.free_symbols:
+            return self._grade_number(question, reading, at, rtol, math_)
+        return self._grade_expression(question, reading, math_)
+
+    def _equal(self, question, math_, at, rtol):
+        """Whether one side of a chain is the derivative (a number: at --at, within rtol)."""
+        if not math_.free_symbols:
+            if at is None:
+                return False
+            got, expected = to_float(sp.N(math_, 30)), self._values_at(at)[question.param]
+            return got is not None and abs(got - expected) <= rtol * max(abs(expected), 1e-12)
+        got = self.points.evaluate(math_, Mp50, partials=self.partials, keep=False)
+        return first_difference(got, question.expected) is None
+
+    def _grade_expression(self, question, reading, math_=None):
         param, points = question.param, self.points
-        got = points.evaluate(reading.math, Mp50, partials=self.partials, keep=False)
+        math_ = reading.math if math_ is None else math_
+        got = points.evaluate(math_, Mp50, partials=self.partials, keep=False)
         failing = first_difference(got, question.expected)
         if failing is None:
-            return lambda: self._correct(question, reading)
+            return lambda: self._correct(question, reading, math_)
         floats = np.array([to_float(v) if to_float(v) is not None else np.nan for v in got])
-        extra = [s for s in reading.math.free_symbols if s == ETA]
+        extra = [s for s in math_.free_symbols if s == ETA]
         counterexample = {"point": points.point(failing, extra), "expected": to_float(question.expected[failing]),
                           "got": to_float(got[failing])}
 
@@ -237,8 +260,8 @@ class Grader:
                           list(codes), counterexample, str(param), "numeric")
         return diagnose
 
-    def _correct(self, question, reading):
-        method = self._symbolic_method(question, reading.math)
+    def _correct(self, question, reading, math_):
+        method = self._symbolic_method(question, math_)
         how = "shown symbolically" if method == "symbolic" else \
             f"at {self.points.n} random points of the network, to {DIGITS // 2} of {DIGITS} digits"
         return Result("correct", reading.latex, f"Correct: your answer equals ∂L/∂{question.param} ({how}).",
@@ -256,12 +279,13 @@ class Grader:
         except TimeLimit:
             return "numeric"
 
-    def _grade_number(self, question, reading, at, rtol):
+    def _grade_number(self, question, reading, at, rtol, math_=None):
         param = question.param
+        math_ = reading.math if math_ is None else math_
         if at is None:
             return Result("invalid", reading.latex, "a number can only be compared with the gradient at a point: "
                           "give --at POINT (or write the answer as an expression)", param=str(param))
-        got = to_float(sp.N(reading.math, 30))
+        got = to_float(sp.N(math_, 30))
         expected = self._values_at(at)[param]
         counterexample = {"point": at.to_json(), "expected": expected, "got": got}
         if got is not None and abs(got - expected) <= rtol * max(abs(expected), 1e-12):
@@ -272,7 +296,20 @@ class Grader:
         def diagnose():
             codes, details = (), ()
             if got is not None:
-                codes, details = self._candidates_at(question, at).match(np.array([got]), rtol=rtol)
+                candidates = self._candidates_at(question, at)
+                codes, details = candidates.match(np.array([got]), rtol=rtol)
+                figures, needed = reading.figures, figures_needed(rtol)
+                if not codes and figures is not None and figures < needed:
+                    # the number may be right but rounded: to within one unit of its last written figure
+                    unit = 10.0 ** (1 - figures)
+                    rounded = "rounding", f"matches to {figures} significant figure{'s' * (figures > 1)}; " \
+                                          f"give at least {needed}"
+                    if abs(got - expected) <= unit * max(abs(expected), abs(got)):
+                        codes, details = (rounded[0],), (rounded[1],)
+                    else:
+                        codes, details = candidates.match(np.array([got]), rtol=unit)
+                        if codes:
+                            codes, details = codes + (rounded[0],), details + (rounded[1],)
             return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
                           list(codes), counterexample, str(param), "numeric")
         return diagnose
@@ -308,6 +345,25 @@ class Grader:
         sentences = " ".join(diagnosis.SENTENCES[c] for c in codes)
         here = f" Here: {'; '.join(details)}." if details else ""
         return f"Not equal to ∂L/∂{param} ({value}). {sentences}{here}"
+
+
+def _named_side(result, number, side, count):
+    """A chain's result, its message saying which side after '=' is not the derivative."""
+    if result.verdict == "incorrect":
+        which = "the last" if number == count else f"{_ORDINALS.get(number, f'{number}th')}"
+        result.message = f"In your chain of {count} expressions, {which} ({side.latex}) is wrong. " + result.message
+    return result
+
+
+_ORDINALS = {1: "the first", 2: "the second", 3: "the third", 4: "the fourth", 5: "the fifth"}
+
+def figures_needed(rtol):
+    """The significant figures a number needs to be within rtol of any value: 4 for 1e-3.
+
+    Rounding to n figures moves a number by up to half a unit of its n-th figure, 0.5·10^(1-n) of it at most.
+    """
+    import math
+    return max(1, math.ceil(1 - math.log10(2 * rtol) - 1e-9))
 
 
 _GRADERS = {}

@@ -105,13 +105,28 @@ class Node:
 
 
 @dataclass
+class Side:
+    """One side of an answer written as a chain A = B = C: its echo, mathematics and LaTeX."""
+
+    echo: object
+    math: object
+    latex: str
+
+
+@dataclass
 class Reading:
-    """A parsed answer: what was read (echo and its LaTeX), the expression, and the left side if written."""
+    """A parsed answer: what was read (echo and its LaTeX), the expression, and the left side if written.
+
+    ``sides`` holds every expression the answer states equal to the derivative, in order (one for a
+    plain answer; B and C for ∂L/∂w = B = C); ``math`` is the last of them.
+    """
 
     echo: object
     math: object
     latex: str
     lhs: object = None       # the Partial on the left of '=', when the answer is written as an equation
+    sides: list = None
+    figures: int | None = None     # significant figures of the most precise decimal in the answer
 
 
 @lru_cache(maxsize=None)
@@ -135,7 +150,9 @@ def _function_table():
         table[_plain(inner)] = ("act", act)
         table[_plain(act.name)] = ("act", act)
     table.update({"exp": ("exp", None), "ln": ("log", None), "log": ("log", None),
-                  "sign": ("sign", None), "sgn": ("sign", None), "abs": ("abs", None)})
+                  "sign": ("sign", None), "sgn": ("sign", None), "abs": ("abs", None),
+                  "sech": ("sech", None), "cosh": ("cosh", None), "h": ("step", None),
+                  "heaviside": ("step", None)})
     return table
 
 
@@ -158,6 +175,8 @@ class Builder(Transformer):
     """The lark callbacks: each builds a Node from its children. ``model`` is set before each parse."""
 
     model = None
+    spelled = None          # the respelled Text being parsed, to give columns in the typed answer
+    figures = []            # significant figures of each decimal number read (for the rounding diagnosis)
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
@@ -176,7 +195,10 @@ class Builder(Transformer):
         return Node(None, None, self._deeper(left, right), op, ([left.echo, echo_right], [left.math, math_right]))
 
     def _error(self, token, message):
-        where = f" (column {token.column})" if getattr(token, "column", None) else ""
+        column = getattr(token, "column", None)
+        if column and self.spelled is not None:
+            column = self.spelled.column(column - 1)
+        where = f" (column {column})" if column else ""
         return AnswerError(message + where)
 
     # -- arithmetic ----------------------------------------------------------------------------
@@ -220,20 +242,25 @@ class Builder(Transformer):
 
     def number(self, c):
         text = str(c[0])
-        if len(text) > MAX_NUMBER_DIGITS:
+        mantissa, _, power = text.lower().partition("e")
+        if len(mantissa) > MAX_NUMBER_DIGITS:
             raise self._error(c[0], f"a number with more than {MAX_NUMBER_DIGITS} digits")
-        whole, _, frac = text.partition(".")
+        if power and abs(int(power)) > MAX_MAGNITUDE:
+            raise self._error(c[0], f"number too large (over 10^{MAX_MAGNITUDE})")
+        whole, _, frac = mantissa.partition(".")
         exact = sp.Rational(int((whole or "0") + frac), 10 ** len(frac))
-        echo = exact if not frac else sp.Float(exact, max(15, len(whole) + len(frac)))
+        if power:
+            exact = exact * sp.Rational(10) ** int(power)
+        if frac or power or "." in mantissa:
+            self.figures.append(significant_figures(mantissa))
+        echo = exact if not (frac or power) else sp.Float(exact, max(15, len(whole) + len(frac)))
         return Node(echo, exact)
 
-    def equation(self, c):
-        left, right = c[0], c[2]
-        if not isinstance(left.math, Partial) or left.math.numerator != L:
-            raise self._error(c[1], "only ∂L/∂(the parameter) may stand left of '='; "
-                                    "write the answer alone or as \\frac{\\partial L}{\\partial w^{k}_{ij}} = ...")
-        node = Node(right.echo, right.math, right.depth)
-        node.op = ("lhs", left.math)
+    def chain(self, c):
+        """A = B = C: each side kept; a first side ∂L/∂(something) is the left side, the rest are answers."""
+        sides = [n for n in c if isinstance(n, Node)]
+        node = Node(sides[-1].echo, sides[-1].math, max(n.depth for n in sides))
+        node.op = ("chain", sides)
         return node
 
     # -- names ---------------------------------------------------------------------------------
@@ -371,6 +398,8 @@ class Builder(Transformer):
     def _function(self, token, arg):
         """(LaTeX head, kind, activation) for a function token; f and f_k take the layer's activation."""
         text = str(token)
+        if text == "H":
+            return "H", "step", None
         if text.startswith("f"):
             k = self._layer_of_f(text, arg, token)
             return (f"f_{{{k}}}" if "_" in text else "f"), "act", self.model.spec.activation(k)
@@ -384,7 +413,8 @@ class Builder(Transformer):
             raise self._error(token, f"unknown function {name!r}; known: {', '.join(known)}")
         kind, act = entry
         head = act.latex if kind == "act" else {"exp": r"\exp", "log": r"\ln", "sign": r"\operatorname{sign}",
-                                                 "abs": r"\operatorname{abs}"}[kind]
+                                                 "abs": r"\operatorname{abs}", "sech": r"\operatorname{sech}",
+                                                 "cosh": r"\cosh", "step": "H"}[kind]
         return head, kind, act
 
     def _layer_of_f(self, text, arg, token):
@@ -421,11 +451,27 @@ class Builder(Transformer):
             return sp.log(u)
         if kind == "sign":
             return sp.sign(u)
+        if kind in ("sech", "cosh"):
+            # sech = 2/(e^u + e^-u): tanh' = sech^2, which the walker computes from exp
+            _check_exponent(u, token)
+            cosh = (sp.exp(u) + sp.exp(-u)) / 2
+            return 1 / cosh if kind == "sech" else cosh
+        if kind == "step":
+            return sp.Heaviside(u, 0)          # H(z) with H(0) = 0, as ReLU'(0) = 0
         return sp.Abs(u)
 
     def maximum(self, c):
         a, b = c[2], c[4]
         return Node(sp.Max(a.echo, b.echo, evaluate=False), sp.Max(a.math, b.math), self._deeper(a, b))
+
+    def indicator_sub(self, c):
+        return self.indicator(c[1:])
+
+    def indicator_less(self, c):
+        return self.indicator([c[0], c[1], c[4], c[3], c[2]])
+
+    def indicator_sub_less(self, c):
+        return self.indicator_less(c[1:])
 
     def indicator(self, c):
         a, b = c[2], c[4]
@@ -484,7 +530,7 @@ def available(model):
 # ---- reading an answer -----------------------------------------------------------------------
 _READABLE = {
     "PLUS": "'+'", "MINUS": "'-'", "SLASH": "'/'", "CARET": "'^'", "COMMA": "','", "EQUAL": "'='",
-    "GREATER": "'>'", "PRIME": "'", "TIMES": "'\\cdot'", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
+    "GREATER": "a comparison", "LESS": "a comparison", "UNDERSCORE": "'_'", "PRIME": "'", "TIMES": "'\\cdot'", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
     "RBRACK": "']'", "LBRACE": "'{'", "RBRACE": "'}'", "NUMBER": "a number", "PARAM": "a weight such as w^{1}_{11}",
     "INDEXED": "a symbol such as O_{21} or x_{1}", "LETTER": "a symbol", "HAT": "\\hat{y}", "DELTA": "\\delta_{kj}",
     "GREEK": "\\lambda or \\eta", "FUNC": "a function such as \\sigma", "OPNAME": "\\operatorname{...}",
@@ -512,11 +558,12 @@ def shown(text, limit=20):
     return "".join(out) + ("..." if len(text) > limit else "")
 
 
-def check_limits(text):
-    """Refuse an answer over the length or nesting limits before parsing it."""
+def check_limits(text, typed=True):
+    """Refuse an answer over the length or nesting limits before parsing it (``typed``: as the student typed it,
+    else as respelled, whose sums may make it longer)."""
     if not isinstance(text, str):
         raise AnswerError("the answer must be text")
-    if len(text) > MAX_LENGTH:
+    if typed and len(text) > MAX_LENGTH:
         raise AnswerError(f"the answer is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
         raise AnswerError("the answer is empty")
@@ -549,28 +596,64 @@ def read(text, model):
     """
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
+    from .spelling import respell
+
     check_limits(text)
+    spelled = respell(text)
+    check_limits(spelled.text, typed=False)
     parser = _parser()
-    Builder.model = model
+    Builder.model, Builder.spelled, Builder.figures = model, spelled, []
+    where = lambda index: _line_column(text, spelled.column(index) - 1)
     try:
-        node = parser.parse(text)
+        node = parser.parse(spelled.text)
     except UnexpectedCharacters as error:
-        found = shown(text[error.pos_in_stream:error.pos_in_stream + 1])
-        raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
+        found = shown(spelled.text[error.pos_in_stream:error.pos_in_stream + 1])
+        raise AnswerError(f"cannot read the answer at {where(error.pos_in_stream)}: "
                           f"unexpected character '{found}'; expected {_expected(error.allowed or ())}") from None
     except UnexpectedEOF as error:
-        raise AnswerError(f"the answer ends too early (column {len(text) + 1}); "
+        raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
                           f"expected {_expected(error.expected)}") from None
     except UnexpectedToken as error:
         if error.token.type == "$END":
             raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
                               f"expected {_expected(error.expected)}") from None
-        raise AnswerError(f"cannot read the answer at line {error.line}, column {error.column}: "
+        raise AnswerError(f"cannot read the answer at {where(error.token.start_pos)}: "
                           f"unexpected '{shown(str(error.token))}'; expected {_expected(error.expected)}") from None
     except RecursionError:
         raise AnswerError(f"the answer is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
-    for number in node.math.atoms(sp.Rational):
-        if max(abs(number.p), number.q).bit_length() > MAX_MAGNITUDE * 3.33:
-            raise AnswerError(f"number too large (over 10^{MAX_MAGNITUDE})")
-    lhs = node.op[1] if isinstance(node.op, tuple) else None
-    return Reading(node.echo, node.math, EchoPrinter().doprint(node.echo), lhs)
+    finally:
+        Builder.spelled = None
+    sides = node.op[1] if isinstance(node.op, tuple) else [node]
+    for side in sides:
+        for number in side.math.atoms(sp.Rational):
+            if max(abs(number.p), number.q).bit_length() > MAX_MAGNITUDE * 3.33:
+                raise AnswerError(f"number too large (over 10^{MAX_MAGNITUDE})")
+    printer = EchoPrinter()
+    written = [Side(n.echo, n.math, printer.doprint(n.echo)) for n in sides]
+    lhs = None
+    if len(written) > 1 and isinstance(written[0].math, Partial) and written[0].math.numerator == L:
+        lhs = written.pop(0).math
+    latex_ = " = ".join(printer.doprint(n.echo) for n in sides)
+    figures = max(Builder.figures) if Builder.figures else None
+    return Reading(written[-1].echo, written[-1].math, latex_, lhs, written, figures)
+
+
+def significant_figures(mantissa):
+    """The significant figures a decimal is written with: '0.00792' 3, '7.90' 3, '-7.92178' 6, '7900.' 4.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.grade.parser import significant_figures
+    >>> significant_figures("0.00792"), significant_figures("7.90"), significant_figures("12")
+    (3, 3, 2)
+    """
+    digits = mantissa.replace(".", "").lstrip("0")
+    if "." not in mantissa:
+        digits = digits.rstrip("0")
+    return max(len(digits), 1)
+
+
+def _line_column(text, index):
+    """'line L, column C' of a 0-based index in the typed text."""
+    line = text.count("\n", 0, index) + 1
+    return f"line {line}, column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"

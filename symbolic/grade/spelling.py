@@ -1,0 +1,333 @@
+"""The many spellings of one answer: rewrite what students type to the forms the grammar reads.
+
+Students write the same mathematics in many ways: ``\\frac12`` and ``{1 \\over 2}``, ``dL/dw`` and
+``\\frac{\\partial L}{\\partial w}``, ``w^{(3)}_{11}`` and ``W^{3}_{11}``, ``σ′`` typed on a phone,
+``$...$`` around it, a ``\\boxed{}`` or ``\\underbrace{}_{}`` on it, a full stop after it, a sum
+``\\sum_{j=1}^{2}`` over a neuron's index. This module rewrites each of those spellings to the one the
+grammar (grammar.lark) reads, as plain text edits: nothing is evaluated, and the rewritten text is then
+parsed under the same limits as any answer. Every character of the result remembers the column it came
+from, so that an error still points into what the student typed.
+"""
+import re
+
+from .parser import AnswerError
+
+MAX_SUM_TERMS = 64          # terms one \sum may expand to
+MAX_SUMS = 16               # \sum signs in one answer
+MAX_EXPANDED = 20000        # characters after expansion (the parser's own limit applies to what was typed)
+
+
+class SpellingError(AnswerError):
+    """A spelling that cannot be rewritten (a sum without bounds, too large a sum); ``column`` in the typed text."""
+
+    def __init__(self, message, column=None):
+        super().__init__(message + (f" (column {column})" if column else ""))
+
+
+class Text:
+    """A string with, for each character, the index in the typed answer it comes from."""
+
+    def __init__(self, text, origin=None):
+        self.text = text
+        self.origin = list(range(len(text))) if origin is None else origin
+
+    def column(self, index):
+        """The typed answer's 1-based column of the rewritten text's 0-based index."""
+        if not self.origin:
+            return 1
+        return self.origin[min(max(index, 0), len(self.origin) - 1)] + 1
+
+    def edit(self, spans):
+        """Replace each (start, end, new text) span (sorted, not overlapping); new text maps to the span's start,
+        or takes a list of origins when given as (start, end, text, origin)."""
+        out, origin, last = [], [], 0
+        for span in spans:
+            start, end, new = span[:3]
+            out.append(self.text[last:start])
+            origin += self.origin[last:start]
+            out.append(new)
+            where = self.origin[start] if start < len(self.origin) else (self.origin[-1] + 1 if self.origin else 0)
+            origin += span[3] if len(span) > 3 else [where] * len(new)
+            last = end
+        out.append(self.text[last:])
+        origin += self.origin[last:]
+        return Text("".join(out), origin)
+
+    def sub(self, pattern, replace):
+        """re.sub with the origins kept: replace is a string (with \\1 groups) or a function of the match."""
+        spans = []
+        for m in re.finditer(pattern, self.text):
+            new = replace(m) if callable(replace) else m.expand(replace)
+            if new is not None:
+                spans.append((m.start(), m.end(), new))
+        return self.edit(spans) if spans else self
+
+
+# ---- characters typed on a phone --------------------------------------------------------------
+UNICODE = {
+    "σ": r"\sigma ", "∂": r"\partial ", "ŷ": r"\hat{y}", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
+    "×": r"\times ", "−": "-", "′": "'", "’": "'", "″": "''", "²": "^{2}", "³": "^{3}", "¹": "^{1}",
+    "δ": r"\delta", "λ": r"\lambda ", "η": r"\eta ", "∑": r"\sum", "Σ": r"\sum", "∗": "*", "≈": r"\approx ",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉"
+
+
+def _unicode(t):
+    t = t.sub("y\u0302", r"\\hat{y}")                                 # y with a combining circumflex
+    t = t.sub(f"[{SUBSCRIPT_DIGITS}]+", lambda m: "_{" + "".join(str(SUBSCRIPT_DIGITS.index(c)) for c in m.group()) + "}")
+    return t.sub("[" + "".join(re.escape(c) for c in UNICODE) + "]", lambda m: UNICODE[m.group()])
+
+
+# ---- decoration: math delimiters, labels, boxes, alignment ---------------------------------------
+# \text{...} whose content is one of these is a function name, not a label
+FUNCTION_WORDS = None
+
+
+def _function_words():
+    global FUNCTION_WORDS
+    if FUNCTION_WORDS is None:
+        from .parser import FUNCTIONS, _plain
+        FUNCTION_WORDS = {w for w in FUNCTIONS} | {"sech", "cosh"}
+        FUNCTION_WORDS = {w for w in FUNCTION_WORDS} | {_plain(w) for w in FUNCTION_WORDS}
+    return FUNCTION_WORDS
+
+
+def _text_command(m):
+    """\\text{...}, \\mathrm{...}, \\operatorname{...}: a function name stays, d and e are the letters, else a label."""
+    word = m.group(2).strip()
+    if word == "d":
+        return r"\partial "
+    if word == "e":
+        return " e "
+    plain = word.lower().replace(" ", "").replace("_", "").replace("\\", "")
+    if plain in _function_words():
+        return rf"\operatorname{{{word}}}"
+    if m.group(1) in ("mathrm", "mathit", "operatorname"):
+        # \mathrm{L}: the letter; another name stays a function's, for the parser to accept or name
+        return word if re.fullmatch(r"[A-Za-z]", word) else None
+    return " "                                                       # a label: \text{(chain rule)}
+
+
+def _decoration(t):
+    t = t.sub(r"\\begin\s*\{[a-z*]*\}|\\end\s*\{[a-z*]*\}|\\(nonumber|notag)(?![A-Za-z])", " ")
+    t = t.sub(r"\$\$?|\\[()]|\\\[|\\\]", " ")                           # $...$, \(...\), \[...\]
+    t = t.sub(r"\\\\", " ")                                            # a line break in an aligned answer
+    t = t.sub(r"&", " ")                                               # &= of an aligned answer
+    t = t.sub(r"\\(text|textrm|textit|textbf|mbox|mathrm|mathit|operatorname)\s*\{([^{}]*)\}", _text_command)
+    t = t.sub(r"\\(boxed|displaystyle|textstyle|limits|mathstrut)(?![A-Za-z])", " ")
+    t = t.sub(r"\\(left|right|bigl?|bigr?|Bigl?|Bigr?)\s*\.", " ")     # \left. and \right. are invisible
+    t = t.sub(r"\\(cdotp|ast|centerdot|bullet)(?![A-Za-z])", r"\\cdot ")
+    t = t.sub(r"\\(approx|simeq|doteq)(?![A-Za-z])", "=")
+    t = t.sub(r"\\(widehat|hat)\s*\{\s*y\s*_\s*(\{\s*\d+\s*\}|\d)\s*\}", r"\\hat{y}_\2")   # \hat{y_1}
+    t = t.sub(r"\\widehat(?![A-Za-z])", r"\\hat")
+    return t
+
+
+def _braced(text, start):
+    """The index after the brace group opening at text[start] == '{' (its matching '}'), or None."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def _underbrace(t):
+    """\\underbrace{X}_{label} and \\overbrace{X}^{label}: X."""
+    while True:
+        m = re.search(r"\\(underbrace|overbrace)\s*(?=\{)", t.text)
+        if not m:
+            return t
+        close = _braced(t.text, m.end())
+        if close is None:
+            return t.edit([(m.start(), m.end(), " ")])
+        spans = [(m.start(), m.end(), " ")]
+        label = re.match(r"\s*[_^]\s*", t.text[close:])
+        if label:
+            after = close + label.end()
+            if after < len(t.text) and t.text[after] == "{":
+                end = _braced(t.text, after)
+            else:
+                token = re.match(r"\\[A-Za-z]+|.", t.text[after:])
+                end = after + (token.end() if token else 0)
+            if end is not None:
+                spans.append((close, end, " "))
+        t = t.edit(spans)
+
+
+# ---- fractions and derivatives ------------------------------------------------------------------
+def _argument(text, i):
+    """(start, end, braced) of a \\frac argument starting at or after i: a {group}, a digit or a letter."""
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        return None
+    if text[i] == "{":
+        end = _braced(text, i)
+        return (i, end, True) if end else None
+    if text[i].isalnum():
+        return (i, i + 1, False)
+    return None
+
+
+def _fractions(t):
+    """\\frac12, \\frac 12, \\frac1{x}: each argument braced."""
+    spans, pos = [], 0
+    for m in re.finditer(r"\\[dtc]?frac(?![A-Za-z])", t.text):
+        if m.start() < pos:
+            continue
+        first = _argument(t.text, m.end())
+        if first is None:
+            continue
+        second = _argument(t.text, first[1])
+        if second is None:
+            continue
+        for start, end, braced in (first, second):
+            if not braced:
+                spans.append((start, end, "{" + t.text[start:end] + "}"))
+        pos = second[1]
+    return t.edit(sorted(spans)) if spans else t
+
+
+def _over(t):
+    """{a \\over b} as \\frac{a}{b} (and a \\over b at the top level)."""
+    for _ in range(20):
+        m = re.search(r"\\over(?![A-Za-z])", t.text)
+        if not m:
+            return t
+        # the innermost group around \over
+        depth, open_at = 0, None
+        for i in range(m.start() - 1, -1, -1):
+            ch = t.text[i]
+            if ch == "}" and (i == 0 or t.text[i - 1] != "\\"):
+                depth += 1
+            elif ch == "{" and (i == 0 or t.text[i - 1] != "\\"):
+                if depth == 0:
+                    open_at = i
+                    break
+                depth -= 1
+        if open_at is None:
+            t = t.edit([(0, 0, r"\frac{"), (m.start(), m.end(), "}{"), (len(t.text), len(t.text), "}")])
+            continue
+        close = _braced(t.text, open_at)
+        if close is None:
+            return t
+        t = t.edit([(open_at, open_at + 1, r"{\frac{"), (m.start(), m.end(), "}{"), (close - 1, close, "}}")])
+    return t
+
+
+def _leibniz_d(t):
+    """dL/dw and \\frac{dL}{dO_{31}}: a lone d before a name of the network is the Leibniz ∂."""
+    return t.sub(r"(?<![A-Za-z\\])d(?=\s*(L|O|o|z|w|W|b|y|x|\\hat|\\widehat|\{))", r"\\partial ")
+
+
+# ---- names --------------------------------------------------------------------------------------
+def _names(t):
+    t = t.sub(r"\^\s*\{\s*\(\s*(\d+)\s*\)\s*\}|\^\s*\(\s*(\d+)\s*\)", lambda m: "^{" + (m.group(1) or m.group(2)) + "}")
+    t = t.sub(r"(?<![A-Za-z\\])W(?=\s*[\^_])", "w")                    # W^{3}_{11}: the weight w^3_11
+    t = t.sub(r"(?<![A-Za-z\\])o(?=\s*_)", "O")                        # o_{21}: the notes' lower case
+    t = t.sub(r"\^\s*(\{\s*\\prime\s*\}|\\prime(?![A-Za-z])|\{\s*'\s*\})", "'")      # \sigma^{\prime}
+    t = t.sub(r"\\dot\s*(\{\s*(\\sigma|f)\s*\}|(\\sigma)(?![A-Za-z])|f)", lambda m: (m.group(2) or m.group(3) or "f") + "'")
+    return t
+
+
+# ---- sums over an index -------------------------------------------------------------------------
+SUM = re.compile(r"\\sum\s*(?:_\s*\{\s*([A-Za-z])\s*=\s*(\d+)\s*\}|_\s*([A-Za-z])(?![A-Za-z]))?\s*"
+                 r"(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?")
+
+
+def _summand_end(text, start):
+    """The end of the product after a \\sum: the next + - = at the same bracket depth, or a closing bracket."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch in "+-=" and depth == 0 and text[start:i].strip():
+            return i
+        elif text.startswith(r"\right", i) and depth == 0:
+            return i
+        i += 1
+    return len(text)
+
+
+def _substitute(text, origin, letter, value):
+    """The summand with the index letter replaced by its value in every sub- and superscript."""
+    spans = []
+    pattern = r"([_^])\s*(\{[^{}]*\}|[A-Za-z0-9])"
+    for m in re.finditer(pattern, text):
+        inner = m.group(2).strip("{}")
+        if not re.search(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])", inner):
+            continue
+        parts = [p.strip() for p in inner.split(",")] if "," in inner else [c for c in inner if not c.isspace()]
+        parts = [str(value) if p == letter else p for p in parts]
+        joined = ",".join(parts) if any(len(p) > 1 for p in parts) else "".join(parts)
+        spans.append((m.start(), m.end(), m.group(1) + "{" + joined + "}"))
+    return Text(text, origin).edit(spans)
+
+
+def _sums(t):
+    for count in range(MAX_SUMS + 1):
+        m = re.search(r"\\sum(?![A-Za-z])", t.text)
+        if not m:
+            return t
+        if count == MAX_SUMS:
+            raise SpellingError(f"more than {MAX_SUMS} sums in one answer", t.column(m.start()))
+        b = SUM.match(t.text, m.start())
+        letter, low = (b.group(1), b.group(2)) if b.group(1) else (b.group(3), None)
+        high = b.group(4) or b.group(5)
+        if not (letter and low is not None and high is not None):
+            raise SpellingError(r"a sum needs its index and numeric bounds, e.g. \sum_{j=1}^{2}", t.column(m.start()))
+        low, high = int(low), int(high)
+        if not 0 <= high - low < MAX_SUM_TERMS:
+            raise SpellingError(f"a sum from {low} to {high}: give at most {MAX_SUM_TERMS} terms", t.column(m.start()))
+        end = _summand_end(t.text, b.end())
+        body, origin = t.text[b.end():end], t.origin[b.end():end]
+        if not body.strip():
+            raise SpellingError("a sum with nothing after it", t.column(m.start()))
+        text, where = "(", [t.origin[m.start()]]
+        for value in range(low, high + 1):
+            term = _substitute(body, origin, letter, value)
+            text += ("+" if value > low else "") + "(" + term.text + ")"
+            where += ([t.origin[m.start()]] if value > low else []) + [origin[0]] + term.origin + [origin[-1]]
+        text += ")"
+        where.append(origin[-1])
+        t = t.edit([(m.start(), end, text, where)])
+        if len(t.text) > MAX_EXPANDED:
+            raise SpellingError(f"the sums expand to more than {MAX_EXPANDED} characters")
+    return t
+
+
+# ---- the ends -----------------------------------------------------------------------------------
+def _ends(t):
+    """A full stop or comma after the answer and an '=' before it say nothing."""
+    t = t.sub(r"[.,;]\s*$", "")
+    return t.sub(r"^\s*=", " ")
+
+
+def respell(text):
+    """The answer rewritten to the grammar's spellings, as a Text (the rewritten string and its columns).
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.grade.spelling import respell
+    >>> print(" ".join(respell(r"$\\frac12 \\sum_{j=1}^{2} W^{(3)}_{j1} o_{2j}$.").text.split()))
+    \\frac{1}{2} (( w^{3}_{11} O_{21} )+( w^{3}_{21} O_{22} ))
+    >>> respell(r"\\sum_j x_j")
+    Traceback (most recent call last):
+    ...
+    gradproof.symbolic.grade.spelling.SpellingError: a sum needs its index and numeric bounds, e.g. \\sum_{j=1}^{2} (column 1)
+    """
+    t = Text(text)
+    for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _names, _ends, _sums):
+        t = step(t)
+    return t

@@ -1,0 +1,114 @@
+"""The spellings students use read with the same meaning as the grammar's own: each variant below is graded
+like its plain form (the plain forms are checked against the notes' mathematics in test_grade.py)."""
+import pytest
+
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.notation import parse_param
+from gradproof.numeric.point import random_point
+from gradproof.numeric.spec import Spec
+from gradproof.symbolic.grade import Grader
+from gradproof.symbolic.grade.parser import read
+from gradproof.symbolic.model import Model
+
+NOTES = Spec()
+D = r"(y-\hat{y})\hat{y}(1-\hat{y})"            # dL/dO_31 = -2(y - yhat), sigma'(z_31) = yhat(1 - yhat)
+
+SAME = [
+    ("w^3_11", rf"-2{D} O_{{21}}", [
+        rf"-2{D} O_{{21}}.", rf"= -2{D} O_{{21}},", rf"\frac12 (-4){D} O_{{21}}", rf"\frac 12 \cdot (-4){D} O_{{21}}",
+        rf"{{1 \over 2}} (-4){D} O_{{21}}", rf"\tfrac{{1}}{{2}}(-4){D} O_{{21}}", rf"\dfrac12(-4){D} O_{{21}}",
+        rf"-2(y-\widehat{{y}})\hat{{y}}_1(1-\hat{{y}}) o_{{21}}", rf"\text{{gradient: }} -2{D} O_{{21}} \text{{ (chain rule)}}",
+        rf"\boxed{{-2{D} O_{{21}}}}", rf"$-2{D} O_{{21}}$", rf"\(-2{D} O_{{21}}\)", rf"\[-2{D} O_{{21}}\]",
+        r"\underbrace{-2(y-\hat{y})}_{\partial L/\partial \hat y}\underbrace{\hat{y}(1-\hat{y})}_{\sigma'} O_{21}",
+        r"-2\:(y-\hat{y})\:\hat{y}(1-\hat{y}) \cdotp O_{21}", r"-2 \ast \left.(y-\hat{y})\right. \hat{y}(1-\hat{y}) O_{21}",
+        "−2(y − ŷ)·ŷ(1 − ŷ)·O_{21}", "−2(y − ŷ)σ′(z_{31})×O₂₁", "∂L/∂O_{31} · ∂O_{31}/∂w^3_{11}",
+        r"\frac{dL}{dO_{31}} \frac{dO_{31}}{dw^3_{11}}", r"dL/dO_{31} \cdot dO_{31}/dw^3_{11}",
+        r"\frac{\mathrm{d}L}{\mathrm{d}O_{31}} \cdot \frac{\mathrm{d}O_{31}}{\mathrm{d}w^{(3)}_{11}}",
+        r"-2(y-\hat{y}) \frac{\mathrm{e}^{-z_{31}}}{(1+\mathrm{e}^{-z_{31}})^2} O_{21}",
+        r"-2(y-\hat{y}) \frac{\exp(-z_{31})}{(1+\exp(-z_{31}))^2} O_{21}",
+        rf"\frac{{\partial L}}{{\partial w^{{3}}_{{11}}}} &= -2{D} O_{{21}} \\ &= 2(\hat y - y)\hat y(1-\hat y)O_{{21}}",
+    ]),
+    ("w^2_11", rf"-2{D} w^{{3}}_{{11}} O_{{21}}(1-O_{{21}}) O_{{11}}", [
+        rf"-2{D} W^{{3}}_{{11}} \sigma^{{\prime}}(z_{{21}}) O_{{11}}", rf"-2{D} w_{{11}}^{{(3)}} f^{{\prime}}(z_{{21}}) O_{{11}}",
+        rf"-2{D} w^{{(3)}}_{{11}} \dot\sigma(z_{{21}}) o_{{11}}", rf"-2{D} w^{{3}}_{{11}} \dot{{\sigma}}(z_{{21}}) O_{{11}}",
+    ]),
+    ("w^1_11", rf"-2{D} \left[w^{{3}}_{{11}} O_{{21}}(1-O_{{21}}) w^{{2}}_{{11}} + w^{{3}}_{{21}} O_{{22}}(1-O_{{22}}) w^{{2}}_{{12}}\right] O_{{11}}(1-O_{{11}}) x_1", [
+        rf"-2{D} \sum_{{j=1}}^{{2}} w^{{3}}_{{j1}} O_{{2j}}(1-O_{{2j}}) w^{{2}}_{{1j}} \, O_{{11}}(1-O_{{11}}) x_1",
+        rf"-2{D} \left(\sum_{{j=1}}^{{2}} w^{{3}}_{{j1}} O_{{2j}}(1-O_{{2j}}) w^{{2}}_{{1j}}\right) O_{{11}}(1-O_{{11}}) x_1",
+        rf"-2{D} \sum\limits_{{k = 1}}^2 w_{{k1}}^{{(3)}} \sigma'(z_{{2k}}) w^{{(2)}}_{{1k}} \cdot \sigma'(z_{{11}}) x_{{1}}",
+    ]),
+]
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return Grader(NOTES)
+
+
+@pytest.mark.parametrize("param, plain, variant", [(p, plain, v) for p, plain, vs in SAME for v in vs])
+def test_a_spelling_reads_like_the_plain_form(notes, param, plain, variant):
+    assert notes.grade(param, plain).verdict == "correct"
+    r = notes.grade(param, variant)
+    assert r.verdict == "correct", (variant, r.message)
+    wrong = notes.grade(param, "-(" + variant.strip(" .,$") + ")") if "=" not in variant and "\\[" not in variant \
+        and "\\(" not in variant and "boxed" not in variant else None
+    if wrong is not None:
+        assert wrong.verdict == "incorrect", (variant, wrong.message)
+
+
+def test_the_step_function_and_sech():
+    g = Grader(Spec(layers=(2, 2, 1), activations=("relu", "linear")))
+    for step in [r"H(z_{11})", r"\mathbb{1}_{z_{11}>0}", r"\mathbb{1}\{z_{11} > 0\}", r"\mathbf{1}_{0 < z_{11}}",
+                 r"\mathbb{1}(z_{11} \geq 0)"]:
+        assert g.grade("w^1_11", rf"-2(y - \hat y) w^2_{{11}} {step} x_1").verdict == "correct", step
+    t = Grader(Spec(layers=(2, 1, 1), activations=("tanh", "linear"), loss="half_squared"))
+    for form in [r"\operatorname{sech}^2(z_{11})", r"\text{sech}^2(z_{11})", r"\sech^{2}(z_{11})", r"\frac{1}{\cosh^2(z_{11})}"]:
+        assert t.grade("w^1_11", rf"(\hat y - y) w^2_{{11}} {form} x_1").verdict == "correct", form
+
+
+def test_a_chain_names_the_side_that_is_wrong(notes):
+    right, wrong = rf"-2{D} O_{{21}}", rf"2{D} O_{{21}}"
+    lhs = r"\frac{\partial L}{\partial w^{3}_{11}}"
+    leibniz = r"\frac{\partial L}{\partial O_{31}} \frac{\partial O_{31}}{\partial w^{3}_{11}}"
+    assert notes.grade("w^3_11", f"{lhs} = {leibniz} = {right}").verdict == "correct"
+    r = notes.grade("w^3_11", f"{lhs} = {leibniz} = {wrong}")
+    assert r.verdict == "incorrect" and r.diagnosis == ["sign"] and "the last" in r.message
+    r = notes.grade("w^3_11", f"{lhs} = {wrong} = {right}")
+    assert r.verdict == "incorrect" and "the first" in r.message
+    assert notes.grade("w^3_11", f"{lhs} = {lhs}").verdict == "invalid"
+
+
+def test_the_question_restated_stays_invalid(notes):
+    for answer in [r"\frac{\partial L}{\partial w^{1}_{11}}", r"2\frac{\partial L}{\partial w^{1}_{11}} - \frac{\partial L}{\partial w^{1}_{11}}",
+                   r"\frac{dL}{dw^{1}_{11}}", "∂L/∂w^1_{11}", r"2 \frac{dL}{dw^{(1)}_{11}} - \frac{dL}{dW^{1}_{11}}"]:
+        assert notes.grade("w^1_11", answer).verdict == "invalid", answer
+
+
+@pytest.mark.parametrize("typed, value", [("-7.92178e-03", -7.92178e-3), ("7.9E-3", 7.9e-3), ("7.9e+2", 790.0),
+                                          (r"-7.92178 \times 10^{-3}", -7.92178e-3), (r"\approx -0.00792", -0.00792),
+                                          ("≈ -0.00792", -0.00792), (r"-7.92178 \cdot 10^-3", -7.92178e-3)])
+def test_numbers_in_scientific_notation(typed, value):
+    assert float(read(typed, Model(NOTES)).math) == pytest.approx(value, rel=1e-12)
+
+
+def test_a_number_rounded_too_early(notes):
+    point = random_point(NOTES, seed=3)
+    value = backprop(NOTES, point).value(parse_param("w^2_11"))
+    assert notes.grade("w^2_11", f"{value:.4g}", at=point).verdict == "correct"
+    assert notes.grade("w^2_11", f"{value:.5e}", at=point).verdict == "correct"
+    r = notes.grade("w^2_11", f"{value:.2g}", at=point)
+    assert (r.verdict, r.diagnosis) == ("incorrect", ["rounding"])
+    assert "matches to 2 significant figures; give at least 4" in r.message
+    r = notes.grade("w^2_11", f"{-value:.2g}", at=point)
+    assert r.diagnosis == ["sign", "rounding"]
+    r = notes.grade("w^2_11", f"{value:.2g}", at=point, rtol=0.05)       # 2 figures are enough for 5 %
+    assert r.verdict == "correct"
+
+
+def test_errors_point_into_what_was_typed(notes):
+    r = notes.grade("w^1_11", r"$\frac12 x_1 + * x_2$")
+    assert "column 16" in r.message
+    r = notes.grade("w^1_11", r"\sum_j x_j")
+    assert r.verdict == "invalid" and "bounds" in r.message
+    r = notes.grade("w^1_11", r"\sum_{j=1}^{500} x_1")
+    assert r.verdict == "invalid" and "at most 64 terms" in r.message
