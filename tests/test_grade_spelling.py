@@ -17,7 +17,7 @@ SAME = [
     ("w^3_11", rf"-2{D} O_{{21}}", [
         rf"-2{D} O_{{21}}.", rf"= -2{D} O_{{21}},", rf"\frac12 (-4){D} O_{{21}}", rf"\frac 12 \cdot (-4){D} O_{{21}}",
         rf"{{1 \over 2}} (-4){D} O_{{21}}", rf"\tfrac{{1}}{{2}}(-4){D} O_{{21}}", rf"\dfrac12(-4){D} O_{{21}}",
-        rf"-2(y-\widehat{{y}})\hat{{y}}_1(1-\hat{{y}}) o_{{21}}", rf"\text{{gradient: }} -2{D} O_{{21}} \text{{ (chain rule)}}",
+        r"-2(y-\widehat{y})\hat{y}_1(1-\hat{y}) o_{21}", rf"\text{{gradient: }} -2{D} O_{{21}} \text{{ (chain rule)}}",
         rf"\boxed{{-2{D} O_{{21}}}}", rf"$-2{D} O_{{21}}$", rf"\(-2{D} O_{{21}}\)", rf"\[-2{D} O_{{21}}\]",
         r"\underbrace{-2(y-\hat{y})}_{\partial L/\partial \hat y}\underbrace{\hat{y}(1-\hat{y})}_{\sigma'} O_{21}",
         r"-2\:(y-\hat{y})\:\hat{y}(1-\hat{y}) \cdotp O_{21}", r"-2 \ast \left.(y-\hat{y})\right. \hat{y}(1-\hat{y}) O_{21}",

@@ -72,7 +72,7 @@ def _rows(reader, path, default_param):
             continue
         if not record or not any(cell.strip() for cell in record):
             continue                                   # a blank line is no answer
-        field = lambda c: record[where[c]] if c in where and where[c] < len(record) else None
+        field = lambda c, record=record: record[where[c]] if c in where and where[c] < len(record) else None
         ident = (field("id") or "").strip()[:MAX_ID] or f"row {number}"
         param = (field("param") or "").strip()[:MAX_ID] or default_param
         answer = field("answer")

@@ -17,12 +17,13 @@ from pathlib import Path
 import sympy as sp
 from lark import Lark, Transformer
 
-from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import parse_param
 
 from ..model import L
 from ..printing import GradproofLatexPrinter, Partial, latex
+from .spelling import respell
+from .vocabulary import FUNCTIONS, AnswerError, plain
 
 MAX_LENGTH = 5000          # characters
 MAX_DEPTH = 40             # nested brackets, and nested operations in the built expression
@@ -31,10 +32,6 @@ MAX_EXPONENT = 1000        # |p| of a numeric exponent
 MAX_MAGNITUDE = 300        # |log10| of a number built from numbers (10^300)
 
 ETA = sp.Symbol("eta", real=True)
-
-
-class AnswerError(GradproofError):
-    """An answer that cannot be graded: unreadable, unknown names, or over a limit."""
 
 
 class Call(sp.Expr):
@@ -134,29 +131,6 @@ def _parser():
     """The LALR parser, built once per process, with the builder applied at each reduction."""
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", transformer=Builder())
-
-
-# ---- the activation table, read by its LaTeX names -------------------------------------------
-def _plain(name):
-    return name.lower().replace("_", "").replace(" ", "")
-
-
-def _function_table():
-    """Function names in the answer language -> ("act", Activation) or ("exp"|"log"|"sign", None)."""
-    table = {}
-    for act in ACTIVATIONS.values():
-        head = act.latex
-        inner = head[len(r"\operatorname{"):-1] if head.startswith(r"\operatorname{") else head.lstrip("\\")
-        table[_plain(inner)] = ("act", act)
-        table[_plain(act.name)] = ("act", act)
-    table.update({"exp": ("exp", None), "ln": ("log", None), "log": ("log", None),
-                  "sign": ("sign", None), "sgn": ("sign", None), "abs": ("abs", None),
-                  "sech": ("sech", None), "cosh": ("cosh", None), "h": ("step", None),
-                  "heaviside": ("step", None)})
-    return table
-
-
-FUNCTIONS = _function_table()
 
 
 def _indices(text, count):
@@ -407,7 +381,7 @@ class Builder(Transformer):
             name = text[text.index("{") + 1:text.rindex("}")].strip()
         else:
             name = text.lstrip("\\")
-        entry = FUNCTIONS.get(_plain(name))
+        entry = FUNCTIONS.get(plain(name))
         if entry is None:
             known = sorted({k for k in FUNCTIONS})
             raise self._error(token, f"unknown function {name!r}; known: {', '.join(known)}")
@@ -592,11 +566,9 @@ def read(text, model):
     >>> read("q_7", Model(Spec()))
     Traceback (most recent call last):
     ...
-    gradproof.symbolic.grade.parser.AnswerError: unknown symbol q_7; this 4-3-2-1 network has x_1..x_4, y and \\hat{y} (= O_3j), O_11..O_13, O_21..O_22, O_31 (and z_kj, \\delta_kj likewise), w^1_ij (i 1..4, j 1..3), w^2_ij (i 1..3, j 1..2), w^3_ij (i 1..2, j 1..1), \\lambda, \\eta, e and numbers (column 1)
+    gradproof.symbolic.grade.vocabulary.AnswerError: unknown symbol q_7; this 4-3-2-1 network has x_1..x_4, y and \\hat{y} (= O_3j), O_11..O_13, O_21..O_22, O_31 (and z_kj, \\delta_kj likewise), w^1_ij (i 1..4, j 1..3), w^2_ij (i 1..3, j 1..2), w^3_ij (i 1..2, j 1..1), \\lambda, \\eta, e and numbers (column 1)
     """
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
-    from .spelling import respell
 
     check_limits(text)
     spelled = respell(text)

@@ -10,7 +10,7 @@ from, so that an error still points into what the student typed.
 """
 import re
 
-from .parser import AnswerError
+from .vocabulary import FUNCTIONS, AnswerError, plain
 
 MAX_SUM_TERMS = 64          # terms one \sum may expand to
 MAX_SUMS = 16               # \sum signs in one answer
@@ -80,19 +80,6 @@ def _unicode(t):
 
 
 # ---- decoration: math delimiters, labels, boxes, alignment ---------------------------------------
-# \text{...} whose content is one of these is a function name, not a label
-FUNCTION_WORDS = None
-
-
-def _function_words():
-    global FUNCTION_WORDS
-    if FUNCTION_WORDS is None:
-        from .parser import FUNCTIONS, _plain
-        FUNCTION_WORDS = {w for w in FUNCTIONS} | {"sech", "cosh"}
-        FUNCTION_WORDS = {w for w in FUNCTION_WORDS} | {_plain(w) for w in FUNCTION_WORDS}
-    return FUNCTION_WORDS
-
-
 def _text_command(m):
     """\\text{...}, \\mathrm{...}, \\operatorname{...}: a function name stays, d and e are the letters, else a label."""
     word = m.group(2).strip()
@@ -100,8 +87,7 @@ def _text_command(m):
         return r"\partial "
     if word == "e":
         return " e "
-    plain = word.lower().replace(" ", "").replace("_", "").replace("\\", "")
-    if plain in _function_words():
+    if plain(word.replace("\\", "")) in FUNCTIONS:
         return rf"\operatorname{{{word}}}"
     if m.group(1) in ("mathrm", "mathit", "operatorname"):
         # \mathrm{L}: the letter; another name stays a function's, for the parser to accept or name
