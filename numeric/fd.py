@@ -38,8 +38,9 @@ from . import objective
 from .activations import ACTIVATIONS
 from .backprop import forward, layers_from, loss_of
 from .errors import GradproofError
+from .notation import Neuron
 
-__all__ = ["Estimate", "central", "central_step", "complex_step", "complex_step_applies", "EPS", "COMPLEX_H"]
+__all__ = ["Estimate", "central", "central_step", "complex_step", "complex_step_applies", "kinks", "EPS", "COMPLEX_H"]
 
 EPS = np.finfo(np.float64).eps
 COMPLEX_H = 1e-30
@@ -176,3 +177,80 @@ def complex_step(spec, point, params=None):
         value = np.imag(data + reg) / COMPLEX_H
         results.update({p: Estimate(p, float(v), float(EPS * abs(v))) for p, v in zip(group, value)})
     return [results[p] for p in params]
+
+
+# ---- kinks: where central differences mean nothing ----------------------------------------
+
+
+def kinks(spec, point, params=None):
+    """{param: reason} for the parameters whose central differences straddle a kink.
+
+    Central differences evaluate L at w ± h and w ± 2h (h = fd.central_step(w)). Where that moves a
+    ReLU or leaky-ReLU pre-activation z_mq by at least its distance from 0, L is not smooth over the
+    step; so too for an L1-regularized weight within 2h of 0 (λ|w|). Each perturbed copy of the network
+    is run forward from the parameter's layer, all copies of a layer in one batch.
+
+    Examples
+    ========
+    >>> import numpy as np
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.numeric.point import Point
+    >>> spec = Spec(layers=(1, 1, 1), activations=("relu", "linear"))
+    >>> at_kink = Point(np.array([[1.0]]), np.array([[0.5]]), [np.array([[0.0]]), np.array([[1.0]])])
+    >>> sorted(kinks(spec, at_kink))
+    [w^1_11]
+    """
+    params = list(params) if params is not None else spec.parameters()
+    reasons = {}
+    if spec.regularization == "l1" and spec.lam > 0:
+        for p in params:
+            if p.is_weight:
+                w = point.param_value(p)
+                h = float(central_step(w))
+                if abs(w) < 2 * h:
+                    reasons[p] = (f"the L1 term λ|{p}| bends at {p} = 0, and {p} = {w:.3g} is within the "
+                                  f"step ±2h = ±{2 * h:.2g} of it")
+    kinked = [k for k in range(1, spec.depth + 1) if spec.activation(k).kinked]
+    if not kinked:
+        return reasons
+    fwd = forward(spec, point)
+    # a batch of 5 perturbed copies per parameter, each (samples, widest layer): about 1M numbers at once
+    chunk = max(1, (1 << 20) // (5 * point.samples * max(spec.layers)))
+    for layer in range(1, kinked[-1] + 1):
+        group = [p for p in params if p.layer == layer]
+        for start in range(0, len(group), chunk):
+            _layer_kinks(spec, fwd, point, layer, group[start:start + chunk], kinked, reasons)
+    return {p: reasons[p] for p in params if p in reasons}
+
+
+def _layer_kinks(spec, fwd, point, layer, group, kinked, reasons):
+    """Add the kink reasons of parameters of one layer: perturb each by 0, ±h, ±2h and compare z."""
+    if not group:
+        return
+    h = central_step(np.array([point.param_value(p) for p in group]))
+    steps = np.stack([0 * h, h, -h, 2 * h, -2 * h], axis=1)                    # (P, 5)
+    P, S = steps.shape
+    N = fwd.O[0].shape[0]
+    # dz_kj = step * O_(k-1)i for a weight w^k_ij, = step for a bias b^k_j
+    rows = np.stack([fwd.O[layer - 1][:, p.i - 1] if p.is_weight else np.ones(N) for p in group])   # (P, N)
+    j = np.repeat([p.j - 1 for p in group], S)
+    z = np.repeat(fwd.z[layer][None], P * S, axis=0)                           # (P*S, N, n_k)
+    z[np.arange(P * S), :, j] += (steps[:, :, None] * rows[:, None, :]).reshape(P * S, N)
+    zs, _ = layers_from(spec, layer, z, fwd.W, fwd.b)
+    for m in kinked:
+        if m < layer:
+            continue
+        zm = zs[m - layer].reshape(P, S, N, -1)
+        base = zm[:, 0]
+        moved = np.abs(zm[:, 1:] - base[:, None]).max(axis=1)                 # (P, N, n_m)
+        near = np.abs(base) < moved
+        for n, p in enumerate(group):
+            if p in reasons or not near[n].any():
+                continue
+            # the neuron closest to its kink, relative to how far the step moves it
+            closeness = np.where(near[n], np.abs(base[n]) / np.where(moved[n] > 0, moved[n], 1), np.inf)
+            s, q = np.unravel_index(np.argmin(closeness), closeness.shape)
+            name = Neuron("z", m, q + 1).name
+            reasons[p] = (f"{spec.activation(m).prose} pre-activation {name} = {base[n, s, q]:.3g} "
+                          f"(sample {s + 1}) is within the step of 0: moving {p} by up to ±2h = "
+                          f"±{2 * h[n]:.2g} moves {name} by up to {moved[n, s, q]:.2g}")

@@ -12,11 +12,10 @@ torch.autograd.gradcheck's "Jacobian mismatch" but parameter by parameter.
 """
 from pathlib import Path
 
-from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.point import load_point
 from gradproof.numeric.spec import Spec
 
-from .check import MAX_PATHS, RULE, Tolerance, check, random_points
+from .check import MAX_PATHS, METHODS, RULE, check, merge_tolerances, random_points
 
 __all__ = ["assert_gradients_agree"]
 
@@ -28,7 +27,7 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
     spec: a Spec or the path of a spec TOML file. point: a numeric.point.Point or the path of a POINT file
     (default: `points` random points from `seed`, with `samples` samples each, avoiding kinks). gradient: a callable
     (spec, point) -> {Param or name: value}, checked as one more method named "gradient". rtol, atol:
-    a number for every method, or {method: number} for some (defaults: symbolic.check.TOLERANCES).
+    a number for every method, or {method: number} for some (defaults: symbolic.check.policy.TOLERANCES).
 
     Examples
     ========
@@ -54,8 +53,8 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
         drawn = random_points(spec, seed=seed, count=points, samples=samples)
         chosen, sources = [p for p, _ in drawn], [s for _, s in drawn]
     methods = {"gradient": gradient} if gradient is not None else None
-    names = ("backprop", "per_path", "central", "complex_step") + (("gradient",) if gradient else ())
-    report = check(spec, chosen, params=params, tolerances=_tolerances(names, rtol, atol), max_paths=max_paths,
+    names = METHODS + (("gradient",) if gradient else ())
+    report = check(spec, chosen, params=params, tolerances=merge_tolerances(names, rtol, atol), max_paths=max_paths,
                    methods=methods, sources=sources)
     if not report.passed:
         failures = report.failures
@@ -64,23 +63,3 @@ def assert_gradients_agree(spec, point=None, *, gradient=None, seed=0, points=1,
             f"(rule: {RULE}, s = the symbolic gradient)\n" + "\n".join(r.explain() for r in failures))
     return report
 
-
-def _tolerances(names, rtol, atol):
-    """{method: Tolerance} from a number for all or a {method: number} mapping, over the defaults."""
-    from .check import TIGHT, TOLERANCES
-
-    def pick(given, method, default):
-        if given is None:
-            return default
-        if isinstance(given, dict):
-            unknown = set(given) - set(names)
-            if unknown:
-                raise GradproofError(f"unknown method {sorted(unknown)[0]!r}; valid: {', '.join(names)}")
-            return given.get(method, default)
-        return given
-
-    out = {}
-    for m in names:
-        base = TOLERANCES.get(m, TIGHT)
-        out[m] = Tolerance(rtol=float(pick(rtol, m, base.rtol)), atol=float(pick(atol, m, base.atol)))
-    return out

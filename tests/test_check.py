@@ -1,4 +1,4 @@
-"""The comparison engine (symbolic/check.py): the rule, injected wrong gradients, kinks, --exact, skipped methods."""
+"""The comparison engine (symbolic/check/): the rule, injected wrong gradients, kinks, --exact, skipped methods."""
 import mpmath
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Param
 from gradproof.numeric.point import Point, random_point
 from gradproof.numeric.spec import Spec
-from gradproof.symbolic import check as check_module
+from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.check import TOLERANCES, Tolerance, check, kinks, random_points
 from gradproof.symbolic.testing import assert_gradients_agree
 

@@ -8,7 +8,7 @@ import pytest
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.notation import Param
-from gradproof.symbolic import check as check_module
+from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.check import TOLERANCES
 from gradproof.symbolic.cli import main
 

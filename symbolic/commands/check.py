@@ -30,8 +30,6 @@ import math
 
 HELP = "check every gradient five ways (symbolic, backprop, per-path, central, complex step)"
 
-METHOD_NAMES = ("backprop", "per_path", "central", "complex_step")
-
 
 def add_arguments(parser):
     from ..cli import add_spec_arguments
@@ -76,26 +74,24 @@ def _whole(text, flag, default, least):
 
 
 def _tolerances(rtols, atols):
-    """{method: Tolerance} from --rtol/--atol values: "R" for every method or "METHOD=R" for one."""
-    from gradproof.numeric.errors import GradproofError, unknown
+    """{method: Tolerance} from --rtol/--atol values: "R" for every method or "METHOD=R" for one; later flags win."""
+    from gradproof.numeric.errors import GradproofError
 
-    from ..check import TOLERANCES, Tolerance
+    from ..check import METHODS, merge_tolerances
 
-    chosen = {m: {"rtol": TOLERANCES[m].rtol, "atol": TOLERANCES[m].atol} for m in METHOD_NAMES}
-    for flag, values in (("rtol", rtols or []), ("atol", atols or [])):
-        for text in values:
-            method, _, number = text.rpartition("=")
-            if method and method.strip() not in METHOD_NAMES:
-                raise unknown("method", method.strip(), METHOD_NAMES)
-            try:
-                value = float(number)
-            except ValueError:
-                value = math.nan
-            if not (math.isfinite(value) and value >= 0):
-                raise GradproofError(f"--{flag} takes a number >= 0, or METHOD=number; got {text!r}")
-            for m in ([method.strip()] if method else METHOD_NAMES):
-                chosen[m][flag] = value
-    return {m: Tolerance(**t) for m, t in chosen.items()}
+    flags = [("rtol", text) for text in rtols or []] + [("atol", text) for text in atols or []]
+    chosen = merge_tolerances(METHODS)
+    for flag, text in flags:
+        method, _, number = text.rpartition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise GradproofError(f"--{flag} takes a number >= 0, or METHOD=number; got {text!r}")
+        given = {method.strip(): value} if method else value
+        chosen = merge_tolerances(METHODS, base=chosen, **{flag: given})
+    return chosen
 
 
 def run(args):

@@ -1,0 +1,160 @@
+"""Cross-check every gradient five ways: symbolic, backprop, per-path, central differences, complex step.
+
+The reference is the symbolic gradient s: the derived delta form, compiled with lambdify
+(symbolic/evaluate.py). Every other method's value a is compared with it, parameter by parameter
+and point by point, by the rule (gradcheck's, with s in the place of the numeric value):
+
+    pass  iff  |a - s| <= atol + rtol * |s|
+
+with a tolerance per method (policy.TOLERANCES). A parameter whose central difference straddles a kink
+(a ReLU or leaky-ReLU pre-activation, or an L1-regularized weight, within the step of 0; see
+numeric.fd.kinks) gets the status "kink": central differences mean nothing there, so they are shown
+but not judged; the exact methods still are.
+
+Examples
+========
+>>> from gradproof.numeric.spec import Spec
+>>> from gradproof.numeric.point import from_mapping, random_point
+>>> from gradproof.symbolic.check import check
+>>> report = check(Spec(), [random_point(Spec(), seed=1)])
+>>> report.passed, len(report.rows), report.methods
+(True, 20, ('backprop', 'per_path', 'central', 'complex_step'))
+>>> wrong = lambda spec, point: {p: 0.0 for p in spec.parameters()}
+>>> check(Spec(), [random_point(Spec(), seed=1)], methods={"backprop": wrong}).failures[0].failed_methods
+['backprop']
+"""
+from gradproof.numeric.activations import ACTIVATIONS
+from gradproof.numeric.backprop import backprop
+from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.fd import central, complex_step, complex_step_applies, kinks
+from gradproof.numeric.notation import parse_param
+from gradproof.numeric.paths import per_path
+from gradproof.numeric.point import from_mapping, random_point
+
+from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, merge_tolerances
+from .report import Report, Row
+
+__all__ = ["check", "random_points", "compiled"]
+
+
+def random_points(spec, seed=0, count=1, samples=1, allow_kinks=False, attempts=100):
+    """count random POINTs; point n (1-based) is numeric.point.random_point(spec, seed + n - 1, samples).
+
+    Unless allow_kinks, a point where some parameter's central difference straddles a kink is drawn
+    again (from the seed [seed + n - 1, attempt]), up to `attempts` times. Returns [(point, source)].
+    """
+    out = []
+    for n in range(count):
+        for attempt in range(attempts):
+            draw = seed + n if attempt == 0 else [seed + n, attempt]
+            point = random_point(spec, seed=draw, samples=samples)
+            if allow_kinks or not kinks(spec, point):
+                break
+        out.append((point, {"point": n + 1, "seed": draw, "samples": samples}))
+    return out
+
+
+# ---- the check -----------------------------------------------------------------------------
+
+
+_COMPILED = {}
+
+
+def compiled(spec, digits=None):
+    """The compiled symbolic network of a spec (symbolic.evaluate.Compiled), built once per spec and precision."""
+    from ..evaluate import Compiled
+    from ..model import Model
+
+    key = (spec, digits)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 32:                 # a bound, for property tests that try many specs
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = Compiled(Model(spec), digits=digits)
+    return _COMPILED[key]
+
+
+def _symbolic(spec, point):
+    return compiled(spec).evaluate(point).gradients
+
+
+def _backprop(spec, point):
+    grads = backprop(spec, point)
+    return {p: grads.value(p) for p in spec.parameters()}
+
+
+def _as_values(spec, result, params):
+    """{Param: float} from what a gradient callable returned: keyed by Param or by name (w^1_11)."""
+    if not hasattr(result, "items"):
+        raise GradproofError("a gradient callable must return a mapping from parameter (or name) to value")
+    values = {(parse_param(k) if isinstance(k, str) else k): v for k, v in result.items()}
+    missing = [str(p) for p in params if p not in values]
+    if missing:
+        raise GradproofError(f"the gradient given has no value for {', '.join(missing[:5])}"
+                             + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    return {p: float(values[p]) for p in params}
+
+
+def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, exact=False, methods=None,
+          sources=None):
+    """Compare every parameter's gradient by each method with the symbolic one, at each POINT.
+
+    tolerances: {method: Tolerance} overriding policy.TOLERANCES. max_paths: the per-path sum is skipped (with a
+    note) for parameters with more paths. exact: also evaluate s in EXACT_DIGITS-digit arithmetic.
+    methods: {name: callable(spec, point) -> {Param or name: value}}; a name of METHODS replaces that
+    method, "symbolic" replaces the reference, any other name is checked as one more method (with the
+    backprop tolerance unless `tolerances` gives one). Injecting a wrong gradient this way is how the
+    failure messages are tested.
+    """
+    if not points:
+        raise GradproofError("nothing to check: no POINT given")
+    params = list(params) if params is not None else spec.parameters()
+    for p in params:
+        spec.check_param(p)
+    for n, point in enumerate(points, start=1):
+        # the POINT file rules (numeric.point.from_mapping) name a wrong shape before any method trips on it
+        from_mapping(point.to_json(), spec, source=f"point {n}")
+    given = dict(methods or {})
+    names = METHODS + tuple(m for m in given if m not in METHODS and m != "symbolic")
+    tols = merge_tolerances(names, base=tolerances)
+    notes = []
+    analytic = complex_step_applies(spec)
+    if not analytic and "complex_step" not in given:
+        layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
+        notes.append(f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
+                     "which is not analytic (Im f(z + ih) / h needs a holomorphic f)")
+    skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
+    if skipped and "per_path" not in given:
+        notes.append(f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} with more "
+                     f"than {max_paths} paths each (e.g. {skipped[0]}: {spec.path_count(skipped[0])} paths); "
+                     "raise --max-paths to include them")
+    rows = []
+    for n, point in enumerate(points, start=1):
+        s = _as_values(spec, given["symbolic"](spec, point), params) if "symbolic" in given \
+            else _symbolic(spec, point)
+        values = {}
+        for m in names:
+            if m in given:
+                values[m] = _as_values(spec, given[m](spec, point), params)
+            elif m == "backprop":
+                values[m] = _backprop(spec, point)
+            elif m == "per_path":
+                values[m] = per_path(spec, point, params, max_paths=max_paths).values
+            elif m == "central":
+                values[m] = {e.param: e.value for e in central(spec, point, params)}
+            elif m == "complex_step":
+                values[m] = {e.param: e.value for e in complex_step(spec, point, params)} if analytic else {}
+        exact_values = compiled(spec, EXACT_DIGITS).evaluate(point).gradients if exact else {}
+        kinked = kinks(spec, point, params)
+        for p in params:
+            row = Row(p, n, float(s[p]), {m: _maybe(values[m].get(p)) for m in names}, tols,
+                      kink=kinked.get(p), exact=exact_values.get(p))
+            if p in skipped and "per_path" not in given:
+                row.notes.append(f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}")
+            row.status = "fail" if row.failed_methods else ("kink" if row.kink else "pass")
+            rows.append(row)
+    return Report(spec, rows, len(points), names, tols, notes, exact,
+                  sources or [{"point": n} for n in range(1, len(points) + 1)])
+
+
+def _maybe(value):
+    return None if value is None else float(value)

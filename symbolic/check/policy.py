@@ -1,0 +1,90 @@
+"""The policy of a check: which methods are compared, the rule, and each method's tolerance.
+
+Everything that names the methods or merges tolerances reads this module: the check itself, the
+pytest helper (symbolic/testing.py) and the CLI's --rtol/--atol.
+
+>>> merge_tolerances(("backprop", "central"), rtol={"central": 1e-4})["central"]
+Tolerance(rtol=0.0001, atol=1e-07)
+>>> merge_tolerances(METHODS, atol=0)["per_path"]
+Tolerance(rtol=1e-10, atol=0.0)
+>>> merge_tolerances(METHODS, rtol={"centre": 1e-4})
+Traceback (most recent call last):
+...
+gradproof.numeric.errors.GradproofError: unknown method 'centre'; valid: backprop, per_path, central, complex_step
+"""
+from dataclasses import dataclass
+
+from gradproof.numeric.errors import unknown
+from gradproof.numeric.fd import COMPLEX_H
+
+__all__ = ["METHODS", "DESCRIPTIONS", "RULE", "MAX_PATHS", "EXACT_DIGITS", "Tolerance", "TIGHT", "TOLERANCES",
+           "merge_tolerances"]
+
+METHODS = ("backprop", "per_path", "central", "complex_step")   # compared with the reference, "symbolic"
+RULE = "pass iff |a − s| <= atol + rtol·|s|"
+MAX_PATHS = 1000              # per-path sums above this many paths per parameter are skipped
+EXACT_DIGITS = 50
+
+DESCRIPTIONS = {
+    "symbolic": "the derived δ form, compiled with lambdify (the reference s)",
+    "backprop": "memoized backpropagation (numpy)",
+    "per_path": "the chain rule summed path by path, nothing reused",
+    "central": "central differences (L(w+h) − L(w−h)) / 2h",
+    "complex_step": f"complex step Im L(w + ih) / h, h = {COMPLEX_H:g}",
+}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The allowance atol + rtol·|s| of one method.
+
+    >>> Tolerance(rtol=1e-5, atol=1e-7).allowed(-2.0)
+    2.01e-05
+    """
+
+    rtol: float
+    atol: float
+
+    def allowed(self, s):
+        return self.atol + self.rtol * abs(s)
+
+
+# Why these numbers. backprop, per_path and the complex step compute the same mathematics as s in
+# float64 (the complex step has no subtraction, hence no cancellation; its truncation error is of
+# order h^2 = 1e-60): they differ from s by rounding alone, a few ulps per operation, about 1e-15
+# relative for these networks. rtol 1e-10 leaves five orders of magnitude for deep or wide networks
+# and many samples, while a wrong formula (a missing term, a wrong index, a wrong derivative) is off
+# by the order of the gradient itself. atol 1e-12 covers gradients that cancel to about 0, where the
+# rounding error is eps times the size of the terms summed, not of the result.
+# Central differences with h = eps^(1/3) ~ 6e-6 carry a truncation error h^2 |L'''| / 6 ~ 1e-11 |L'''|
+# and a rounding error eps |L| / h ~ 4e-11 |L|: about 1e-10 for losses and derivatives of order
+# 1 to 10. rtol 1e-5 and atol 1e-7 leave a factor of about 1000 over that.
+TIGHT = Tolerance(rtol=1e-10, atol=1e-12)
+TOLERANCES = {"backprop": TIGHT, "per_path": TIGHT, "central": Tolerance(rtol=1e-5, atol=1e-7),
+              "complex_step": TIGHT}
+
+
+def merge_tolerances(names, rtol=None, atol=None, base=None):
+    """{method: Tolerance} for each method in `names`: `base` (default TOLERANCES; TIGHT for a method it
+    lacks, such as a gradient given to the check) with rtol and atol replaced. base: {method: Tolerance}.
+    rtol, atol: None, a number for every method, or {method: number} for some. A method not in `names`
+    is an error listing the valid ones."""
+    base = dict(base or {})
+    _pick(base, None, None, names)               # a base tolerance for a method not compared is an error too
+    out = {}
+    for m in names:
+        default = base.get(m) or TOLERANCES.get(m, TIGHT)
+        out[m] = Tolerance(rtol=float(_pick(rtol, m, default.rtol, names)),
+                           atol=float(_pick(atol, m, default.atol, names)))
+    return out
+
+
+def _pick(given, method, default, names):
+    if given is None:
+        return default
+    if hasattr(given, "items"):
+        for name in given:
+            if name not in names:
+                raise unknown("method", name, names)
+        return given.get(method, default)
+    return given
