@@ -11,7 +11,7 @@ import sys
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.spec import Spec, parse_layers
 
-COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "bench")
+COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "bench")
 
 
 def add_spec_arguments(parser, without=()):
@@ -40,8 +40,9 @@ def add_spec_arguments(parser, without=()):
     return group
 
 
-def spec_from_args(args):
-    spec = Spec.from_toml(args.spec) if args.spec else Spec()
+def spec_from_args(args, base=None):
+    """The spec file (or ``base``, or the notes' network) with the flags applied."""
+    spec = base if base is not None else Spec.from_toml(args.spec) if args.spec else Spec()
     changes = {}
     if args.net:
         changes["layers"] = parse_layers(args.net)

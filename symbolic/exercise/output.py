@@ -1,0 +1,198 @@
+"""Writing an exercise folder: key.json, the combined questions and solutions, and one folder per variant.
+
+Everything is built in a temporary folder beside DIR and renamed into place at the end, so DIR holds a
+whole set of files or none (an earlier exercise folder at DIR is replaced; any other existing folder is
+refused). Pages are rendered on every core (forked workers share the derivations), PDFs compiled two at a
+time; pdflatex runs with SOURCE_DATE_EPOCH fixed so that the same inputs give byte-identical PDFs.
+"""
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from gradproof.numeric.errors import GradproofError
+
+from ..sheet import html, md, tex
+from ..sheet.document import Figure, Sheet
+from . import pages
+
+KEY_VERSION = 1
+SOURCE_DATE = "1767225600"        # 2026-01-01: fixed dates in the PDFs (byte-identical regeneration)
+
+_worker = {}
+
+
+def key_json(assignment, variants):
+    """The answer key (the layout in the package docstring)."""
+    spec = assignment.spec
+    out = {"title": assignment.title, "seed": assignment.seed, "network": spec.to_json(),
+           "format": KEY_VERSION, "grading": dict(assignment.shares), "variants": []}
+    for v in variants:
+        questions = []
+        for q in assignment.questions:
+            blanks = v.blanks[q.number]
+            share = q.points / len(blanks)
+            entry = {"question": q.id, "kind": q.kind}
+            if q.param is not None:
+                entry["param"] = str(q.param)
+            if q.kind == "step":
+                entry["lr"] = q.lr
+                entry["params"] = [str(p) for p in q.params]
+            if q.kind == "flow":
+                entry["path"] = q.path
+            entry["points"] = q.points
+            entry["blanks"] = [{**b, "points": share} for b in blanks]
+            questions.append(entry)
+        out["variants"].append({"variant": v.id, "number": v.number, "point": v.point.to_json(), "questions": questions})
+    return json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+
+
+class Derivations:
+    """derive() once per parameter for every page (the model's local derivatives cached too)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def __call__(self, param):
+        return self.ctx.grader.question(param).derivation
+
+
+def _render(task):
+    """Worker: the files of one variant's folder, {relative name: bytes}, and its two sheets' LaTeX."""
+    assignment, model, derivations, total, want_tex = (_worker[k] for k in ("a", "m", "d", "t", "tex"))
+    variant = task
+    out, sheets = {}, {}
+    for kind, build in (("question", pages.question_sheet), ("solution", pages.solution_sheet)):
+        sheet = build(assignment, model, variant, derivations, total=total) if kind == "solution" else \
+            build(assignment, model, variant, total=total)
+        sheets[kind] = sheet
+        out[f"{kind}.html"] = html.render(sheet).encode()
+        text, extra = md.render(sheet)
+        out[f"{kind}.md"] = text.encode()
+        out.update({name: data.encode() for name, data in extra.items()})
+        if want_tex:
+            out[f"{kind}.tex"] = tex.render(sheet).encode()
+    return variant.id, out, {k: _portable(s, None) for k, s in sheets.items()}
+
+
+def _portable(sheet, model):
+    """The sheet with its figures' model swapped (None to send it between processes, the model to render)."""
+    blocks = [dataclasses.replace(b, model=model) if isinstance(b, Figure) else b for b in sheet.blocks]
+    return Sheet(sheet.title, blocks, sheet.name)
+
+
+def _pages(assignment, ctx, variants, want_tex, jobs):
+    model = ctx.model
+    model.local = _cached(model.local)
+    _worker.update(a=assignment, m=model, d=Derivations(ctx), t=len(variants), tex=want_tex)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(variants)))
+    if jobs == 1:
+        out = [_render(v) for v in variants]
+    else:
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            out = pool.map(_render, variants, chunksize=max(1, len(variants) // (4 * jobs)))
+    return [(vid, files, {k: _portable(s, model) for k, s in sheets.items()}) for vid, files, sheets in out]
+
+
+def _cached(fn):
+    import functools
+    return fn if hasattr(fn, "cache_info") else functools.lru_cache(maxsize=None)(fn)
+
+
+def combined(title, sheets, name):
+    """One sheet of every variant's blocks; each variant's first heading starts a page."""
+    out = Sheet(title, [], name)
+    for s in sheets:
+        out.add(*s.blocks)
+    return out
+
+
+def paged_html(sheet):
+    """The combined sheet as HTML, each variant (a level-1 heading) on its own printed page."""
+    page = html.render(sheet)
+    rule = "main > h1 ~ h1 { break-before: page; margin-top: 3rem; padding-top: 1.5rem; border-top: 3px double #d5d9e0; }"
+    return page.replace("</style>", rule + "\n</style>", 1)
+
+
+def paged_tex(sheet):
+    """The combined sheet as LaTeX, each variant (a level-1 heading) from a new page."""
+    text = tex.render(sheet)
+    marker = r"{\LARGE\bfseries "
+    first = text.find(marker)
+    return text[:first + 1] + text[first + 1:].replace(marker, r"\clearpage" + "\n" + marker)
+
+
+def _pdf(text):
+    data, log = tex.pdf(text)
+    bad = tex.overfull(log)
+    return data, bad
+
+
+def write(assignment, ctx, variants, target, pdf=True, jobs=None, log=None):
+    """Write the exercise folder at ``target``; returns the overfull-box warnings of the PDFs (none expected)."""
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not (target.is_dir() and (not any(target.iterdir()) or (target / "key.json").exists())):
+        raise GradproofError(f"{target} exists and is not an exercise folder (no key.json): choose another -o DIR")
+    if pdf:
+        tex.pdflatex()
+        os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE)
+        os.environ.setdefault("FORCE_SOURCE_DATE", "1")
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+    except FileNotFoundError:
+        raise GradproofError(f"cannot write {str(target)!r}: folder {str(parent)!r} does not exist") from None
+    except OSError as error:
+        raise GradproofError(f"cannot write {str(target)!r}: {error.strerror}") from None
+    warnings = []
+    try:
+        (tmp / "key.json").write_text(key_json(assignment, variants), encoding="utf-8")
+        rendered = _pages(assignment, ctx, variants, pdf, jobs)
+        if log:
+            log("pages rendered")
+        for vid, files, _ in rendered:
+            folder = tmp / "variants" / vid
+            folder.mkdir(parents=True)
+            for name, data in files.items():
+                if not name.endswith(".tex"):
+                    (folder / name).write_bytes(data)
+        questions = combined(f"{assignment.title}: questions", [s["question"] for _, _, s in rendered], "questions")
+        solutions = combined(f"{assignment.title}: solutions", [s["solution"] for _, _, s in rendered], "solutions")
+        (tmp / "questions.html").write_text(paged_html(questions), encoding="utf-8")
+        (tmp / "solutions.html").write_text(paged_html(solutions), encoding="utf-8")
+        if pdf:
+            jobs_pdf = [(tmp / "variants" / vid / f"{kind}.pdf", files[f"{kind}.tex"].decode())
+                        for vid, files, _ in rendered for kind in ("question", "solution")]
+            jobs_pdf += [(tmp / "questions.pdf", paged_tex(questions)), (tmp / "solutions.pdf", paged_tex(solutions))]
+            with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+                for (path, _), (data, bad) in zip(jobs_pdf, pool.map(lambda job: _pdf(job[1]), jobs_pdf)):
+                    path.write_bytes(data)
+                    warnings += [f"{path.relative_to(tmp)}: {w}" for w in bad]
+        _publish(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return warnings
+
+
+def _publish(tmp, target):
+    """Rename the finished folder into place (an earlier exercise folder is moved aside, then removed)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError as error:
+        if old is not None:
+            os.replace(old, target)
+        raise GradproofError(f"cannot write {str(target)!r}: {error.strerror}") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,279 @@
+"""The question and the worked solution of a variant, as sheets (symbolic/sheet/document.py blocks).
+
+The solution reuses the derivation sheet's own sections (symbolic/sheet/content.py): the forward pass,
+the delta's, a parameter's paths, chain rule, local derivatives, closed and delta forms with the values
+at the variant's point, and the summary table of a gradient-descent step; the renderers of the sheets
+print them. The combined questions/solutions files hold one variant per page.
+"""
+import sympy as sp
+
+from gradproof.numeric.notation import Neuron, parse_param
+
+from ..model import L
+from ..printing import Partial
+from ..sheet import content
+from ..sheet.document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
+from ..sheet.layout import latex, number
+from .generate import path_neurons
+
+
+def _n(value):
+    return number(value)
+
+
+def _points(p):
+    return f"{p:g} point{'s' if p != 1 else ''}"
+
+
+def blank_label(model, blank_id):
+    """(plain text, LaTeX) of what a blank holds, from its id: '3.loss', '3.delta_21', '3.dL/dw^1_11', '3.w^1_11'."""
+    tail = blank_id.split(".", 1)[1] if "." in blank_id else ""
+    if tail == "loss":
+        return "the loss L", "L"
+    if tail.startswith("delta_"):
+        k, j = int(tail[6]), int(tail[7:])
+        return f"δ_{tail[6:]} = ∂L/∂O_{tail[6:]}", rf"\delta_{{{tail[6:]}}} = {latex(Partial(L, model.O[k][j]))}"
+    if tail.startswith("dL/d"):
+        p = parse_param(tail[4:])
+        return f"∂L/∂{p}", latex(Partial(L, model.symbols[p]))
+    if tail == "product":
+        return "the product of the local factors", r"\prod"
+    if tail == "bound":
+        return "its bound", r"\prod c_k |w|"
+    if tail:
+        p = parse_param(tail)
+        return f"the new {p}", rf"{p.latex} - \eta\, {latex(Partial(L, model.symbols[p]))}"
+    return "", ""
+
+
+def _point_blocks(model, point):
+    """The variant's numbers: inputs and targets in a sentence, each layer's weights as a table."""
+    spec = model.spec
+    out = [Paragraph(parts("Inputs ", *_join([Math(rf"x_{{{i}}} = {_n(point.x[0, i - 1])}") for i in range(1, spec.layers[0] + 1)]),
+                           "; target", "s " if spec.layers[-1] > 1 else " ",
+                           *_join([Math(rf"y_{{{j}}} = {_n(point.y[0, j - 1])}") if spec.layers[-1] > 1 else Math(f"y = {_n(point.y[0, 0])}")
+                                   for j in range(1, spec.layers[-1] + 1)]), "."))]
+    for k in range(1, len(spec.layers)):
+        W = point.W[k - 1]
+        header = (parts(Math(rf"w^{{{k}}}_{{ij}}")),) + tuple(parts(Math(f"j = {j}")) for j in range(1, W.shape[1] + 1))
+        body = tuple((parts(Math(f"i = {i}")),) + tuple(parts(Math(_n(W[i - 1, j - 1]))) for j in range(1, W.shape[1] + 1))
+                     for i in range(1, W.shape[0] + 1))
+        caption = parts("The weights of layer ", str(k), " (row i: from neuron i of layer ", str(k - 1), ").")
+        if spec.bias:
+            caption += parts(" Biases: ", *_join([Math(rf"b^{{{k}}}_{{{j}}} = {_n(point.b[k - 1][j - 1])}")
+                                                  for j in range(1, W.shape[1] + 1)]), ".")
+        out.append(Table(header, body, "l" + "r" * W.shape[1], caption))
+    return out
+
+
+def _join(items):
+    out = []
+    for n, item in enumerate(items):
+        out += [", "] if n else []
+        out.append(item)
+    return out
+
+
+def _path_tex(model, neurons):
+    return r" \to ".join(latex(model.O[k][j]) for k, j in neurons) + r" \to L"
+
+
+def _ask(model, q, blanks):
+    """The blocks of one question."""
+    spec = model.spec
+    head = Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}")
+    if q.kind == "expression":
+        w = model.symbols[q.param]
+        return [head, Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule, as an expression in ",
+                                      Math("x_i"), ", ", Math("y"), ", ", Math("O_{kj}"), ", ", Math("z_{kj}"), " and the weights ",
+                                      Math("w^{k}_{ij}"), " (LaTeX). Answer blank ", blanks[0]["blank"], "."))]
+    if q.kind == "gradient":
+        w = model.symbols[q.param]
+        return [head, Paragraph(parts("Compute ", Math(latex(Partial(L, w))), " at your point, to at least four significant "
+                                      f"digits (relative tolerance {q.rtol:g}). Answer blank ", blanks[0]["blank"], "."))]
+    if q.kind == "paths":
+        w = model.symbols[q.param]
+        return [head, Paragraph(parts("How many paths lead from ", Math(latex(w)), " to the loss ", Math("L"),
+                                      "? (a whole number) Answer blank ", blanks[0]["blank"], "."))]
+    if q.kind == "flow":
+        neurons = path_neurons(spec, q.param, q.path)
+        (k0, j0), (kn, jn) = neurons[0], neurons[-1]
+        return [head, Paragraph(parts("Along the path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
+                                      Math(latex(model.symbols[q.param])), "), compute the product of the local factors ",
+                                      Math(rf"\partial O_{{{kn}{jn}}} / \partial O_{{{k0}{j0}}}"), ", each ",
+                                      Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), ", at your point (blank ", blanks[0]["blank"],
+                                      "), and its bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
+                                      " is the largest slope of layer k's activation (blank ", blanks[1]["blank"], ")."))]
+    # step
+    rows = []
+    for b in blanks:
+        text, tex = blank_label(model, b["blank"])
+        rows.append((parts(b["blank"]), parts(Math(tex)), parts("")))
+    return [head, Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
+                                  ": the loss, the δ's from the output back, the gradients and the new weights ",
+                                  Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
+                                  "new weights to eight decimal places (the update is small next to the weight).")),
+            Table((parts("blank"), parts("quantity"), parts("your answer")), tuple(rows), "lll")]
+
+
+def question_sheet(assignment, model, variant, total=None, name="question"):
+    spec = assignment.spec
+    where = f"variant {variant.number}" + (f" of {total}" if total else "")
+    title = f"{assignment.title}: {variant.id}"
+    sheet = Sheet(title, [Heading(1, parts(title))], name)
+    sheet.add(Paragraph(parts(f"Your variant: {variant.id} ({where}). ", content.describe(spec))))
+    from ..sheet.diagram import drawable
+    if drawable(spec):
+        sheet.add(Figure(model, None, parts("The network: ", Math(r"O_{0i} = x_i"), "; ", Math("O_{kj}"),
+                                            " is the output of neuron j of layer k."), small=True))
+    sheet.add(Heading(2, parts("Your point"), "point"))
+    sheet.add(*_point_blocks(model, variant.point))
+    sheet.add(Paragraph(parts("Write each answer against its blank's id. A number is compared with the exact value "
+                              "at your point; give the digits asked for.")))
+    for q in assignment.questions:
+        sheet.add(*_ask(model, q, variant.blanks[q.number]))
+    return sheet
+
+
+# ---- solutions ------------------------------------------------------------------------------------
+def _answer_table(model, blanks):
+    rows = []
+    for b in blanks:
+        text, tex = blank_label(model, b["blank"])
+        value = b["answer"]
+        shown = Math(number(value, 10)) if isinstance(value, float) else Math(str(value))
+        rows.append((parts(b["blank"]), parts(Math(tex)) if tex else parts(text), parts(shown)))
+    return Table((parts("blank"), parts("quantity"), parts("answer")), tuple(rows), "llr")
+
+
+def _solve(sheet, model, q, blanks, values, derivations):
+    spec = model.spec
+    sheet.add(Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}"))
+    if q.kind == "expression":
+        d = derivations(q.param)
+        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "); any form equal to it is correct:")))
+        sheet.add(Display((rf"{latex(Partial(L, d.symbol))} &= {blanks[0]['answer']}",)))
+        content._parameter(sheet, d, values)
+    elif q.kind == "gradient":
+        d = derivations(q.param)
+        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "): ",
+                                  Math(rf"{latex(Partial(L, d.symbol))} = {number(blanks[0]['answer'], 10)}"), ".")))
+        content._parameter(sheet, d, values)
+    elif q.kind == "paths":
+        d = derivations(q.param)
+        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "): ", str(blanks[0]["answer"]),
+                                  ". One path per choice of neuron in each later layer, so the product of their widths:")))
+        sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
+    elif q.kind == "flow":
+        _flow(sheet, model, q, blanks, values)
+    else:
+        sheet.add(Paragraph(parts("The answers:")))
+        sheet.add(_answer_table(model, blanks))
+        sheet.add(Paragraph(parts("Worked: the forward pass, the δ's from the output back, then every gradient and "
+                                  "its update.")))
+        step_values = values.with_lr(q.lr)
+        content._forward(sheet, model, step_values)
+        _deltas(sheet, model, step_values)
+        content._summary(sheet, [derivations(p) for p in q.params], step_values)
+
+
+def _deltas(sheet, model, values):
+    """The delta's from the output back: each one's definition (the same for every variant) and its value."""
+    from ..chain import delta_definition
+    spec = model.spec
+    n = len(spec.layers) - 1
+    rows = []
+    for k in range(n, 0, -1):
+        for j in range(1, spec.layers[k] + 1):
+            form = model.local(L, model.O[k][j]) if k == n else delta_definition(model, k, j)
+            rows.append((parts(Math(latex(model.delta[k][j]))), parts(Math(latex(form))),
+                         parts(Math(_n(values.column(model.delta[k][j])[0])))))
+    sheet.add(Paragraph(parts("The δ's, ", Math(r"\delta_{kj} = \partial L / \partial O_{kj}"),
+                              ", from the output back, each from the δ's of the next layer:")))
+    sheet.add(Table((parts("δ"), parts("definition"), parts("value")), tuple(rows), "llr"))
+
+
+def _flow(sheet, model, q, blanks, values):
+    from ..flow import slope_bound
+    neurons = path_neurons(model.spec, q.param, q.path)
+    factors, numbers, bounds = [], [], []
+    for (k1, j1), (k2, j2) in zip(neurons, neurons[1:]):
+        local = model.local(model.O[k2][j2], model.O[k1][j1])
+        factors.append((latex(Partial(model.O[k2][j2], model.O[k1][j1])), latex(local), values.at(local)))
+        c = slope_bound(model.spec.activations[k2 - 1])
+        w = values.point.W[k2 - 1][j1 - 1, j2 - 1]
+        bounds.append((latex(c), _n(abs(w))))
+    sheet.add(Paragraph(parts("The product of the local factors along ", Math(_path_tex(model, neurons)),
+                              ", factor by factor (blank ", blanks[0]["blank"], "):")))
+    sheet.add(Table((parts("factor"), parts("local derivative"), parts("value")),
+                    tuple((parts(Math(a)), parts(Math(b)), parts(Math(_n(v)))) for a, b, v in factors), "llr"))
+    sheet.add(Display((r"\prod &= " + r" \cdot ".join(_bracket(_n(v)) for _, _, v in factors)
+                       + rf" = {number(blanks[0]['answer'], 10)}",)))
+    sheet.add(Paragraph(parts("Each activation's slope is at most ", Math("c_k"), " (1/4 for the sigmoid, 1 for tanh and "
+                              "ReLU), so the product is at most, in absolute value (blank ", blanks[1]["blank"], "):")))
+    sheet.add(Display((r"\prod_k c_k\, |w| &= " + r" \cdot ".join(f"{c} \\cdot {w}" for c, w in bounds)
+                       + rf" = {number(blanks[1]['answer'], 10)}",)))
+
+
+def _bracket(tex):
+    return rf"\left({tex}\right)" if tex.startswith("-") else tex
+
+
+class PointValues(content.Values):
+    """The sheet's values at a variant's point, with another learning rate on demand (same numbers).
+
+    The forward and backward values (z, O, delta) are taken from numeric.backprop rather than substituted
+    into the equations one by one: hundreds of variants are rendered, and the sheet's cross-check table still
+    sets the symbolic delta form beside backprop and central differences for every gradient it shows."""
+
+    derivations = None          # set per process: the derivations shared by every variant's page
+
+    def gradient(self, param):
+        """dL/dparam from the delta form, as the sheet computes it, with the derivation built once."""
+        if param not in self._gradients:
+            d = self.derivations(param)
+            reg = self.model.regularization_derivative(param)
+            data = self._total([self.at(d.memoized - reg, s) for s in range(self.samples)])
+            self._gradients[param] = data + self.at(reg)
+        return self._gradients[param]
+
+    def _forward_and_back(self, s):
+        import sympy as sp
+        from gradproof.numeric.backprop import backprop
+        m, pt, spec = self.model, self.point, self.model.spec
+        grads = backprop(spec, pt)
+        fwd = grads.forward
+        table = {content.LAMBDA: sp.Float(spec.lam)}
+        table.update({m.x[j]: sp.Float(pt.x[s, j - 1]) for j in range(1, spec.layers[0] + 1)})
+        table.update({m.y[j]: sp.Float(pt.y[s, j - 1]) for j in range(1, spec.layers[-1] + 1)})
+        table.update({sym: sp.Float(pt.param_value(p)) for p, sym in m.symbols.items()})
+        for k in range(1, len(spec.layers)):
+            for j in range(1, spec.layers[k] + 1):
+                table[m.z[k][j]] = sp.Float(float(fwd.z[k][s, j - 1]))
+                table[m.O[k][j]] = sp.Float(float(fwd.O[k][s, j - 1]))
+                table[m.delta[k][j]] = sp.Float(float(grads.delta[k][s, j - 1]))
+        return table
+
+    def with_lr(self, lr):
+        if lr == self.lr:
+            return self
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.lr = lr
+        return other
+
+
+def solution_sheet(assignment, model, variant, derivations, total=None, name="solution"):
+    spec = assignment.spec
+    title = f"{assignment.title}: {variant.id}, solutions"
+    sheet = Sheet(title, [Heading(1, parts(title))], name)
+    where = f"variant {variant.number}" + (f" of {total}" if total else "")
+    sheet.add(Paragraph(parts(f"Worked solutions for {variant.id} ({where}). ", content.describe(spec))))
+    sheet.add(Heading(2, parts("The point"), "point"))
+    sheet.add(*_point_blocks(model, variant.point))
+    lr = next((q.lr for q in assignment.questions if q.kind == "step"), content.DEFAULT_LR)
+    values = PointValues(model, variant.point, lr)
+    values.derivations = derivations
+    for q in assignment.questions:
+        _solve(sheet, model, q, variant.blanks[q.number], values, derivations)
+    return sheet
