@@ -212,3 +212,65 @@ def test_circular_and_malformed_answers(notes):
     assert r.verdict == "invalid" and "outside a Leibniz partial" in r.message
     r = notes.grade("w^9_11", r"x_1")
     assert r.verdict == "invalid" and "does not exist" in r.message
+
+
+DL = r"-2(y - \hat y) \hat y (1 - \hat y)"          # dL/dO_31 times sigma'(z_31)
+
+
+@pytest.mark.parametrize("param, answer, wrong, right", [
+    # the wrong layer's weight
+    ("w^2_11", DL + r" w^{2}_{11} O_{21}(1 - O_{21}) O_{11}", "w^2_11", "w^3_11"),
+    # swapped indices on a weight of the path that is not the parameter's own
+    ("w^1_11", DL + r" [w^{3}_{11} O_{21}(1 - O_{21}) w^{2}_{11} + w^{3}_{21} O_{22}(1 - O_{22}) w^{2}_{21}] O_{11}(1 - O_{11}) x_1",
+     "w^2_21", "w^2_12"),
+    # the wrong layer's output
+    ("w^2_11", DL + r" w^{3}_{11} O_{21}(1 - O_{21}) O_{21}", "O_21", "O_11"),
+    ("w^3_21", DL + r" O_{12}", "O_12", "O_22"),
+    # a wrong neuron inside one Leibniz factor
+    ("w^2_11", r"\frac{\partial L}{\partial O_{31}} \frac{\partial O_{31}}{\partial O_{22}} \frac{\partial O_{21}}{\partial w^2_{11}}",
+     "∂O_31/∂O_22", "∂O_31/∂O_21"),
+    # another parameter's exact gradient
+    ("w^2_31", DL + r" w^{3}_{11} O_{21}(1 - O_{21}) O_{11}", "∂L/∂w^2_11", "∂L/∂w^2_31"),
+])
+def test_index_mistakes_name_the_wrong_and_the_right_symbol(notes, param, answer, wrong, right):
+    r = notes.grade(param, answer)
+    assert (r.verdict, r.diagnosis) == ("incorrect", ["wrong_index"]), r.message
+    assert wrong in r.message and right in r.message, r.message
+
+
+def test_two_mistakes_at_once(notes):
+    # a sign slip and an index slip (O_12 for O_22), the example of the goals
+    r = notes.grade("w^3_21", r"-2(\hat y - y)\hat y(1-\hat y) O_{12}")
+    assert sorted(r.diagnosis) == ["sign", "wrong_index"] and "O_12 in place of O_22" in r.message
+    # a path left out and an index slip on the path that is kept
+    r = notes.grade("w^1_11", DL + r" w^{3}_{21} O_{22}(1 - O_{22}) w^{2}_{21} O_{11}(1 - O_{11}) x_1")
+    assert sorted(r.diagnosis) == ["missing_path", "wrong_index"], r.message
+    # a path left out and sigma' left out at layer 2
+    r = notes.grade("w^1_11", DL + r" w^{3}_{21} w^{2}_{12} O_{11}(1 - O_{11}) x_1")
+    assert sorted(r.diagnosis) == ["activation_derivative", "missing_path"], r.message
+
+
+def test_counterexample_at_round_numbers(notes):
+    """Without --at the point is one a student can redo by hand, and the two values there differ clearly."""
+    r = notes.grade("w^1_11", DL + r" w^{3}_{21} O_{22}(1 - O_{22}) w^{2}_{12} O_{11}(1 - O_{11}) x_1")
+    c = r.counterexample
+    for name, value in c["point"].items():
+        allowed = {0.0, 1.0, 2.0} if name.startswith("x") else {0.0, 1.0} if name.startswith("y") else {-1.0, -0.5, 0.5, 1.0}
+        assert value in allowed, (name, value)
+    assert abs(c["got"] - c["expected"]) > 0.1 * max(abs(c["got"]), abs(c["expected"]))
+    assert f"{c['expected']:.6g}" in r.message and f"{c['got']:.6g}" in r.message
+    assert "w^2_12 = " in r.message                                   # the message carries its point
+    # and the point is real: numeric backprop there gives the expected value
+    p, n = c["point"], NOTES.layers
+    W = [np.array([[p[f"w^{k}_{i}{j}"] for j in range(1, n[k] + 1)] for i in range(1, n[k - 1] + 1)])
+         for k in range(1, len(n))]
+    point = Point(np.array([[p[f"x_{i}"] for i in range(1, 5)]]), np.array([[p["y_1"]]]), W)
+    assert backprop(NOTES, point).value(parse_param("w^1_11")) == pytest.approx(c["expected"], rel=1e-9)
+
+
+def test_relu_counterexample_keeps_away_from_the_kink():
+    spec = Spec(layers=(2, 2, 1), activations=("relu", "linear"))
+    r = Grader(spec).grade("w^1_11", r"-2(y - \hat{y}) w^2_{11} x_1")
+    p = r.counterexample["point"]
+    z = [p["x_1"] * p[f"w^1_1{j}"] + p["x_2"] * p[f"w^1_2{j}"] for j in (1, 2)]
+    assert min(abs(v) for v in z) >= 0.5

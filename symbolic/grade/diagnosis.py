@@ -16,6 +16,7 @@ import sympy as sp
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import Param
 
 from ..chain import derive, settle
 from ..model import R
@@ -31,8 +32,8 @@ SENTENCES = {
     "activation_derivative": "Wrong activation derivative: where the chain passes through a neuron it takes "
                              "the derivative f'(z) of that layer's activation (for the sigmoid "
                              "σ'(z) = σ(z)(1 - σ(z)) = O(1 - O)), not f(z) itself or another activation's derivative.",
-    "wrong_index": "Wrong indices: your answer is the derivative for another parameter; w^k_ij connects neuron i "
-                   "of layer k-1 to neuron j of layer k.",
+    "wrong_index": "Wrong indices: a symbol carries the wrong layer or neuron (w^k_ij connects neuron i of "
+                   "layer k-1 to neuron j of layer k; O_kj is the output of neuron j of layer k).",
     "sum_for_product": "A '+' where the chain rule multiplies: the factors along a path are multiplied "
                        "(∂L/∂O times the bracket of paths), not added.",
     "rounding": "Rounded too early: your number agrees with the gradient only to the figures you wrote; "
@@ -108,7 +109,15 @@ def _kinds():
 
 
 def _alternative(model, k, j, kind):
-    """(what, expression) for one slip at neuron (k, j), or None when the slip is the layer's own f'."""
+    """(what, expression) for one slip at neuron (k, j), or None when the slip is the layer's own f' (built once
+    per model: a ReLU's Max compares its arguments when built, which is slow to repeat for every scope)."""
+    key = ("grade: activation slip", k, j, kind[0], kind[1].name if kind[1] else None)
+    if key not in model.memo:
+        model.memo[key] = _build_alternative(model, k, j, kind)
+    return model.memo[key]
+
+
+def _build_alternative(model, k, j, kind):
     act = model.spec.activation(k)
     z, O = model.z[k][j], model.O[k][j]
     form, other = kind
@@ -124,11 +133,11 @@ def _alternative(model, k, j, kind):
     return f"{_name(other)}'s derivative written in O in place of {f}'", other.sympy_df(sp, z, O)
 
 
-def activation_derivatives(derivation):
+def activation_derivatives(derivation, form=None, codes=("activation_derivative",), prefix=""):
     model = derivation.model
     if not derivation.readable:
         return []
-    form = data_leibniz(derivation)
+    form = data_leibniz(derivation) if form is None else form
     layers = sorted({model.neuron_of(p.numerator)[1] for p in form.atoms(Partial)
                      if model.neuron_of(p.numerator) and model.neuron_of(p.numerator)[0] == "O"})
     scopes = [(f"layer {k}", {k}) for k in layers] + ([("every layer", set(layers))] if len(layers) > 1 else [])
@@ -151,41 +160,137 @@ def activation_derivatives(derivation):
             expr = _closed(model, form, local)
             if labels and expr not in seen:
                 seen.add(expr)
-                out.append(Variant(("activation_derivative",), f"{labels[0]} ({scope})", expr))
+                out.append(Variant(codes, f"{prefix}{labels[0]} ({scope})", expr))
     return out
 
 
-def neighbours(spec, param):
-    """Parameters a slip of an index would give: i and j swapped, a neighbouring neuron, another layer."""
-    k, j, i = param.layer, param.j, param.i
-    if param.is_weight:
-        candidates = [(k, j, i, "i and j swapped"), (k, i - 1, j, "a neighbouring neuron"),
-                      (k, i + 1, j, "a neighbouring neuron"), (k, i, j - 1, "a neighbouring neuron"),
-                      (k, i, j + 1, "a neighbouring neuron"), (k - 1, i, j, "the wrong layer"),
-                      (k + 1, i, j, "the wrong layer")]
-        make = lambda c: param.weight(c[0], c[1], c[2])
+def confusables(model, s):
+    """[(other symbol, why)]: what an index slip turns a symbol of the network into.
+
+    For a weight w^k_ij: the wrong layer's (w^(k±1)_ij), its indices swapped (w^k_ji), a neighbouring
+    neuron's (w^k_(i±1)j, w^k_i(j±1)); for an output O_kj (x_i = O_0i): the wrong layer's (O_(k±1)j),
+    a neighbouring neuron's (O_k(j±1)), its indices swapped (O_jk); likewise z_kj and delta_kj.
+    """
+    spec, out = model.spec, []
+
+    def add(other, why):
+        if other is not None and other != s and other not in [o for o, _ in out]:
+            out.append((other, why))
+
+    if s in model.param_of:
+        p = model.param_of[s]
+        k, i, j = p.layer, p.i, p.j
+        if p.is_weight:
+            slips = [((k - 1, i, j), "the wrong layer's weight"), ((k + 1, i, j), "the wrong layer's weight"),
+                     ((k, j, i), "its indices swapped"), ((k, i - 1, j), "a neighbouring neuron's weight"),
+                     ((k, i + 1, j), "a neighbouring neuron's weight"), ((k, i, j - 1), "a neighbouring neuron's weight"),
+                     ((k, i, j + 1), "a neighbouring neuron's weight")]
+            make = lambda c: Param.weight(*c)
+        else:
+            slips = [((k - 1, j), "the wrong layer's bias"), ((k + 1, j), "the wrong layer's bias"),
+                     ((k, j - 1), "a neighbouring neuron's bias"), ((k, j + 1), "a neighbouring neuron's bias")]
+            make = lambda c: Param.bias(*c)
+        for c, why in slips:
+            try:
+                add(model.symbols[spec.check_param(make(c))], why)
+            except (GradproofError, KeyError, TypeError):
+                continue
+        return out
+    if s in model.x[1:]:
+        letter, k, j = "O", 0, model.x.index(s)
+    elif model.neuron_of(s):
+        letter, k, j = model.neuron_of(s)
     else:
-        candidates = [(k, j - 1, None, "a neighbouring neuron"), (k, j + 1, None, "a neighbouring neuron"),
-                      (k - 1, j, None, "the wrong layer"), (k + 1, j, None, "the wrong layer")]
-        make = lambda c: param.bias(c[0], c[1])
-    out = []
-    for c in candidates:
-        try:
-            other = spec.check_param(make(c))
-        except (GradproofError, TypeError):
-            continue
-        if other != param and other not in [o for o, _ in out]:
-            out.append((other, c[3]))
+        return out
+    for (kk, jj), why in [((k - 1, j), "the wrong layer's"), ((k + 1, j), "the wrong layer's"),
+                          ((k, j - 1), "a neighbouring neuron's"), ((k, j + 1), "a neighbouring neuron's"),
+                          ((j, k), "indices swapped:")]:
+        add(_neuron(model, letter, kk, jj), f"{why} {'output' if letter == 'O' else letter}")
+    return out
+
+
+def _neuron(model, letter, k, j):
+    """The symbol of O_kj (x_j for k = 0), z_kj or delta_kj, or None where there is no such neuron."""
+    n = model.spec.layers
+    if not (0 <= k < len(n) and 1 <= j <= n[k]):
+        return None
+    if letter == "O":
+        return model.O[k][j]
+    if k == 0:
+        return None
+    return (model.z if letter == "z" else model.delta)[k][j]
+
+
+def _slip(s, other):
+    return f"{text(other)} in place of {text(s)}"
+
+
+def substitutions(derivation):
+    """[(s, other, detail)]: every index slip of a symbol in the closed form, applied wherever s appears."""
+    model, out = derivation.model, []
+    data = data_part(derivation)
+    for s in sorted(data.free_symbols, key=str):
+        for other, why in confusables(model, s):
+            out.append((s, other, f"{_slip(s, other)} ({why})"))
     return out
 
 
 def wrong_indices(derivation):
-    model = derivation.model
+    """Index slips, made from the derivation: a symbol written with a wrong index in one local derivative or
+    wherever it appears (the wrong layer's weight or output, swapped indices on any weight of a path, a
+    neighbouring neuron), a wrong neuron inside one Leibniz factor, and another parameter's exact gradient."""
+    model, param = derivation.model, derivation.param
     out = []
-    for other, why in neighbours(model.spec, derivation.param):
+    if derivation.readable:
+        form = data_leibniz(derivation)
+        data = _closed(model, form)
+        for s, other, detail in substitutions(derivation):
+            out.append(Variant(("wrong_index",), detail, data.xreplace({s: other})))
+        for p in sorted(form.atoms(Partial), key=str):
+            value = model.local(p.numerator, p.denominator)
+            for s in sorted(value.free_symbols, key=str):
+                for other, why in confusables(model, s):
+                    local = lambda q, p=p, s=s, other=other: (model.local(q.numerator, q.denominator).xreplace({s: other})
+                                                              if q == p else model.local(q.numerator, q.denominator))
+                    out.append(Variant(("wrong_index",), f"{_slip(s, other)} in {text(p)} ({why})",
+                                       _closed(model, form, local)))
+            for end in ("numerator", "denominator"):
+                a = getattr(p, end)
+                for other, why in confusables(model, a):
+                    if "neighbouring" not in why:
+                        continue
+                    q = Partial(other, p.denominator) if end == "numerator" else Partial(p.numerator, other)
+                    changed = model.local(q.numerator, q.denominator)
+                    if changed == 0:
+                        continue
+                    local = lambda r, p=p, changed=changed: changed if r == p else model.local(r.numerator, r.denominator)
+                    out.append(Variant(("wrong_index",), f"{text(q)} in place of {text(p)}", _closed(model, form, local)))
+    for other in _other_parameters(model.spec, param):
         d = derive(model.spec, other, model, derivation.max_paths)
-        out.append(Variant(("wrong_index",), f"this is ∂L/∂{other} ({why})", data_part(d)))
-    return out
+        out.append(Variant(("wrong_index",), f"this is ∂L/∂{other}, not ∂L/∂{param}", data_part(d)))
+    return _merged(out)
+
+
+def _merged(variants):
+    """One variant per distinct expression; a Leibniz factor's reading of the same slip joins its detail."""
+    by_expr = {}
+    for v in variants:
+        if v.expr not in by_expr:
+            by_expr[v.expr] = v
+        elif v.detail.startswith("∂") or v.detail.startswith("this is"):
+            first = by_expr[v.expr]
+            by_expr[v.expr] = Variant(first.codes, f"{first.detail}, i.e. {v.detail}", first.expr)
+    return list(by_expr.values())
+
+
+MAX_OTHER_PARAMETERS = 64
+
+
+def _other_parameters(spec, param):
+    """The other parameters whose exact gradient an answer may be, nearest layers first (at most 64)."""
+    others = [p for p in spec.parameters() if p != param]
+    others.sort(key=lambda p: (abs(p.layer - param.layer), p.is_weight != param.is_weight))
+    return others[:MAX_OTHER_PARAMETERS]
 
 
 def sums_for_products(derivation):
@@ -211,6 +316,43 @@ def _replace(tree, target, new):
     if isinstance(tree, (sp.Add, sp.Mul)):
         return type(tree)(*[_replace(a, target, new) for a in tree.args], evaluate=False)
     return tree
+
+
+def pairs(derivation, structural):
+    """Two mistakes at once, for an answer no single variant explains: [(codes, detail, expression, swaps)].
+
+    ``swaps`` maps a symbol to the one written in its place (an index slip made wherever the symbol
+    appears), to be applied to the expression's values rather than built with sympy: an index slip
+    on top of any other variant, two index slips, and a path left out with a wrong activation derivative.
+    """
+    model, out = derivation.model, []
+    if not derivation.readable:
+        return out
+    subs = substitutions(derivation)
+    for v in structural:
+        if v.codes == ("wrong_index",):
+            continue
+        present = v.expr.free_symbols
+        for s, other, detail in subs:
+            if s in present:
+                out.append((v.codes + ("wrong_index",), f"{v.detail}; {detail}", v.expr, {s: other}))
+    data = data_part(derivation)
+    for n, (s1, o1, d1) in enumerate(subs):
+        for s2, o2, d2 in subs[n + 1:]:
+            if s2 != s1 and o2 != s1 and o1 != s2:
+                out.append((("wrong_index",), f"{d1}; {d2}", data, {s1: o1, s2: o2}))
+    if derivation.path_count >= 2:
+        chains = []
+        for path in derivation.paths:
+            nodes = path[::-1]
+            chains.append(sp.Mul(*[Partial(a, b) for a, b in zip(nodes, nodes[1:])], evaluate=False))
+        for n, path in enumerate(derivation.paths):
+            rest = [c for m, c in enumerate(chains) if m != n]
+            form = rest[0] if len(rest) == 1 else sp.Add(*rest, evaluate=False)
+            for v in activation_derivatives(derivation, form, ("missing_path", "activation_derivative"),
+                                            f"{_describe(path)} is left out; "):
+                out.append((v.codes, v.detail, v.expr, {}))
+    return out
 
 
 def variants(derivation):
@@ -261,7 +403,8 @@ class Candidates:
         fewest = min(len(self.codes[i]) for i in found)
         best = [i for i in found if len(self.codes[i]) == fewest]
         codes = self.codes[best[0]]
-        details = [self.details[i] for i in best if self.codes[i] == codes and self.details[i]]
+        details = [part for i in best if self.codes[i] == codes and self.details[i]
+                   for part in self.details[i].split("; ")]
         return codes, tuple(dict.fromkeys(details))
 
 

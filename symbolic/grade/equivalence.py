@@ -160,6 +160,36 @@ def random_base(spec, model, count, seed=0):
     return points
 
 
+ROUND_WEIGHTS = (-1.0, -0.5, 0.5, 1.0)
+ROUND_INPUTS = (0.0, 1.0, 2.0)
+ROUND_TARGETS = (0.0, 1.0)
+
+
+def round_base(spec, model, count, seed=0, tries=2000):
+    """count points of small round numbers, for a counterexample a student can check by hand: weights and biases
+    in {-1, -1/2, 1/2, 1}, inputs in {0, 1, 2}, targets in {0, 1}; in a network with a kink, every
+    pre-activation at least KINK_MARGIN from it (sums of halves are then at least 1/2 away)."""
+    from ..model import KINK_MARGIN
+    rng = np.random.default_rng([seed, 2])
+    kinked = any(spec.activation(k).kinked for k in range(1, len(spec.layers)))
+    points = []
+    for _ in range(tries):
+        values = {s: float(rng.choice(ROUND_INPUTS)) for s in model.x[1:]}
+        values.update({s: float(rng.choice(ROUND_TARGETS)) for s in model.y[1:]})
+        values.update({s: float(rng.choice(ROUND_WEIGHTS)) for s in model.symbols.values()})
+        values[model.lam] = spec.lam if spec.lam > 0 else 0.5
+        values[ETA] = 0.1
+        if kinked:
+            z = Points(model, [values], arithmetics=(Float64,)).values[Float64.name]
+            if any(abs(z[model.z[k][j]][0]) < KINK_MARGIN for k in range(1, len(spec.layers))
+                   for j in range(1, spec.layers[k] + 1)):
+                continue
+        points.append(values)
+        if len(points) == count:
+            break
+    return points
+
+
 class Points:
     """Points of a network with every neuron's z, O and delta there, in both arithmetics.
 
@@ -167,12 +197,12 @@ class Points:
     file, one per sample, with lambda the spec's).
     """
 
-    def __init__(self, model, base):
+    def __init__(self, model, base, arithmetics=None):
         self.model, self.base, self.n = model, base, len(base)
         self.values = {}
         self.memo = {}
         with mpmath.workdps(DIGITS):
-            for arith in (Float64, Mp50):
+            for arith in arithmetics or (Float64, Mp50):
                 self.values[arith.name] = self._network(arith)
                 self.memo[arith.name] = {}
 

@@ -21,11 +21,13 @@ from ..chain import delta_definition, derive, settle
 from ..model import L, Model
 from ..printing import Partial, text
 from . import diagnosis
-from .equivalence import DIGITS, Float64, Mp50, Partials, Points, first_difference, random_base, to_float
+from .equivalence import DIGITS, Float64, Mp50, Partials, Points, first_difference, random_base, round_base, to_float, walk
 from .parser import ETA, AnswerError, read, shown
 
 DEFAULT_RTOL = 1e-3        # for a number compared with the value at --at
 POINT_COUNT = 12           # random points for symbolic answers
+ROUND_COUNT = 24           # points of small round numbers, where a counterexample is shown
+CLEAR = 0.1                # a counterexample's two values differ by at least this fraction of the larger
 TIME_LIMIT = 1.5           # CPU seconds to read and evaluate one answer
 SYMBOLIC_TIME = 0.3        # seconds sympy may take to show an equal answer equal symbolically
 SYMBOLIC_OPS = 300         # answers larger than this are decided by the points alone
@@ -100,6 +102,7 @@ class Question:
             self.expected = points.evaluate(self.data, Mp50) + points.evaluate(self.reg, Mp50)
         self._candidates = None
         self._structural = None
+        self._pairs = None
 
     @property
     def structural(self):
@@ -120,6 +123,32 @@ class Question:
         if points is None:
             self._candidates = found
         return found
+
+    def round_expected(self):
+        """The derivative's float values at the grader's points of round numbers."""
+        if getattr(self, "_round_expected", None) is None:
+            where = self.grader.round_points
+            self._round_expected = where.evaluate(self.data, Float64) + where.evaluate(self.reg, Float64)
+        return self._round_expected
+
+    def pairs(self):
+        """Candidates for two mistakes at once at the grader's points (built on first need, then kept)."""
+        if self._pairs is None:
+            where = self.grader.points
+            values = where.values[Float64.name]
+            rows, tables = [], {}
+            for codes, detail, expr, swaps in diagnosis.pairs(self.derivation, self.structural):
+                key = tuple(sorted(swaps.items(), key=str))
+                if key not in tables:            # the variants under one slip share its table and memo
+                    table = dict(values)
+                    table.update({s: values[o] for s, o in swaps.items() if o in values})
+                    tables[key] = (table, {} if swaps else dict(where.memo[Float64.name]))
+                table, memo = tables[key]
+                with np.errstate(all="ignore"):
+                    rows.append((diagnosis.Variant(codes, detail, None), walk(expr, table, Float64, where.n, memo)))
+            data = where.evaluate(self.data, Float64)
+            self._pairs = diagnosis.Candidates(rows, data, where.evaluate(self.reg, Float64), self.reg != 0)
+        return self._pairs
 
     def symbolic(self):
         """The expected derivative in O, z, x, y, w, b with f_k(z_kj) written O_kj, for sympy to compare."""
@@ -151,6 +180,7 @@ class Grader:
         self.point_count, self.seed = points, seed
         self.partials = Partials(self.model)
         self._points = None
+        self._round = None
         self._questions = {}
         self._at = {}
         self._compiled = None
@@ -160,6 +190,31 @@ class Grader:
         if self._points is None:
             self._points = Points(self.model, random_base(self.spec, self.model, self.point_count, self.seed))
         return self._points
+
+    @property
+    def round_points(self):
+        if self._round is None:
+            self._round = Points(self.model, round_base(self.spec, self.model, ROUND_COUNT, self.seed),
+                                 arithmetics=(Float64,))
+        return self._round
+
+    def round_counterexample(self, question, math_):
+        """{point, expected, got} at the first point of small round numbers where the answer clearly differs
+        from the derivative, or None when it differs clearly at none of them."""
+        where = self.round_points
+        if where.n == 0:
+            return None
+        expected = question.round_expected()
+        got = where.evaluate(math_, Float64, partials=self.partials, keep=False)
+        with np.errstate(all="ignore"):
+            size = np.maximum(np.abs(got), np.abs(expected))
+            clear = np.isfinite(got) & (np.abs(got - expected) > CLEAR * size) & (size > 1e-6)
+        found = np.flatnonzero(clear)
+        if found.size == 0:
+            return None
+        i = int(found[0])
+        extra = [s for s in math_.free_symbols if s == ETA]
+        return {"point": where.point(i, extra), "expected": float(expected[i]), "got": float(got[i])}
 
     def question(self, param):
         if param not in self._questions:
@@ -255,7 +310,11 @@ class Grader:
                           "got": to_float(got[failing])}
 
         def diagnose():
+            counterexample.update(self.round_counterexample(question, math_) or {})
             codes, details = question.candidates().match(floats)
+            if not codes:
+                # one undetected mistake must not hide a detected one: try two at once
+                codes, details = question.pairs().match(floats)
             return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
                           list(codes), counterexample, str(param), "numeric")
         return diagnose
@@ -337,7 +396,7 @@ class Grader:
     @staticmethod
     def _wrong(param, codes, details, counterexample):
         expected, got = counterexample["expected"], counterexample["got"]
-        value = (f"at the point shown it is {expected:.6g}, your answer gives "
+        value = (f"at {_where(counterexample['point'])} it is {expected:.6g}, your answer gives "
                  + (f"{got:.6g}" if got is not None else "no real value"))
         if not codes:
             return (f"Not equal to ∂L/∂{param}: {value}. None of the common mistakes explains the difference; "
@@ -345,6 +404,13 @@ class Grader:
         sentences = " ".join(diagnosis.SENTENCES[c] for c in codes)
         here = f" Here: {'; '.join(details)}." if details else ""
         return f"Not equal to ∂L/∂{param} ({value}). {sentences}{here}"
+
+
+def _where(point):
+    """The point a message refers to, written out (so that a batch's message carries it), or the --at POINT."""
+    if not all(isinstance(v, float) for v in point.values()):
+        return "the --at point"
+    return "the point " + ", ".join(f"{k} = {v:.4g}" for k, v in point.items())
 
 
 def _named_side(result, number, side, count):
