@@ -5,7 +5,9 @@ This is the notes' computation before memoization, e.g. for w^1_11 of the 4-3-2-
     dL/dw^1_11 = dL/dO_31 * [dO_31/dO_21 * dO_21/dO_11 + dO_31/dO_22 * dO_22/dO_11] * dO_11/dw^1_11
 
 with dO_lb/dO_(l-1)a = f_l'(z_lb) * w^l_ab and dO_kj/dw^k_ij = f_k'(z_kj) * O_(k-1)i (dO_kj/db^k_j =
-f_k'(z_kj)). Nothing is reused between paths, so the work grows as the product of the widths of the
+f_k'(z_kj)). Each f' is the activation table's, the same stable local derivative backprop uses, and the
+output's dL/dO_L * f_L' is objective.output_grad_z (O - y for BCE on a sigmoid), so that saturated outputs
+are as accurate here as in backprop. Nothing is reused between paths, so the work grows as the product of the widths of the
 later layers; backprop (numeric/backprop.py) reuses delta_k and grows linearly. Both counts are
 given per sample: every multiplication here is done once per sample (vectorised over samples).
 
@@ -54,26 +56,29 @@ def paths(spec, param):
         yield (param.j,) + rest
 
 
-def _path_sum(spec, fwd, fprime, dL_dO, param):
-    """sum over paths of the product of local derivatives, per sample; and the multiplications done."""
+def _path_sum(spec, fwd, fprime, dL_dz, param):
+    """sum over paths of the product of local derivatives, per sample; and the multiplications done.
+
+    Each path starts from dL/dz_L of its output neuron (delta_L * f_L', which for a loss fused with its output
+    activation is the stable form backprop uses, O - y for BCE on a sigmoid) and then multiplies, link by link,
+    dz_(l)to / dz_(l-1)frm = w^l_frm,to * f_(l-1)'(z_frm), ending with dz_kj/dw^k_ij = O_(k-1)i. The factors are
+    the notes' (dL/dO_L, dO_l/dO_(l-1) = f_l' w, dO_kj/dw = f_k' O) grouped by neuron, and so are the counts:
+    2 per link, 1 to start (delta * f'), 1 for the last factor (a weight's), as multiplication_counts says."""
     k, j = param.layer, param.j - 1
     count = 0
     total = 0.0
     for path in paths(spec, param):
         nodes = [n - 1 for n in path]
-        product = dL_dO[:, nodes[-1]]
+        product = dL_dz[:, nodes[-1]]
+        count += 1
         for layer in range(spec.depth, k, -1):                         # from the output back to layer k
             to, frm = nodes[layer - k], nodes[layer - k - 1]
-            local = fprime[layer][:, to] * fwd.W[layer - 1][frm, to]   # dO_(layer)to / dO_(layer-1)frm
+            local = fwd.W[layer - 1][frm, to] * fprime[layer - 1][:, frm]   # dz_(layer)to / dz_(layer-1)frm
             product = product * local
             count += 2
         if param.is_weight:
-            last = fprime[k][:, j] * fwd.O[k - 1][:, param.i - 1]    # dO_kj/dw^k_ij, again for every path
+            product = product * fwd.O[k - 1][:, param.i - 1]            # dz_kj/dw^k_ij, again for every path
             count += 1
-        else:
-            last = fprime[k][:, j]                                     # dO_kj/db^k_j
-        product = product * last
-        count += 1
         total = total + product
     return total, count
 
@@ -88,6 +93,7 @@ def per_path(spec, point, params=None, max_paths=None):
     L = spec.depth
     fprime = [None] + [spec.activation(k).df(fwd.z[k], fwd.O[k]) for k in range(1, L + 1)]
     dL_dO = objective.output_delta(spec, fwd.y, fwd.z[L], fwd.O[L])
+    dL_dz = objective.output_grad_z(spec, fwd.y, fwd.z[L], fwd.O[L], dL_dO)
     values, skipped, count = {}, [], 0
     for param in params if params is not None else spec.parameters():
         spec.check_param(param)
@@ -95,7 +101,7 @@ def per_path(spec, point, params=None, max_paths=None):
             values[param] = None
             skipped.append(param)
             continue
-        total, done = _path_sum(spec, fwd, fprime, dL_dO, param)
+        total, done = _path_sum(spec, fwd, fprime, dL_dz, param)
         value = float(total.sum())
         if param.is_weight:
             extra = objective.reg_grad(spec, fwd.W[param.layer - 1][param.i - 1, param.j - 1])

@@ -12,6 +12,139 @@ import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
 
+# ---- stable evaluation ------------------------------------------------------------------------------
+# The printed forms are the readable ones (1/(1 + e^{-z}), ln(1 + e^z), ln O, 1 - O); evaluated as written
+# they overflow (e^z at z > 709) or cancel (1 - O where O rounds to 1). Before compiling, `stable` rewrites
+# them into three evaluation-only functions, each compiled to an overflow-free form in numpy and in mpmath.
+# The rules are identities of exp and log, not of any one activation: any activation written with them
+# is evaluated stably without a line of its own here.
+
+class _Stable(sp.Function):
+    """An evaluation-only function: compiled to the helper of the same name (numpy or mpmath), evaluated by
+    evalf through mpmath; never printed on a sheet (the readable form is printed)."""
+
+    nargs = 1
+    helper = None
+
+    def _numpycode(self, printer):          # NumPyPrinter, compile_large's printer, MpmathPrinter
+        return f"{self.helper}({printer._print(self.args[0])})"
+
+    _mpmathcode = _pythoncode = _numpycode
+
+    def _eval_evalf(self, prec):
+        u = self.args[0].evalf(prec)
+        if not u.is_Number:
+            return None
+        import mpmath
+        with mpmath.workprec(prec):
+            return sp.Float._new(MPMATH_HELPERS[self.helper](mpmath.mpf(u._mpf_))._mpf_, prec)
+
+
+class Sigmoid(_Stable):
+    """1 / (1 + e^{-u})."""
+    helper = "_gp_sigmoid"
+
+
+class Softplus(_Stable):
+    """ln(1 + e^u) = max(u, 0) + ln(1 + e^{-|u|})."""
+    helper = "_gp_softplus"
+
+
+class Expm1(_Stable):
+    """e^u - 1, accurate where u is small."""
+    helper = "_gp_expm1"
+
+
+def _np_sigmoid(u):
+    e = numpy.exp(-numpy.abs(u))                 # never overflows; the two branches are one function
+    return numpy.where(numpy.greater_equal(u, 0), 1.0, e) / (1 + e)
+
+
+def _mp_sigmoid(u):
+    import mpmath
+    e = mpmath.exp(-abs(u))
+    return (1 if u >= 0 else e) / (1 + e)
+
+
+def _mp_softplus(u):
+    import mpmath
+    return max(u, 0) + mpmath.log1p(mpmath.exp(-abs(u)))
+
+
+def _mp_expm1(u):
+    import mpmath
+    return mpmath.expm1(u)
+
+
+NUMPY_HELPERS = {"_gp_sigmoid": _np_sigmoid, "_gp_softplus": lambda u: numpy.logaddexp(0.0, u),
+                 "_gp_expm1": numpy.expm1}
+MPMATH_HELPERS = {"_gp_sigmoid": _mp_sigmoid, "_gp_softplus": _mp_softplus, "_gp_expm1": _mp_expm1}
+
+
+def _exp_argument(e):
+    """v when e is 1 + e^v, else None."""
+    if isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.One in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+    return None
+
+
+def _complement(e):
+    """1 - f written as one stable function where f is sigmoid or exp, in a sum e; None when e has no such pair."""
+    const, rest = e.as_coeff_Add()
+    if const not in (1, -1):
+        return None
+    terms = sp.Add.make_args(rest)
+    for n, t in enumerate(terms):
+        others = sp.Add(*(terms[:n] + terms[n + 1:]))
+        if const == 1 and isinstance(-t, Sigmoid):              # 1 - sigma(v) = sigma(-v)
+            return Sigmoid(-(-t).args[0]) + others
+        if const == -1 and isinstance(t, Sigmoid):              # sigma(v) - 1 = -sigma(-v)
+            return -Sigmoid(-t.args[0]) + others
+        if const == 1 and isinstance(-t, sp.exp):               # 1 - e^v = -expm1(v)
+            return -Expm1((-t).args[0]) + others
+        if const == -1 and isinstance(t, sp.exp):               # e^v - 1 = expm1(v)
+            return Expm1(t.args[0]) + others
+    return None
+
+
+def stable(expr, memo=None):
+    """expr with its overflowing or cancelling subexpressions rewritten into stable evaluation functions.
+
+    1/(1 + e^v) = sigmoid(-v); ln(1 + e^v) = softplus(v); ln sigmoid(v) = -softplus(-v); 1 - sigmoid(v) =
+    sigmoid(-v); 1 - e^v = -expm1(v). The same function of the same symbols: only its evaluation changes.
+
+    Examples
+    ========
+    >>> import sympy as sp
+    >>> from gradproof.symbolic.compile import stable
+    >>> z = sp.Symbol("z", real=True)
+    >>> stable(sp.log(1 - 1 / (1 + sp.exp(-z)))), stable(sp.log(sp.exp(z) + 1)), stable(1 - sp.exp(-z))
+    (-Softplus(z), Softplus(z), -Expm1(-z))
+    """
+    memo = {} if memo is None else memo
+    if expr.is_Atom:
+        return expr
+    found = memo.get(expr)
+    if found is not None:
+        return found
+    args = [stable(a, memo) for a in expr.args]
+    out = expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+    if isinstance(out, sp.Pow) and out.exp == -1 and _exp_argument(out.base) is not None:
+        out = Sigmoid(-_exp_argument(out.base))
+    elif isinstance(out, sp.log):
+        inner = out.args[0]
+        if _exp_argument(inner) is not None:
+            out = Softplus(_exp_argument(inner))
+        elif isinstance(inner, Sigmoid):
+            out = -Softplus(-inner.args[0])
+    elif isinstance(out, sp.Add):
+        out = _complement(out) or out
+    memo[expr] = out
+    return out
+
+
 # Above this many arguments plus expressions (a layer of 10 x 10 weights, say), compile_exprs generates
 # the code itself (compile_large): lambdify's cse and printer sort every sum and product and take about
 # a millisecond per term, most of the time of Compiled on a 10,000-parameter network. Below it (the
@@ -41,9 +174,14 @@ def _lambdified(args, exprs, many, mpmath):
     table = dict(zip(args, plain))
     with sp.evaluate(False):        # renaming must not re-simplify (Max re-evaluation is slow)
         renamed = [sp.sympify(e, strict=True).xreplace(table) for e in (exprs if many else [exprs])]
-    fn = sp.lambdify(plain, renamed if many else renamed[0], modules="mpmath" if mpmath else "numpy",
+    fn = sp.lambdify(plain, renamed if many else renamed[0], modules=_modules(mpmath),
                      cse=True, dummify=False, docstring_limit=0)
     return fn
+
+
+def _modules(mpmath):
+    """lambdify's namespace: the stable evaluation helpers, then numpy or mpmath."""
+    return [MPMATH_HELPERS, "mpmath"] if mpmath else [NUMPY_HELPERS, "numpy"]
 
 
 def compile_shared(args, exprs, mpmath=False):
@@ -69,7 +207,7 @@ def compile_shared(args, exprs, mpmath=False):
         replacements, reduced = sp.cse(list(exprs))
         replacements = [(s, sp.sympify(e, strict=True).xreplace(table)) for s, e in replacements]
         reduced = [sp.sympify(e, strict=True).xreplace(table) for e in reduced]
-    return sp.lambdify(plain, reduced, modules="mpmath" if mpmath else "numpy",
+    return sp.lambdify(plain, reduced, modules=_modules(mpmath),
                       cse=lambda _: (replacements, reduced), dummify=False, docstring_limit=0)
 
 
@@ -153,6 +291,6 @@ def compile_large(args, exprs):
         return _lambdified(args, exprs if many else exprs[0], many, mpmath=False)
     body.append("    return " + ("[" + ", ".join(results) + "]" if many else results[0]))
     source = f"def _compiled({', '.join(f'a{i}' for i in range(len(args)))}):\n" + "\n".join(body) + "\n"
-    namespace = {"numpy": numpy, "functools": functools, "math": math}
+    namespace = {"numpy": numpy, "functools": functools, "math": math, **NUMPY_HELPERS}
     exec(compile(source, "<gradproof compile_large>", "exec"), namespace)
     return namespace["_compiled"]

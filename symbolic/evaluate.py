@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chain import Derivation, delta_definition
+import sympy as sp
+
+from .chain import Derivation, delta_definition, settle
 from .compile import compile_exprs as _compile
+from .compile import stable
 from .model import L, Model
 
 
@@ -46,12 +49,116 @@ class Evaluation:
         return as_html(evaluation_latex(self))
 
 
+class Evaluable:
+    """A model's expressions rewritten for evaluation: the same functions of the same symbols, evaluated stably.
+
+    The sheets print the readable forms (O_kj (1 - O_kj), ln(1 - O_nj), 1/(1 + e^{-z})); evaluated as written, they
+    lose every digit where an output saturates (O rounds to 1) or overflow (e^z). Before an expression is compiled
+    or evaluated it goes through three steps:
+
+    1. at the output layer, delta_nj times f_n'(z_nj) (a factor pair of the memoized forms and of the next deltas)
+       becomes g_nj = dL/dz_nj, where f' cancels the division by O of dL/dO (for binary cross-entropy on a sigmoid:
+       O - y, backprop's fused gradient), finite wherever the gradient is;
+    2. in a sum or a function of an O_kj where it helps, O_kj is written as its layer's activation of z_kj (O
+       rounds, z does not): 1 - O = sigma(-z), ln O = -softplus(-z);
+    3. compile.stable: 1/(1 + e^{-z}) is sigmoid, ln(1 + e^z) softplus, 1 - e^{-u} = -expm1(-u), each evaluated
+       without overflow.
+
+    Nothing here names an activation or a loss: the identities are those of exp and log.
+
+    Examples
+    ========
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.chain import Derivation
+    >>> m = Model(Spec(layers=(2, 1), loss="bce"))
+    >>> forms = Evaluable.of(m)
+    >>> forms(m.data_loss()), forms.g_forms[1]
+    (y_1*Softplus(-z_11) + (1 - y_1)*Softplus(z_11), O_11 - y_1)
+    >>> forms(Derivation(m, m.params[0]).memoized)
+    dL/dz_11*x_1
+    """
+
+    def __init__(self, model):
+        self.model = model
+        m, n = model, model.spec.layers
+        top = len(n) - 1
+        self.top = top
+        # g_nj = dL/dz_nj of the output layer: a symbol for the compiled code, with its simplified form
+        self.g = [None] + [sp.Symbol(f"dL/dz_{top}{j}", real=True) for j in range(1, n[top] + 1)]
+        self.g_forms = [None] + [self._g_form(top, j) for j in range(1, n[top] + 1)]
+        self._pairs = {m.delta[top][j]: (list(sp.Mul.make_args(m.f_prime(top, j))), self.g[j])
+                       for j in range(1, n[top] + 1)}
+        # O_kj -> its activation of z_kj, for the layers where the stable rules rewrite the activation
+        self._O = {}
+        for k in range(1, top + 1):
+            for j in range(1, n[k] + 1):
+                f = stable(m.O_equation(k, j))
+                if f != m.O_equation(k, j):
+                    self._O[m.O[k][j]] = f
+        self._memo, self._stable_memo = {}, {}
+
+    def _g_form(self, top, j):
+        """dL/dz_nj = dL/dO_nj f_n'(z_nj), with the division by an output cancelled where f' cancels it (binary
+        cross-entropy on a sigmoid: O - y); the plain product otherwise (never expanded or refactored, which could
+        bring back a cancellation or an e^{O})."""
+        m, O = self.model, self.model.O[top][j]
+        dL_dO, product = m.local(L, O), m.local(L, O) * m.f_prime(top, j)
+        if sp.fraction(sp.together(dL_dO))[1].has(O):
+            fused = sp.cancel(product)
+            if not sp.fraction(fused)[1].has(O):
+                return fused
+        return product
+
+    @classmethod
+    def of(cls, model):
+        if "evaluable" not in model.memo:
+            model.memo["evaluable"] = cls(model)
+        return model.memo["evaluable"]
+
+    def __call__(self, expr):
+        expr = sp.sympify(expr, strict=True)
+        found = self._memo.get(expr)
+        if found is None:
+            found = stable(self._in_z(self._fused(settle(expr))), self._stable_memo)
+            self._memo[expr] = found
+        return found
+
+    def _fused(self, expr):
+        """delta_nj f_n'(z_nj) -> g_nj, in every product that holds the pair."""
+        if expr.is_Atom:
+            return expr
+        args = [self._fused(a) for a in expr.args]
+        if isinstance(expr, sp.Mul):
+            for delta, (factors, g) in self._pairs.items():
+                if delta in args and all(args.count(f) >= factors.count(f) for f in factors if f != 1):
+                    args.remove(delta)
+                    for f in factors:
+                        if f != 1:
+                            args.remove(f)
+                    args.append(g)
+            return sp.Mul(*args)
+        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+
+    def _in_z(self, expr):
+        """O_kj written as f_k(z_kj) inside the sums and functions where the stable rules then apply."""
+        if expr.is_Atom or not self._O:
+            return expr
+        if isinstance(expr, (sp.Add, sp.Function)) and expr.free_symbols & self._O.keys():
+            substituted = expr.xreplace(self._O)
+            rewritten = stable(substituted, self._stable_memo)
+            if rewritten != substituted:
+                return rewritten
+        args = [self._in_z(a) for a in expr.args]
+        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+
+
 class Network:
     """z_kj, O_kj and delta_kj of a model's network at values of x, y, w and b: the one evaluator.
 
     Built once per model and arithmetic (:meth:`of`). ``run`` takes the values as lists and getters, each
     value a float, a numpy array (samples or points, evaluated at once) or, with ``mp``, an mpmath number;
-    ``values`` takes and returns a table symbol -> value.
+    ``values`` takes and returns a table symbol -> value. Every expression is compiled in its stable form
+    (:class:`Evaluable`); the output layer's dL/dz_nj is computed too (``g``), for the gradients.
 
     Examples
     ========
@@ -66,22 +173,31 @@ class Network:
     def __init__(self, model, mp=False):
         self.model, self.spec, self.mp = model, model.spec, mp
         m, n = model, self.spec.layers
+        self.forms = forms = Evaluable.of(model)
         self.forward = []
         for k in range(1, len(n)):
             prev = m.O[k - 1][1:]
             weights = [m.w(k, i, j) for i in range(1, n[k - 1] + 1) for j in range(1, n[k] + 1)]
             biases = [m.b(k, j) for j in range(1, n[k] + 1)] if self.spec.bias else []
             zs = [m.z_equation(k, j) for j in range(1, n[k] + 1)]
-            Os = [m.O_equation(k, j) for j in range(1, n[k] + 1)]
+            Os = [forms(m.O_equation(k, j)) for j in range(1, n[k] + 1)]
             self.forward.append((_compile(prev + weights + biases, zs, mp), _compile(m.z[k][1:], Os, mp)))
         top = len(n) - 1
         self.backward = [None] * len(n)
+        outputs = range(1, n[top] + 1)
         self.backward[top] = _compile(m.y[1:] + m.z[top][1:] + m.O[top][1:],
-                                      [m.local(L, m.O[top][j]) for j in range(1, n[top] + 1)], mp)
+                                      [forms(m.local(L, m.O[top][j])) for j in outputs]
+                                      + [forms(forms.g_forms[j]) for j in outputs], mp)
         for k in range(top - 1, 0, -1):
             nxt = [m.w(k + 1, i, j) for i in range(1, n[k] + 1) for j in range(1, n[k + 1] + 1)]
-            self.backward[k] = _compile(m.delta[k + 1][1:] + m.z[k + 1][1:] + m.O[k + 1][1:] + m.O[k][1:] + nxt,
-                                        [delta_definition(m, k, j) for j in range(1, n[k] + 1)], mp)
+            self.backward[k] = _compile(self.layer_args(k + 1) + m.O[k][1:] + nxt,
+                                        [forms(delta_definition(m, k, j)) for j in range(1, n[k] + 1)], mp)
+
+    def layer_args(self, k):
+        """The values known at layer k once its delta is: delta_k, (g at the output), z_k and O_k."""
+        m = self.model
+        g = self.forms.g[1:] if k == self.forms.top else []
+        return m.delta[k][1:] + g + m.z[k][1:] + m.O[k][1:]
 
     @classmethod
     def of(cls, model, mp=False):
@@ -92,7 +208,8 @@ class Network:
         return model.memo[key]
 
     def run(self, x, y, weight, bias=None):
-        """z, O and delta per layer: lists indexed [k][j - 1] (z[0] and delta[0] None, O[0] = x).
+        """z, O, delta and g per layer: lists indexed [k][j - 1] (z[0] and delta[0] None, O[0] = x; g only at the
+        output layer, None elsewhere).
 
         x and y are lists of values; weight(k, i, j) and bias(k, j) give w^k_ij and b^k_j (indices from 1)."""
         n = self.spec.layers
@@ -103,22 +220,26 @@ class Network:
             z.append(list(fz(*O[k - 1], *weights, *biases)))
             O.append(list(fO(*z[k])))
         top = len(n) - 1
-        delta = [None] * len(n)
-        delta[top] = list(self.backward[top](*y, *z[top], *O[top]))
+        delta, g = [None] * len(n), [None] * len(n)
+        out = list(self.backward[top](*y, *z[top], *O[top]))
+        delta[top], g[top] = out[:n[top]], out[n[top]:]
         for k in range(top - 1, 0, -1):
             nxt = [weight(k + 1, i, j) for i in range(1, n[k] + 1) for j in range(1, n[k + 1] + 1)]
-            delta[k] = list(self.backward[k](*delta[k + 1], *z[k + 1], *O[k + 1], *O[k], *nxt))
-        return z, O, delta
+            known = delta[k + 1] + (g[k + 1] if k + 1 == top else []) + z[k + 1] + O[k + 1]
+            delta[k] = list(self.backward[k](*known, *O[k], *nxt))
+        return z, O, delta, g
 
     def values(self, table):
-        """table (x, y, w, b and lambda: symbol -> value, e.g. Model.point_values) with every z, O and delta added."""
+        """table (x, y, w, b and lambda: symbol -> value, e.g. Model.point_values) with every z, O, delta and the
+        output layer's g added."""
         m, n = self.model, self.spec.layers
-        z, O, delta = self.run([table[s] for s in m.x[1:]], [table[s] for s in m.y[1:]],
-                               lambda k, i, j: table[m.w(k, i, j)], lambda k, j: table[m.b(k, j)])
+        z, O, delta, g = self.run([table[s] for s in m.x[1:]], [table[s] for s in m.y[1:]],
+                                  lambda k, i, j: table[m.w(k, i, j)], lambda k, j: table[m.b(k, j)])
         out = dict(table)
         for k in range(1, len(n)):
             for j in range(1, n[k] + 1):
                 out[m.z[k][j]], out[m.O[k][j]], out[m.delta[k][j]] = z[k][j - 1], O[k][j - 1], delta[k][j - 1]
+        out.update(zip(self.forms.g[1:], g[-1]))
         return out
 
 
@@ -148,11 +269,13 @@ class Compiled:
         for k in range(1, len(n)):
             layer_params = [p for p in m.params if p.layer == k]
             # the memoized form without its regularization term, which is added once, not per sample
-            exprs = [Derivation(m, p).memoized - m.regularization_derivative(p) for p in layer_params]
-            args = m.delta[k][1:] + m.z[k][1:] + m.O[k][1:] + m.O[k - 1][1:]
+            forms = self.network.forms
+            exprs = [forms(Derivation(m, p).memoized - m.regularization_derivative(p)) for p in layer_params]
+            below = m.z[k - 1][1:] if k > 1 else []
+            args = self.network.layer_args(k) + below + m.O[k - 1][1:]
             self.grads[k] = (layer_params, _compile(args, exprs, mp))
         top = len(n) - 1
-        self.loss_fn = _compile(m.y[1:] + m.O[top][1:], m.data_loss(), mp)
+        self.loss_fn = _compile(m.y[1:] + m.z[top][1:] + m.O[top][1:], forms(m.data_loss()), mp)
         params = list(m.symbols)
         reg = [m.regularization_derivative(p) for p in params]
         self.reg_fn = _compile([m.symbols[p] for p in params] + [m.lam], [m.regularization()] + reg, mp)
@@ -197,10 +320,12 @@ class Compiled:
 
     def _run(self, x, y, W, b):
         """One pass over samples (numpy columns) or one sample (mpmath): z, O, delta, gradient terms, loss terms."""
-        z, O, delta = self.network.run(x, y, lambda k, i, j: W[k - 1][i - 1, j - 1],
-                                       lambda k, j: b[k - 1][j - 1])
+        z, O, delta, g = self.network.run(x, y, lambda k, i, j: W[k - 1][i - 1, j - 1],
+                                          lambda k, j: b[k - 1][j - 1])
+        top = len(self.spec.layers) - 1
         terms = {}
-        for k in range(1, len(self.spec.layers)):
+        for k in range(1, top + 1):
             params, fn = self.grads[k]
-            terms.update(zip(params, fn(*delta[k], *z[k], *O[k], *O[k - 1])))
-        return z, O, delta, terms, self.loss_fn(*y, *O[-1])
+            known = delta[k] + (g[k] if k == top else []) + z[k] + O[k] + (z[k - 1] if k > 1 else [])
+            terms.update(zip(params, fn(*known, *O[k - 1])))
+        return z, O, delta, terms, self.loss_fn(*y, *z[top], *O[top])

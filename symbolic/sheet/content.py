@@ -60,8 +60,11 @@ class Values:
         from gradproof.numeric import fd
         from gradproof.numeric.backprop import backprop
 
+        from ..evaluate import Network
+
         self.model, self.point, self.lr = model, point, lr
         self.spec, self.samples = model.spec, point.samples
+        self._network = Network.of(model)
         self._subs = [self._forward_and_back(s) for s in range(self.samples)]
         self.backprop = backprop(self.spec, point)
         self.central = {e.param: e for e in fd.central(self.spec, point)}
@@ -69,13 +72,12 @@ class Values:
 
     def _forward_and_back(self, s):
         """The substitution table of one sample: x, y, w, b, lambda and every z, O and delta (the one evaluator)."""
-        from ..evaluate import Network
-        values = Network.of(self.model).values(self.model.point_values(self.point, s))
+        values = self._network.values(self.model.point_values(self.point, s))
         return {sym: sp.Float(float(v)) for sym, v in values.items()}
 
     def at(self, expr, sample=0):
-        """The value of an expression in O, z, delta, x, y, w, b, lambda for one sample."""
-        return float(expr.xreplace(self._subs[sample]))
+        """The value of an expression in O, z, delta, x, y, w, b, lambda for one sample (in its stable form)."""
+        return float(self._network.forms(expr).xreplace(self._subs[sample]))
 
     def column(self, sym):
         """A symbol's value in every sample."""
