@@ -211,7 +211,13 @@ class Network:
         """z, O, delta and g per layer: lists indexed [k][j - 1] (z[0] and delta[0] None, O[0] = x; g only at the
         output layer, None elsewhere).
 
-        x and y are lists of values; weight(k, i, j) and bias(k, j) give w^k_ij and b^k_j (indices from 1)."""
+        x and y are lists of values; weight(k, i, j) and bias(k, j) give w^k_ij and b^k_j (indices from 1).
+        A value beyond float64's range comes out inf without a warning (a delta_n of e^800, say, where the
+        gradient itself stays finite): the callers judge the numbers they report."""
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return self._run(x, y, weight, bias)
+
+    def _run(self, x, y, weight, bias):
         n = self.spec.layers
         z, O = [None], [list(x)]
         for k, (fz, fO) in enumerate(self.forward, start=1):
@@ -324,8 +330,9 @@ class Compiled:
                                           lambda k, j: b[k - 1][j - 1])
         top = len(self.spec.layers) - 1
         terms = {}
-        for k in range(1, top + 1):
-            params, fn = self.grads[k]
-            known = delta[k] + (g[k] if k == top else []) + z[k] + O[k] + (z[k - 1] if k > 1 else [])
-            terms.update(zip(params, fn(*known, *O[k - 1])))
-        return z, O, delta, terms, self.loss_fn(*y, *z[top], *O[top])
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            for k in range(1, top + 1):
+                params, fn = self.grads[k]
+                known = delta[k] + (g[k] if k == top else []) + z[k] + O[k] + (z[k - 1] if k > 1 else [])
+                terms.update(zip(params, fn(*known, *O[k - 1])))
+            return z, O, delta, terms, self.loss_fn(*y, *z[top], *O[top])
