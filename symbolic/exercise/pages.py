@@ -222,9 +222,8 @@ def _bracket(tex):
 class PointValues(content.Values):
     """The sheet's values at a variant's point, with another learning rate on demand (same numbers).
 
-    The forward and backward values (z, O, delta) are taken from numeric.backprop rather than substituted
-    into the equations one by one: hundreds of variants are rendered, and the sheet's cross-check table still
-    sets the symbolic delta form beside backprop and central differences for every gradient it shows."""
+    The forward and backward values (z, O, delta) come from the one evaluator of the symbolic network, compiled
+    once per model (symbolic/evaluate.py), so hundreds of variants cost one compilation."""
 
     derivations = None          # set per process: the derivations shared by every variant's page
 
@@ -236,23 +235,6 @@ class PointValues(content.Values):
             data = self._total([self.at(d.memoized - reg, s) for s in range(self.samples)])
             self._gradients[param] = data + self.at(reg)
         return self._gradients[param]
-
-    def _forward_and_back(self, s):
-        import sympy as sp
-        from gradproof.numeric.backprop import backprop
-        m, pt, spec = self.model, self.point, self.model.spec
-        grads = backprop(spec, pt)
-        fwd = grads.forward
-        table = {content.LAMBDA: sp.Float(spec.lam)}
-        table.update({m.x[j]: sp.Float(pt.x[s, j - 1]) for j in range(1, spec.layers[0] + 1)})
-        table.update({m.y[j]: sp.Float(pt.y[s, j - 1]) for j in range(1, spec.layers[-1] + 1)})
-        table.update({sym: sp.Float(pt.param_value(p)) for p, sym in m.symbols.items()})
-        for k in range(1, len(spec.layers)):
-            for j in range(1, spec.layers[k] + 1):
-                table[m.z[k][j]] = sp.Float(float(fwd.z[k][s, j - 1]))
-                table[m.O[k][j]] = sp.Float(float(fwd.O[k][s, j - 1]))
-                table[m.delta[k][j]] = sp.Float(float(grads.delta[k][s, j - 1]))
-        return table
 
     def with_lr(self, lr):
         if lr == self.lr:
