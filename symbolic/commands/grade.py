@@ -9,10 +9,18 @@ compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2
 With --batch, a CSV with columns id,param,answer is graded on every core; results id,param,verdict,
 diagnosis,message go to -o (CSV, or JSON by the suffix .json) or to standard output.
 
+With --key DIR/key.json (from `gradproof exercise`), --batch reads rows id,variant,question,answer
+(question: a blank id of the key) and grades each at its own variant's point; results id,variant,question,
+score,max_score,verdict,diagnosis,feedback (Markdown) go to -o; --totals writes each student's total,
+--report a class report (one HTML page). An unreadable answer is not gradable and costs nothing; the
+key's [grading] shares give partial credit for a diagnosed mistake. With --answer, --points P adds the
+score (P when correct, else 0) and max_score (P, or 0 when the answer is not gradable).
+
 Examples:
   gradproof grade --param w^3_11 --answer '-2(y-\\hat{y})\\hat{y}(1-\\hat{y}) O_{21}'
   gradproof grade --param w^1_11 --answer '0.0123' --at point.json --json
   gradproof grade spec.toml --batch answers.csv -o results.csv
+  gradproof grade --key hw1/key.json --batch answers.csv -o scores.csv --totals totals.csv --report report.html
 """
 import json
 import sys
@@ -33,6 +41,10 @@ def add_arguments(parser):
     parser.add_argument("--batch", metavar="CSV", help="grade every row of a CSV with columns id,param,answer")
     parser.add_argument("-o", "--output", metavar="FILE", help="with --batch: write results.csv or results.json here")
     parser.add_argument("--jobs", type=int, metavar="N", help="with --batch: worker processes (default: every core)")
+    parser.add_argument("--key", metavar="KEY.json", help="with --batch: an exercise key; rows id,variant,question,answer")
+    parser.add_argument("--totals", metavar="CSV", help="with --key: each student's total score here")
+    parser.add_argument("--report", metavar="HTML", help="with --key: the class report here (one HTML page)")
+    parser.add_argument("--points", type=float, metavar="P", help="with --answer: report score and max_score out of P")
 
 
 def run(args):
@@ -62,6 +74,8 @@ def _run(args):
 
     from ..cli import spec_from_args
 
+    if args.key is not None or args.totals or args.report:
+        return _keyed(args)
     spec = spec_from_args(args)
     if (args.answer is None) == (args.batch is None):
         raise GradproofError("give either --answer LATEX (with --param) or --batch answers.csv")
@@ -80,8 +94,63 @@ def _run(args):
 
     from ..grade import Grader
     result = Grader(spec).grade(param, args.answer, at, args.rtol)
-    print(as_json(result.to_json()) if args.json else _text(result))
+    data = result.to_json()
+    if args.points is not None:
+        if not (args.points > 0 and args.points != float("inf")):
+            raise GradproofError(f"--points must be a finite number > 0; got {args.points:g}")
+        data["max_score"] = 0.0 if result.verdict == "invalid" else args.points
+        data["score"] = args.points if result.correct else 0.0
+    text = _text(result) + (f"\n  score:      {data['score']:g} of {data['max_score']:g}" if "score" in data else "")
+    print(as_json(data) if args.json else text)
     return result.exit_code
+
+
+def _keyed(args):
+    """--key: grade rows id,variant,question,answer against an exercise key; results, totals, report."""
+    import time
+
+    from gradproof.numeric.errors import GradproofError
+
+    from ..exercise import batch
+    from ..output import write_output
+    from ..progress import ProgressBar
+
+    if args.key is None:
+        raise GradproofError("--totals and --report go with --key KEY.json")
+    if args.batch is None:
+        raise GradproofError("--key goes with --batch answers.csv (rows id,variant,question,answer)")
+    if args.answer is not None or args.param or args.at or args.points is not None:
+        raise GradproofError("with --key the key gives the questions and points: --param, --answer, --at and "
+                             "--points do not apply")
+    if args.jobs is not None and args.jobs < 1:
+        raise GradproofError(f"--jobs must be at least 1; got {args.jobs}")
+    grader = batch.KeyGrader.from_file(args.key)
+    rows = batch.read_rows(args.batch)
+    batch.check_rows(grader, rows, args.batch)
+    bar = ProgressBar.on_terminal(len(rows), "answers")
+    progress = (lambda done, total: bar(done, f"{bar.rate(done):.0f}/s")) if bar else None
+    start = time.perf_counter()
+    results = batch.grade_rows(grader, rows, args.jobs, progress)
+    if bar:
+        bar.close()
+    seconds = time.perf_counter() - start
+    outputs = {}
+    want_json = args.json or (args.output and args.output.lower().endswith(".json"))
+    outputs[args.output] = batch.to_json(results) if want_json else batch.to_csv(results)
+    if args.totals:
+        outputs[args.totals] = batch.totals_csv(batch.totals(grader, results))
+    if args.report:
+        from ..exercise import report
+        outputs[args.report] = report.render(report.build(grader, results))
+    for path, text in outputs.items():
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            write_output(text, path)
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in ("correct", "incorrect", "invalid")}
+    print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
+          f"{counts['incorrect']} incorrect, {counts['invalid']} not gradable", file=sys.stderr)
+    return 0
 
 
 def _text(result):

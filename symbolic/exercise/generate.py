@@ -11,12 +11,12 @@ Draws are judged in batches (all variants' candidates at once, in the grader's v
 walk); the first acceptable draw of each stream is taken, so the batch size never changes the result.
 """
 import hashlib
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from gradproof.numeric.backprop import backprop
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Neuron
@@ -55,7 +55,7 @@ def draw(spec, rng):
     n = spec.layers
     x = _round(rng.uniform(-1, 1, (1, n[0])))
     y = _round(rng.uniform(0.1, 0.9, (1, n[-1])))
-    W = [_round(rng.uniform(-1.5, 1.5, (a, b)) / math.sqrt(a)) for a, b in zip(n, n[1:])]
+    W = [_round(rng.uniform(-1.5, 1.5, (a, b)) / math.sqrt(a)) for a, b in itertools.pairwise(n)]
     b = [_round(rng.uniform(-0.5, 0.5, m)) for m in n[1:]] if spec.bias else None
     return Point(x, y, W, b, single=True)
 
@@ -122,7 +122,7 @@ class Context:
         c = slope_bounds(self.spec)
         neurons = path_neurons(self.spec, question.param, question.path)
         value = 1.0
-        for (k1, j1), (k2, j2) in zip(neurons, neurons[1:]):
+        for (k1, j1), (k2, j2) in itertools.pairwise(neurons):
             value *= c[k2 - 1] * abs(W[k2 - 1][j1 - 1, j2 - 1])
         return value
 
@@ -145,7 +145,7 @@ def blanks_and_checks(ctx, points_list):
     fpoints = mistakes.FloatPoints(model, [mistakes.base_of(model, p) for p in points_list])
     grads = [backprop(spec, p) for p in points_list]
     bad = np.zeros(n, dtype=bool)
-    out = [dict() for _ in range(n)]
+    out = [{} for _ in range(n)]
     tables = {}
 
     def gradient(param):

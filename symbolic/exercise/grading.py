@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import parse_param
 from gradproof.numeric.point import from_mapping as point_from_mapping
@@ -121,6 +120,24 @@ class KeyGrader:
         self._points = {}
         self._tables = {}
 
+    @classmethod
+    def from_file(cls, path):
+        return cls(load_key(path), source=str(path))
+
+    def prepare(self):
+        """Build every question's derivation and mistakes now (before workers fork, so they share them)."""
+        for v in self.key["variants"][:1]:
+            for q in v["questions"]:
+                names = [q["param"]] if q["kind"] in ("expression", "gradient") else []
+                if q["kind"] == "step":
+                    names += [b["blank"].split(".", 1)[1][4:] for b in q["blanks"] if ".dL/d" in b["blank"]]
+                for name in names:
+                    question = self.grader.question(self.spec.check_param(parse_param(name)))
+                    question.candidates()
+                    if q["kind"] == "expression":
+                        question.symbolic()
+        return self
+
     # ---- where --------------------------------------------------------------------------------
     def point(self, variant):
         """The variant's Point (kept for the grader's cache, which is keyed by the object)."""
@@ -185,8 +202,9 @@ class KeyGrader:
             return "invalid", (), _md(str(error)), None
         if reading.math.free_symbols:
             return "invalid", (), "a number is asked for here, not an expression.", reading.latex
-        from ..grade.equivalence import to_float
         import sympy as sp
+
+        from ..grade.equivalence import to_float
         got = to_float(sp.N(reading.math, 30))
         expected = blank["answer"]
         if kind == "paths":
@@ -228,7 +246,7 @@ class KeyGrader:
             reading = read(answer, self.model)
             _, points = self.point(variant)
             got = float(points.evaluate(reading.math, Float64, partials=self.grader.partials, keep=False)[0])
-        except Exception:          # the grader has read it already; a value here is only for the feedback
+        except Exception:  # noqa: BLE001  the grader has read it already; a value here is only for the feedback
             return None
         expected = self._gradient_value(parse_param(param), variant)
         if math.isfinite(got) and abs(got - expected) <= 1e-9 * max(abs(expected), 1e-12):

@@ -103,27 +103,37 @@ def _cached(fn):
     return fn if hasattr(fn, "cache_info") else functools.lru_cache(maxsize=None)(fn)
 
 
+@dataclasses.dataclass(frozen=True)
+class PageBreak:
+    """The start of a new printed page (between two variants of a combined file)."""
+
+
+class PagedHtml(html.HtmlRenderer):
+    def _render_PageBreak(self, block):
+        return '<hr class="variant" style="break-after: page; border: 0; border-top: 3px double #d5d9e0; margin: 3rem 0">'
+
+
+class PagedTex(tex.TexRenderer):
+    def _render_PageBreak(self, block):
+        return r"\clearpage"
+
+
 def combined(title, sheets, name):
-    """One sheet of every variant's blocks; each variant's first heading starts a page."""
+    """One sheet of every variant's blocks, each variant from a new page."""
     out = Sheet(title, [], name)
-    for s in sheets:
+    for n, s in enumerate(sheets):
+        if n:
+            out.add(PageBreak())
         out.add(*s.blocks)
     return out
 
 
 def paged_html(sheet):
-    """The combined sheet as HTML, each variant (a level-1 heading) on its own printed page."""
-    page = html.render(sheet)
-    rule = "main > h1 ~ h1 { break-before: page; margin-top: 3rem; padding-top: 1.5rem; border-top: 3px double #d5d9e0; }"
-    return page.replace("</style>", rule + "\n</style>", 1)
+    return html.render(sheet, PagedHtml)
 
 
 def paged_tex(sheet):
-    """The combined sheet as LaTeX, each variant (a level-1 heading) from a new page."""
-    text = tex.render(sheet)
-    marker = r"{\LARGE\bfseries "
-    first = text.find(marker)
-    return text[:first + 1] + text[first + 1:].replace(marker, r"\clearpage" + "\n" + marker)
+    return tex.render(sheet, PagedTex)
 
 
 def _pdf(text):

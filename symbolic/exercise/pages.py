@@ -5,15 +5,26 @@ the delta's, a parameter's paths, chain rule, local derivatives, closed and delt
 at the variant's point, and the summary table of a gradient-descent step; the renderers of the sheets
 print them. The combined questions/solutions files hold one variant per page.
 """
-import sympy as sp
+import itertools
 
-from gradproof.numeric.notation import Neuron, parse_param
+from gradproof.numeric.notation import parse_param
 
 from ..model import L
 from ..printing import Partial
 from ..sheet import content
-from ..sheet.document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
+from ..sheet.document import (
+    Display,
+    Figure,
+    Heading,
+    Items,
+    Math,
+    Paragraph,
+    Sheet,
+    Table,
+    parts,
+)
 from ..sheet.layout import latex, number
+from ..sheet.layout import rows as display_rows
 from .generate import path_neurons
 
 
@@ -32,17 +43,17 @@ def blank_label(model, blank_id):
         return "the loss L", "L"
     if tail.startswith("delta_"):
         k, j = int(tail[6]), int(tail[7:])
-        return f"δ_{tail[6:]} = ∂L/∂O_{tail[6:]}", rf"\delta_{{{tail[6:]}}} = {latex(Partial(L, model.O[k][j]))}"
+        return f"δ_{tail[6:]} = ∂L/∂O_{tail[6:]}", rf"\delta_{{{tail[6:]}}} = \partial L / \partial {latex(model.O[k][j])}"
     if tail.startswith("dL/d"):
         p = parse_param(tail[4:])
-        return f"∂L/∂{p}", latex(Partial(L, model.symbols[p]))
+        return f"∂L/∂{p}", rf"\partial L / \partial {p.latex}"
     if tail == "product":
         return "the product of the local factors", r"\prod"
     if tail == "bound":
         return "its bound", r"\prod c_k |w|"
     if tail:
         p = parse_param(tail)
-        return f"the new {p}", rf"{p.latex} - \eta\, {latex(Partial(L, model.symbols[p]))}"
+        return f"the new {p}", rf"{p.latex} - \eta\, \partial L / \partial {p.latex}"
     return "", ""
 
 
@@ -104,16 +115,24 @@ def _ask(model, q, blanks):
                                       Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), ", at your point (blank ", blanks[0]["blank"],
                                       "), and its bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
                                       " is the largest slope of layer k's activation (blank ", blanks[1]["blank"], ")."))]
-    # step
-    rows = []
-    for b in blanks:
-        text, tex = blank_label(model, b["blank"])
-        rows.append((parts(b["blank"]), parts(Math(tex)), parts("")))
-    return [head, Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
-                                  ": the loss, the δ's from the output back, the gradients and the new weights ",
-                                  Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
-                                  "new weights to eight decimal places (the update is small next to the weight).")),
-            Table((parts("blank"), parts("quantity"), parts("your answer")), tuple(rows), "lll")]
+    # step: one table per stage, each short enough for a page
+    out = [head, Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
+                                 ": the loss, the δ's from the output back, the gradients and the new weights ",
+                                 Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
+                                 "new weights to eight decimal places (the update is small next to the weight)."))]
+    for caption, group in _stages(blanks):
+        rows = tuple((parts(b["blank"]), parts(Math(blank_label(model, b["blank"])[1])), parts("")) for b in group)
+        out.append(Table((parts("blank"), parts("quantity"), parts("your answer")), rows, "lll", parts(caption)))
+    return out
+
+
+def _stages(blanks):
+    """A step's blanks by stage: (caption, blanks) for the forward/backward values, the gradients, the updates."""
+    def stage(b):
+        tail = b["blank"].split(".", 1)[1]
+        return 0 if tail == "loss" or tail.startswith("delta_") else 1 if tail.startswith("dL/d") else 2
+    names = ("The loss and the δ's.", "The gradients.", "The new weights.")
+    return [(names[s], [b for b in blanks if stage(b) == s]) for s in range(3) if any(stage(b) == s for b in blanks)]
 
 
 def question_sheet(assignment, model, variant, total=None, name="question"):
@@ -136,23 +155,25 @@ def question_sheet(assignment, model, variant, total=None, name="question"):
 
 
 # ---- solutions ------------------------------------------------------------------------------------
-def _answer_table(model, blanks):
-    rows = []
-    for b in blanks:
-        text, tex = blank_label(model, b["blank"])
-        value = b["answer"]
-        shown = Math(number(value, 10)) if isinstance(value, float) else Math(str(value))
-        rows.append((parts(b["blank"]), parts(Math(tex)) if tex else parts(text), parts(shown)))
-    return Table((parts("blank"), parts("quantity"), parts("answer")), tuple(rows), "llr")
+def _answer_tables(model, blanks):
+    out = []
+    for caption, group in _stages(blanks):
+        rows = []
+        for b in group:
+            text, tex = blank_label(model, b["blank"])
+            value = b["answer"]
+            shown = Math(number(value, 10)) if isinstance(value, float) else Math(str(value))
+            rows.append((parts(b["blank"]), parts(Math(tex)) if tex else parts(text), parts(shown)))
+        out.append(Table((parts("blank"), parts("quantity"), parts("answer")), tuple(rows), "llr", parts(caption)))
+    return out
 
 
 def _solve(sheet, model, q, blanks, values, derivations):
-    spec = model.spec
     sheet.add(Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}"))
     if q.kind == "expression":
         d = derivations(q.param)
         sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "); any form equal to it is correct:")))
-        sheet.add(Display((rf"{latex(Partial(L, d.symbol))} &= {blanks[0]['answer']}",)))
+        sheet.add(Display(tuple(display_rows(latex(Partial(L, d.symbol)), [d.closed_form if d.readable else d.memoized]))))
         content._parameter(sheet, d, values)
     elif q.kind == "gradient":
         d = derivations(q.param)
@@ -168,7 +189,7 @@ def _solve(sheet, model, q, blanks, values, derivations):
         _flow(sheet, model, q, blanks, values)
     else:
         sheet.add(Paragraph(parts("The answers:")))
-        sheet.add(_answer_table(model, blanks))
+        sheet.add(*_answer_tables(model, blanks))
         sheet.add(Paragraph(parts("Worked: the forward pass, the δ's from the output back, then every gradient and "
                                   "its update.")))
         step_values = values.with_lr(q.lr)
@@ -196,8 +217,8 @@ def _deltas(sheet, model, values):
 def _flow(sheet, model, q, blanks, values):
     from ..flow import slope_bound
     neurons = path_neurons(model.spec, q.param, q.path)
-    factors, numbers, bounds = [], [], []
-    for (k1, j1), (k2, j2) in zip(neurons, neurons[1:]):
+    factors, bounds = [], []
+    for (k1, j1), (k2, j2) in itertools.pairwise(neurons):
         local = model.local(model.O[k2][j2], model.O[k1][j1])
         factors.append((latex(Partial(model.O[k2][j2], model.O[k1][j1])), latex(local), values.at(local)))
         c = slope_bound(model.spec.activations[k2 - 1])
@@ -220,10 +241,9 @@ def _bracket(tex):
 
 
 class PointValues(content.Values):
-    """The sheet's values at a variant's point, with another learning rate on demand (same numbers).
-
-    The forward and backward values (z, O, delta) come from the one evaluator of the symbolic network, compiled
-    once per model (symbolic/evaluate.py), so hundreds of variants cost one compilation."""
+    """The sheet's values at a variant's point, with another learning rate on demand (same numbers), and the
+    derivations shared by every variant's page. z, O and delta come from the one evaluator of the symbolic
+    network, compiled once per model (symbolic/evaluate.py), so hundreds of variants cost one compilation."""
 
     derivations = None          # set per process: the derivations shared by every variant's page
 

@@ -141,9 +141,9 @@ class HtmlRenderer(Renderer):
         return f'<div class="note" role="note">{inline(block.content)}</div>'
 
 
-def render(sheet):
+def render(sheet, renderer=None):
     """The sheet as one HTML page."""
-    renderer = HtmlRenderer(sheet)
+    renderer = (renderer or HtmlRenderer)(sheet)      # a subclass may render blocks of its own
     body = "\n".join(renderer.block(b) for b in sheet.blocks)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -133,9 +133,9 @@ class TexRenderer(Renderer):
                 + inline(block.content) + "}}")
 
 
-def render(sheet):
+def render(sheet, renderer=None):
     """The sheet as a complete LaTeX document."""
-    renderer = TexRenderer(sheet)
+    renderer = (renderer or TexRenderer)(sheet)      # a subclass may render blocks of its own
     body = "\n\n".join(renderer.block(b) for b in sheet.blocks)
     return PREAMBLE + "\\begin{document}\n\n" + body + "\n\n\\end{document}\n"
 
