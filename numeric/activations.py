@@ -3,7 +3,8 @@
 Each row holds the numpy function (stable, and usable on complex arrays for the analytic ones so that
 the complex step works), its derivative given z and the output O (the notes' sigma(1 - sigma) form),
 the same two halves for sympy (as functions of the sympy module, so that this file imports numpy only),
-and the LaTeX name. ReLU'(0) = 0 and leaky ReLU'(0) = its slope, on both sides.
+the LaTeX name, and torch's own kernel for the benchmark's comparison (a function of the torch module, for
+the same reason). ReLU'(0) = 0 and leaky ReLU'(0) = its slope, on both sides.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -25,6 +26,7 @@ class Activation:
     sympy_df: Callable         # (sympy, z, O) -> f'(z), in terms of O where the notes do so
     analytic: bool             # holomorphic, so the complex step applies
     title: str = ""            # the name in prose ("leaky ReLU"); the registry name when empty
+    torch_f: Callable = None   # (torch, z) -> O with torch's own kernel: what `gradproof bench` times against
 
     @property
     def kinked(self):
@@ -96,12 +98,12 @@ def _ones(z, O, out=None):
 
 ACTIVATIONS = {a.name: a for a in [
     # name          latex                       numpy f                                   numpy f'(z, O, out)                                                                     sympy f                                   sympy f'(z, O)                                               analytic
-    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O, out=None: np.multiply(O, np.subtract(1, O, out=out), out=out),             lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True),
-    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True),
-    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True),
-    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU"),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False, title="leaky ReLU"),
+    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O, out=None: np.multiply(O, np.subtract(1, O, out=out), out=out),             lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True, torch_f=lambda t, z: t.sigmoid(z)),
+    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True, torch_f=lambda t, z: t.tanh(z)),
+    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True, torch_f=lambda t, z: z),
+    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True, torch_f=lambda t, z: t.logaddexp(z, t.zeros_like(z))),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", torch_f=lambda t, z: t.relu(z)),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False, title="leaky ReLU", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, LEAKY_SLOPE)),
 ]}
 
 

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic import bench
 from gradproof.symbolic.cli import main
@@ -74,57 +75,45 @@ def test_gradient_checks_agree_with_backprop(report):
     assert fd["methods"]["complex_step"]["max_error_over_max_gradient"] < 1e-13
 
 
-def test_targets_name_what_they_judge(report):
+def test_goals_name_what_they_judge(report):
     for t in report["targets"]:
         assert set(t) >= {"target", "wanted", "value", "met"} and t["met"] in (True, False, None)
-    assert "Targets" in bench.text(report)
+    shown = bench.text(report)
+    assert "Performance goals" in shown and "issue" not in shown.lower()
 
 
-def test_product_flops_counts_each_matrix_product():
-    # 2-3-1 at batch 5: forward 5*2*3 + 5*3*1, dW the same, delta_1 = g_2 W^2^T: 5*1*3 (delta_0 is skipped)
-    assert bench.product_flops((2, 3, 1), 5) == 2 * (30 + 15) + 2 * (30 + 15) + 2 * 15
+def test_the_registry_is_the_report(report):
+    # every benchmark that runs at tiny sizes is a section of the JSON and a numbered section of the text,
+    # in the registry's order; the full-size-only one is absent
+    tiny = [b for b in bench.BENCHMARKS if "tiny" in b.when]
+    assert [k for k in report if k in {b.key for b in bench.BENCHMARKS}] == [b.key for b in tiny]
+    assert "backprop_malloc_kept" not in report
+    shown = bench.text(report)
+    positions = [shown.index(f"{n}. {b.title}") for n, b in enumerate(tiny, 1)]
+    assert positions == sorted(positions)
+    assert report["targets"] == bench.goals(report)
 
 
-def test_naive_child_is_killed_at_the_cap():
-    result = bench.naive((4, 4, 4, 4, 4, 4, 4, 1), cap=0.5)
-    assert result == {"network": "4-4-4-4-4-4-4-1", "completed": False, "total_s": None, "at_least_s": 0.5}
+def test_an_added_benchmark_is_run_and_reported(monkeypatch):
+    from gradproof.symbolic.bench import registry, report as report_module
+    from gradproof.symbolic.bench.units import goal
+
+    row = bench.Benchmark("answers", "Answers counted", lambda sizes, progress=None: {"count": 3},
+                          lambda section: [f"   {section['count']} answers"],
+                          lambda section: [goal("answers: at least 2", ">= 2", section["count"], section["count"] >= 2)])
+    monkeypatch.setattr(report_module, "BENCHMARKS", (row,))
+    monkeypatch.setattr(registry, "BENCHMARKS", (row,))
+    result = report_module.run(bench.SIZES["tiny"])
+    assert result["answers"] == {"count": 3}
+    assert result["targets"] == [{"target": "answers: at least 2", "wanted": ">= 2", "value": 3, "met": True}]
+    assert "1. Answers counted\n   3 answers" in bench.text(result)
 
 
-def test_naive_child_differentiates_every_parameter():
-    out = subprocess.run([sys.executable, "-c", "from gradproof.symbolic.bench import naive_child; naive_child('2-1')"],
-                         capture_output=True, text=True, check=True).stdout
-    assert json.loads(out)["parameters"] == 2
-
-
-def test_torch_missing_is_reported(monkeypatch):
-    monkeypatch.setitem(sys.modules, "torch", None)          # import torch raises ImportError
-    sizes = bench.Sizes("t", (), 1.0, (3, 2), 4, 1, 8, (2, 1), 1, 1, sheet=False, torch=True)
-    bp = bench.backprop_vs_torch(sizes)
-    assert bp["torch"] is None and "torch not installed" in bp["note"]
-    assert all("ratio_median" not in row for run in bp["runs"] for row in run["dtypes"].values())
-
-
-def test_grading_row_says_when_the_grader_is_missing(monkeypatch):
-    import gradproof.symbolic.grade as grade
-    monkeypatch.delattr(grade, "grade", raising=False)
-    row = bench.grading(bench.SIZES["tiny"])
-    assert row["available"] is False and "grader not available" in row["note"]
-
-
-def test_torch_computes_the_same_gradients_when_installed():
-    pytest.importorskip("torch")
-    sizes = bench.Sizes("t", (), 1.0, (3, 5, 2), 4, 2, 8, (2, 1), 1, 1, sheet=False, torch=True)
-    bp = bench.backprop_vs_torch(sizes)
-    for run in bp["runs"]:
-        assert run["dtypes"]["float64"]["max_rel_difference"] < 1e-12
-        assert run["dtypes"]["float32"]["max_rel_difference"] < 1e-5
-        assert all(row["ratio_median"] > 0 for row in run["dtypes"].values())
-
-
-def test_backprop_in_a_child_with_malloc_keeping_memory(report):
-    kept = bench.backprop_malloc_kept(bench.SIZES["tiny"])
-    if not kept["available"]:
-        pytest.skip(kept["note"])
-    assert kept["env"] == bench.MALLOC_KEPT
-    assert [run["name"] for run in kept["runs"]] == [run["name"] for run in report["backprop"]["runs"]]
-    assert "malloc keeps freed memory" in bench.text({**report, "backprop_malloc_kept": kept})
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_torch_runs_each_activation_of_the_one_table(name):
+    # the benchmark's torch side reads torch's kernel from the activation table: it must be the same function
+    torch = pytest.importorskip("torch")
+    z = np.linspace(-30, 30, 241)
+    row = ACTIVATIONS[name]
+    assert row.torch_f is not None, f"{name} has no torch kernel in numeric/activations.py"
+    np.testing.assert_allclose(row.torch_f(torch, torch.from_numpy(z)).numpy(), row.f(z), rtol=1e-12, atol=1e-300)
