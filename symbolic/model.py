@@ -256,7 +256,3 @@ class Model:
             if len(points) == count:
                 return points
         raise RuntimeError(f"no {count} points away from the kinks of {spec!r} in {tries} tries")
-
-    def partial(self, A, B):
-        """The unevaluated Leibniz partial dA/dB."""
-        return Partial(A, B)

@@ -118,7 +118,3 @@ def prove_all(derivations, points=POINTS, seed=0):
         pairs.append((model.expand(memoized_expanded(d)), reference))
     return [Proof(param, form, *outcome) for (param, form), outcome in zip(labels, compare_all(model, pairs, points, seed))]
 
-
-def prove(derivation, points=POINTS, seed=0):
-    """Proofs for one derivation (see prove_all)."""
-    return prove_all([derivation], points, seed)

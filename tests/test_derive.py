@@ -1,10 +1,10 @@
 """`gradproof derive`: the JSON of the issue, every value against an independent computation, and the text.
 
-The independent computation is plain Python (math and cmath, lists, loops), written from the notes'
-definitions with the backward pass derived by hand; it uses nothing from numeric/ or symbolic/. It is
-itself checked against the complex step (analytic activations and losses) and central differences.
+The independent computation is the tests' plain-Python oracle (tests/oracle.py: math and cmath, lists,
+loops), written from the notes' definitions with the backward pass derived by hand; it uses nothing from
+numeric/ or symbolic/. It is itself checked here against the complex step (analytic activations and losses)
+and central differences.
 """
-import cmath
 import json
 import math
 import random
@@ -12,108 +12,10 @@ import random
 import pytest
 
 from gradproof.symbolic.cli import main
+from oracle import gradients, loss
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]
 ISSUE_KEYS = ["name", "kind", "layer", "i", "j", "paths", "chain_rule_latex", "closed_form_latex", "memoized_latex"]
-
-
-# ---------------------------------------------------------------- the independent computation
-
-def f(act, z):
-    """The activation, for real or complex z."""
-    m = cmath if isinstance(z, complex) else math
-    if act == "sigmoid":
-        return 1 / (1 + m.exp(-z))
-    if act == "tanh":
-        return m.tanh(z)
-    if act == "linear":
-        return z
-    if act == "softplus":
-        return m.log(1 + m.exp(z))
-    if act == "relu":
-        return z if z > 0 else 0.0
-    if act == "leaky_relu":
-        return z if z > 0 else 0.01 * z
-    raise AssertionError(act)
-
-
-def f_prime(act, z, O):
-    """d f / dz by hand; at the kinks ReLU'(0) = 0 and leaky ReLU'(0) = 0.01."""
-    if act == "sigmoid":
-        return O * (1 - O)
-    if act == "tanh":
-        return 1 - O * O
-    if act == "softplus":
-        return 1 / (1 + math.exp(-z))
-    if act in ("relu", "leaky_relu"):
-        return 1.0 if z > 0 else 0.0 if act == "relu" else 0.01
-    return 1.0
-
-
-def per_output_loss(kind, y, O):
-    m = cmath if isinstance(O, complex) else math
-    if kind == "squared":
-        return (y - O) ** 2
-    if kind == "half_squared":
-        return (y - O) ** 2 / 2
-    return -(y * m.log(O) + (1 - y) * m.log(1 - O))
-
-
-def per_output_loss_prime(kind, y, O):
-    if kind == "squared":
-        return -2 * (y - O)
-    if kind == "half_squared":
-        return -(y - O)
-    return -y / O + (1 - y) / (1 - O)
-
-
-def forward(net, W, b, x):
-    """Per layer, the pre-activations z and outputs O of one sample (layer 0: O = x)."""
-    zs, Os = [None], [list(x)]
-    for k in range(len(W)):
-        z = [sum(W[k][i][j] * Os[k][i] for i in range(len(Os[k]))) + (b[k][j] if b else 0)
-             for j in range(len(W[k][0]))]
-        zs.append(z)
-        Os.append([f(net["acts"][k], v) for v in z])
-    return zs, Os
-
-
-def loss(net, W, b, X, Y):
-    total = sum(sum(per_output_loss(net["loss"], y, O) for y, O in zip(ys, forward(net, W, b, x)[1][-1]))
-                for x, ys in zip(X, Y))
-    if net["reduction"] == "mean":
-        total = total / len(X)
-    weights = [w for layer in W for row in layer for w in row]
-    if net["reg"] == "l1":
-        total += net["lam"] * sum(abs(w) for w in weights)
-    elif net["reg"] == "l2":
-        total += net["lam"] * sum(w * w for w in weights)
-    return total
-
-
-def gradients(net, W, b, X, Y):
-    """dL/dW and dL/db by the chain rule, sample by sample, from the output back (hand-derived backprop)."""
-    dW = [[[0.0] * len(row) for row in layer] for layer in W]
-    db = [[0.0] * len(layer[0]) for layer in W]
-    scale = 1 / len(X) if net["reduction"] == "mean" else 1.0
-    for x, ys in zip(X, Y):
-        zs, Os = forward(net, W, b, x)
-        dO = [per_output_loss_prime(net["loss"], y, O) * scale for y, O in zip(ys, Os[-1])]     # dL/dO_nj
-        for k in range(len(W), 0, -1):
-            dz = [dO[j] * f_prime(net["acts"][k - 1], zs[k][j], Os[k][j]) for j in range(len(dO))]
-            for j, g in enumerate(dz):
-                db[k - 1][j] += g
-                for i in range(len(Os[k - 1])):
-                    dW[k - 1][i][j] += g * Os[k - 1][i]
-            dO = [sum(W[k - 1][i][j] * dz[j] for j in range(len(dz))) for i in range(len(Os[k - 1]))]
-    for k, layer in enumerate(W):
-        for i, row in enumerate(layer):
-            for j, w in enumerate(row):
-                if net["reg"] == "l1":
-                    dW[k][i][j] += net["lam"] * (1.0 if w > 0 else -1.0 if w < 0 else 0.0)
-                elif net["reg"] == "l2":
-                    dW[k][i][j] += 2 * net["lam"] * w
-    return dW, db
 
 
 def make_point(net, seed, samples):
@@ -176,7 +78,7 @@ def point_file(tmp_path, net, W, b, X, Y):
     return path
 
 
-# ---------------------------------------------------------------- the reference is right
+# ---------------------------------------------------------------- the oracle is right
 
 def test_reference_on_the_notes_by_hand():
     """The notes' network with every weight 0: O_11..O_13 = O_21 = O_22 = O_31 = 1/2, so for squared loss

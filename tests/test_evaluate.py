@@ -10,6 +10,7 @@ from gradproof.numeric.point import random_point
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic.evaluate import Compiled, Network
 from gradproof.symbolic.model import Model
+from oracle import forward
 
 SPECS = [
     Spec(),
@@ -38,15 +39,13 @@ def test_network_matches_backprop_per_sample(spec):
 
 
 def _oracle(spec, point, sample):
-    """z and O of every neuron of a sigmoid network without biases, in plain mpmath at 50 digits."""
+    """(z, O) of every layer after the input, by the tests' plain-Python oracle in 50-digit mpmath."""
+    x = [mpmath.mpf(float(v)) for v in point.x[sample]]
+    W = [[[mpmath.mpf(float(w)) for w in row] for row in matrix] for matrix in point.W]
+    b = [[mpmath.mpf(float(v)) for v in row] for row in point.b] if point.b is not None else None
     with mpmath.workdps(50):
-        O = [mpmath.mpf(float(v)) for v in point.x[sample]]
-        out = []
-        for W in point.W:
-            z = [mpmath.fsum(O[i] * mpmath.mpf(float(W[i, j])) for i in range(len(O))) for j in range(W.shape[1])]
-            O = [1 / (1 + mpmath.exp(-v)) for v in z]
-            out.append((z, O))
-        return out
+        zs, Os = forward(spec.activations, W, b, x)
+    return list(zip(zs[1:], Os[1:]))
 
 
 def test_network_in_50_digits():

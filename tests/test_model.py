@@ -19,6 +19,7 @@ from gradproof.numeric.spec import Spec
 from gradproof.symbolic.compile import compile_shared
 from gradproof.symbolic.model import LAMBDA, L, Model
 from gradproof.symbolic.printing import latex
+from oracle import forward
 
 ZS = [-30.0, -3.0, -0.7, -1e-9, 0.0, 1e-9, 0.4, 2.5, 30.0]
 HALVES = ("f", "df", "sympy_f", "sympy_df")
@@ -183,18 +184,6 @@ def test_symbols_print_as_the_notes():
     assert all(s.is_real for s in m.symbols.values())
 
 
-def plain_forward(acts, W, x, b=None):
-    """Outputs of every layer for lists: W[k][i][j], x[i]."""
-    f = {"sigmoid": lambda z: 1 / (1 + math.exp(-z)), "tanh": math.tanh, "linear": lambda z: z,
-         "softplus": lambda z: math.log(1 + math.exp(z)), "relu": lambda z: max(z, 0.0),
-         "leaky_relu": lambda z: z if z > 0 else 0.01 * z}
-    O = [list(x)]
-    for k, act in enumerate(acts):
-        O.append([f[act](sum(W[k][i][j] * O[k][i] for i in range(len(O[k]))) + (b[k][j] if b else 0.0))
-                  for j in range(len(W[k][0]))])
-    return O
-
-
 @pytest.mark.parametrize("acts", [("sigmoid",) * 3, ("tanh", "relu", "softplus"), ("leaky_relu", "linear", "sigmoid")])
 def test_expanded_outputs_and_loss_are_the_forward_pass(acts):
     spec = Spec(activations=acts, bias=True, loss="half_squared", regularization="l2", lam=0.3)
@@ -207,7 +196,7 @@ def test_expanded_outputs_and_loss_are_the_forward_pass(acts):
     values |= {m.w(k, i, j): W[k - 1][i - 1][j - 1] for k in (1, 2, 3)
                for i in range(1, spec.layers[k - 1] + 1) for j in range(1, spec.layers[k] + 1)}
     values |= {m.b(k, j): b[k - 1][j - 1] for k in (1, 2, 3) for j in range(1, spec.layers[k] + 1)}
-    O = plain_forward(acts, W, x, b)
+    O = forward(acts, W, b, x)[1]        # the tests' plain-Python oracle
     neurons = [(k, j) for k in (1, 2, 3) for j in range(1, spec.layers[k] + 1)]
     # evaluated compiled (subs on expanded expressions is slow); the expressions are the model's own
     f = compile_shared(list(values), [m.expanded_O(k, j) for k, j in neurons] + [m.expanded_loss()])

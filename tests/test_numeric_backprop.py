@@ -1,7 +1,7 @@
 """Backprop against independent computations.
 
-- A plain-Python (math module, lists) forward pass and loss for any spec, written from the notes'
-  definitions without numpy or any gradproof code, and central differences taken on it.
+- The tests' plain-Python oracle (tests/oracle.py: math module, lists) for the loss of any spec, written
+  from the notes' definitions without numpy or any gradproof code, and central differences taken on it.
 - A hand-written backward pass for the notes' 4-3-2-1 sigmoid network, mirroring the notes' chain
   rule line by line.
 - For random networks (hypothesis): backprop = per-path sum (1e-12), = complex step (1e-12),
@@ -22,58 +22,12 @@ from gradproof.numeric.notation import Param
 from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import Point, random_point
 from gradproof.numeric.spec import Spec
+from oracle import as_lists, loss, net_of
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]
 
 
 # ---------------------------------------------------------------- plain-Python reference
-
-def ref_f(name, z):
-    if name == "sigmoid":
-        return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-    if name == "tanh":
-        return math.tanh(z)
-    if name == "linear":
-        return z
-    if name == "softplus":
-        return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-    if name == "relu":
-        return z if z > 0 else 0.0
-    if name == "leaky_relu":
-        return z if z > 0 else 0.01 * z
-    raise AssertionError(name)
-
-
-def ref_loss(spec, x, y, W, b):
-    """L for lists: x[n][i], y[n][j], W[k][i][j], b[k][j] (or None)."""
-    total = 0.0
-    for xs, ys in zip(x, y):
-        O = list(xs)
-        for k in range(spec.depth):
-            z = [sum(W[k][i][j] * O[i] for i in range(len(O))) + (b[k][j] if b else 0.0)
-                 for j in range(spec.layers[k + 1])]
-            O = [ref_f(spec.activations[k], zj) for zj in z]
-        for yj, oj in zip(ys, O):
-            if spec.loss == "squared":
-                total += (yj - oj) ** 2
-            elif spec.loss == "half_squared":
-                total += (yj - oj) ** 2 / 2
-            else:
-                total += -(yj * math.log(oj) + (1 - yj) * math.log(1 - oj))
-    if spec.reduction == "mean":
-        total /= len(x)
-    weights = [w for matrix in W for row in matrix for w in row]
-    if spec.regularization == "l1":
-        total += spec.lam * sum(abs(w) for w in weights)
-    elif spec.regularization == "l2":
-        total += spec.lam * sum(w * w for w in weights)
-    return total
-
-
-def as_lists(point):
-    return (point.x.tolist(), point.y.tolist(), [w.tolist() for w in point.W],
-            [v.tolist() for v in point.b] if point.b is not None else None)
-
 
 def ref_central(spec, point, param, h=1e-5):
     """Central difference of the plain-Python loss, h = 1e-5 (Richardson-free, error ~ h^2)."""
@@ -82,9 +36,9 @@ def ref_central(spec, point, param, h=1e-5):
     col = param.j - 1
     w0 = target[col]
     target[col] = w0 + h
-    up = ref_loss(spec, x, y, W, b)
+    up = loss(net_of(spec), W, b, x, y)
     target[col] = w0 - h
-    down = ref_loss(spec, x, y, W, b)
+    down = loss(net_of(spec), W, b, x, y)
     target[col] = w0
     return (up - down) / (2 * h)
 
@@ -298,7 +252,7 @@ def test_loss_and_gradient_match_the_plain_python_reference(case):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         grads = backprop(spec, point)
-    assert grads.loss == pytest.approx(ref_loss(spec, x, y, W, b), rel=1e-12, abs=1e-300)
+    assert grads.loss == pytest.approx(loss(net_of(spec), W, b, x, y), rel=1e-12, abs=1e-300)
     expected = np.array([ref_central(spec, point, p) for p in spec.parameters()])
     actual = np.array([grads.value(p) for p in spec.parameters()])
     assert_close(actual, expected, 1e-6, f"backprop vs plain-Python central differences for {spec!r}")

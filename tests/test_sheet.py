@@ -200,7 +200,8 @@ def test_markdown_has_display_math_tables_and_the_svg_beside_it(tmp_path):
     assert main(["sheet", "--net", "1-1-1", "--bias", "--param", "w^1_11", "--at",
                  str(write_point(tmp_path, Spec(layers=(1, 1, 1), bias=True))), "-o", str(out)]) == 0
     text = out.read_text()
-    assert "$$\n\\begin{aligned}" in text and "| ---:" in text or "| :--- |" in text
+    assert "$$\n\\begin{aligned}" in text                  # display math
+    assert "| ---:" in text or "| :--- |" in text              # and a table (right- or left-aligned columns)
     assert "![the paths of w^1\\_11 to L](chain.svg)" in text
     picture = (tmp_path / "chain.svg").read_text()
     assert picture.startswith("<svg") and "<script" not in picture

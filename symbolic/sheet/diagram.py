@@ -32,7 +32,6 @@ class Geometry:
     edges: list              # [((k-1, i), (k, j), highlighted)], then the edges into L
     marked: set              # nodes drawn in the accent colour
     param: object
-    columns: int
     rows: int
 
 
@@ -60,7 +59,7 @@ def geometry(spec, param=None, gap=2.2):
     if param is not None:
         marked = {(param.layer, param.j)} | {(k, j) for k in range(param.layer + 1, len(n))
                                              for j in range(1, n[k] + 1)} | {("L",)}
-    return Geometry(nodes, edges, marked, param, len(n), rows)
+    return Geometry(nodes, edges, marked, param, rows)
 
 
 def _label(model, node):
