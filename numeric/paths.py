@@ -64,7 +64,7 @@ def _path_sum(spec, fwd, fprime, dL_dz, param):
     dz_(l)to / dz_(l-1)frm = w^l_frm,to * f_(l-1)'(z_frm), ending with dz_kj/dw^k_ij = O_(k-1)i. The factors are
     the notes' (dL/dO_L, dO_l/dO_(l-1) = f_l' w, dO_kj/dw = f_k' O) grouped by neuron, and so are the counts:
     2 per link, 1 to start (delta * f'), 1 for the last factor (a weight's), as multiplication_counts says."""
-    k, j = param.layer, param.j - 1
+    k = param.layer
     count = 0
     total = 0.0
     for path in paths(spec, param):

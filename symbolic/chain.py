@@ -13,7 +13,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .model import L, R, Model
+from .model import L, Model, R
 from .printing import Partial, latex
 
 MAX_PATHS = 64

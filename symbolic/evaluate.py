@@ -12,13 +12,12 @@ import contextlib
 from dataclasses import dataclass
 
 import numpy as np
-
 import sympy as sp
 
 from .chain import Derivation, delta_definition, settle
 from .compile import compile_exprs as _compile
 from .compile import stable
-from .model import L, Model
+from .model import L
 
 
 def _precision(digits):
@@ -164,6 +163,7 @@ class Network:
     ========
     >>> from gradproof.numeric.spec import Spec
     >>> from gradproof.numeric.point import from_mapping
+    >>> from gradproof.symbolic.model import Model
     >>> m = Model(Spec(layers=(1, 1), activations="linear"))
     >>> table = Network.of(m).values(m.point_values(from_mapping({"x": [[2.0]], "y": [[1.0]], "W": [[[3.0]]]}, m.spec)))
     >>> float(table[m.z[1][1]]), float(table[m.O[1][1]]), float(table[m.delta[1][1]])
@@ -260,6 +260,7 @@ class Compiled:
     >>> from gradproof.numeric.spec import Spec
     >>> from gradproof.numeric.point import random_point
     >>> from gradproof.numeric.notation import Param
+    >>> from gradproof.symbolic.model import Model
     >>> spec = Spec()
     >>> values = Compiled(Model(spec)).evaluate(random_point(spec, seed=1))
     >>> sorted(values.gradients)[:2]

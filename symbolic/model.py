@@ -12,7 +12,7 @@ import sympy as sp
 from gradproof.numeric import losses
 from gradproof.numeric.notation import Neuron, Param
 
-from .printing import Partial, symbol
+from .printing import symbol
 
 KINK_MARGIN = 0.05      # random points keep every (leaky) ReLU pre-activation at least this far from 0
 L = sp.Symbol("L", real=True)

@@ -5,8 +5,6 @@ is a number where one is due, and that the checks inside the benchmark (verifica
 gradient-check accuracy) really hold.
 """
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -95,7 +93,8 @@ def test_the_registry_is_the_report(report):
 
 
 def test_an_added_benchmark_is_run_and_reported(monkeypatch):
-    from gradproof.symbolic.bench import registry, report as report_module
+    from gradproof.symbolic.bench import registry
+    from gradproof.symbolic.bench import report as report_module
     from gradproof.symbolic.bench.units import goal
 
     row = bench.Benchmark("answers", "Answers counted", lambda sizes, progress=None: {"count": 3},

@@ -7,8 +7,8 @@ from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Param
 from gradproof.numeric.point import Point, random_point
 from gradproof.numeric.spec import Spec
-from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.check import TOLERANCES, Tolerance, check, kinks, random_points
+from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.testing import assert_gradients_agree
 
 W211 = Param.weight(2, 1, 1)

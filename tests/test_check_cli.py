@@ -8,8 +8,8 @@ import pytest
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.notation import Param
-from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.check import TOLERANCES
+from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.cli import main
 
 METHODS = {"backprop", "per_path", "central", "complex_step"}

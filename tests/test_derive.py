@@ -12,6 +12,7 @@ import random
 import pytest
 
 from gradproof.symbolic.cli import main
+
 from oracle import gradients, loss
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]

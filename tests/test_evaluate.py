@@ -2,7 +2,6 @@
 the symbols (Model.point_values): checked against numpy's backprop (a separate computation) and a plain-Python
 50-digit oracle, and shown to be what the sheets, the grader and Compiled read."""
 import mpmath
-import numpy as np
 import pytest
 
 from gradproof.numeric.backprop import backprop
@@ -10,6 +9,7 @@ from gradproof.numeric.point import random_point
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic.evaluate import Compiled, Network
 from gradproof.symbolic.model import Model
+
 from oracle import forward
 
 SPECS = [

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from gradproof.numeric.backprop import backprop, loss_at
 from gradproof.numeric.notation import parse_param
 from gradproof.numeric.point import from_mapping

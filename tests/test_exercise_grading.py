@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from gradproof.numeric.backprop import backprop
 from gradproof.numeric.point import from_mapping
 from gradproof.numeric.spec import Spec

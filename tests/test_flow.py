@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.backprop import backprop, forward
@@ -17,8 +18,16 @@ from gradproof.numeric.point import Point
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic.cli import main
 from gradproof.symbolic.evaluate import Compiled
-from gradproof.symbolic.flow import (analyse, chain_bound, chain_product, factor_values, random_point,
-                           regularization_rule, slope_bound, steepest_point)
+from gradproof.symbolic.flow import (
+    analyse,
+    chain_bound,
+    chain_product,
+    factor_values,
+    random_point,
+    regularization_rule,
+    slope_bound,
+    steepest_point,
+)
 from gradproof.symbolic.model import Model
 
 

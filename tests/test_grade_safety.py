@@ -6,7 +6,8 @@ import pytest
 
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic.cli import main
-from gradproof.symbolic.grade import Grader, grader as grader_module
+from gradproof.symbolic.grade import Grader
+from gradproof.symbolic.grade import grader as grader_module
 from gradproof.symbolic.grade.parser import MAX_LENGTH, read
 
 HOSTILE = [

@@ -48,3 +48,17 @@ def test_installed_from_this_checkout():
     # the editable install maps gradproof.* onto these folders, not onto a stale copy elsewhere
     assert Path(gradproof.symbolic.__file__).resolve().parent == ROOT / "symbolic"
     assert Path(gradproof.numeric.__file__).resolve().parent == ROOT / "numeric"
+
+
+def test_ci_runs_the_readmes_test_command_and_ruff():
+    # the README's second command (install, ruff, tests) is the one CI runs, character for character
+    readme = (ROOT / "README.md").read_text()
+    commands = [line.strip() for line in readme.splitlines() if line.startswith("    python3 -m pip install")]
+    test_command = next(c for c in commands if "pytest" in c)
+    assert "python3 -m ruff check ." in test_command
+    ci = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines() if "pytest" in line
+          and not line.lstrip().startswith("#")]
+    assert ci == [test_command]
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert {"F", "I"} <= set(config["tool"]["ruff"]["lint"]["select"])
+    assert any(dep.startswith("ruff") for dep in config["project"]["optional-dependencies"]["test"])

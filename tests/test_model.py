@@ -5,7 +5,6 @@ kinks included: ReLU'(0) = 0, leaky ReLU'(0) = 0.01) and f' against sympy.diff o
 half fails the coverage test.
 """
 import dataclasses
-import math
 import random
 
 import numpy as np
@@ -19,6 +18,7 @@ from gradproof.numeric.spec import Spec
 from gradproof.symbolic.compile import compile_shared
 from gradproof.symbolic.model import LAMBDA, L, Model
 from gradproof.symbolic.printing import latex
+
 from oracle import forward
 
 ZS = [-30.0, -3.0, -0.7, -1e-9, 0.0, 1e-9, 0.4, 2.5, 30.0]

@@ -22,6 +22,7 @@ from gradproof.numeric.notation import Param
 from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import Point, random_point
 from gradproof.numeric.spec import Spec
+
 from oracle import as_lists, loss, net_of
 
 ACTS = ["sigmoid", "tanh", "linear", "softplus", "relu", "leaky_relu"]

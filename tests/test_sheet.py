@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradproof.numeric.notation import Param
 from gradproof.numeric.point import random_point

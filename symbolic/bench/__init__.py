@@ -28,11 +28,11 @@ Examples
 ['symbolic', 'backprop', 'backprop_malloc_kept', 'gradient_checks', 'grading', 'sheet']
 """
 from .backprop import MALLOC_KEPT, backprop_malloc_kept, backprop_vs_torch, product_flops
-from .throughput import grading
 from .registry import BENCHMARKS, Benchmark
 from .report import goals, run, text
 from .sizes import SIZES, Sizes
 from .symbolic import naive, naive_child
+from .throughput import grading
 
 __all__ = ["BENCHMARKS", "MALLOC_KEPT", "SIZES", "Benchmark", "Sizes", "backprop_malloc_kept", "backprop_vs_torch",
            "goals", "grading", "naive", "naive_child", "product_flops", "run", "text"]

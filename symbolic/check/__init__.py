@@ -7,8 +7,7 @@ finite differences it protects, in numeric.fd.
 from gradproof.numeric.fd import kinks
 
 from .compare import check, compiled, random_points
-from .policy import (DESCRIPTIONS, EXACT_DIGITS, MAX_PATHS, METHODS, RULE, TIGHT, TOLERANCES, Tolerance,
-                     merge_tolerances)
+from .policy import DESCRIPTIONS, EXACT_DIGITS, MAX_PATHS, METHODS, RULE, TIGHT, TOLERANCES, Tolerance, merge_tolerances
 from .report import Report, Row
 
 __all__ = ["METHODS", "DESCRIPTIONS", "TOLERANCES", "TIGHT", "MAX_PATHS", "EXACT_DIGITS", "RULE", "Tolerance",

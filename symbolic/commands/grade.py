@@ -175,8 +175,8 @@ def _text(result):
 def _batch(spec, args, at):
     import time
 
-    from ..output import write_output
     from ..grade.batch import grade_rows, read_answers, to_csv, to_json
+    from ..output import write_output
     from ..progress import ProgressBar
 
     rows = read_answers(args.batch, args.param)

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from gradproof.numeric.backprop import backprop
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Neuron

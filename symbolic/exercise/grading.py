@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import parse_param
 from gradproof.numeric.point import from_mapping as point_from_mapping

@@ -325,7 +325,7 @@ def pairs(derivation, structural):
     appears), to be applied to the expression's values rather than built with sympy: an index slip
     on top of any other variant, two index slips, and a path left out with a wrong activation derivative.
     """
-    model, out = derivation.model, []
+    out = []
     if not derivation.readable:
         return out
     subs = substitutions(derivation)

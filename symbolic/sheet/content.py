@@ -13,11 +13,10 @@ import sympy as sp
 from gradproof.numeric.notation import Param
 
 from ..chain import derive
-from ..model import LAMBDA, L, R, Model
+from ..model import LAMBDA, L, Model, R
 from ..printing import Partial, symbol
-from .layout import latex
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
-from .layout import WIDTH, lines, number, rows, width
+from .layout import WIDTH, latex, lines, number, rows, width
 
 DEFAULT_LR = 0.1
 MAX_LINES = 12               # a form longer than this many lines is not shown; the delta form is
