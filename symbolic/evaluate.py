@@ -69,6 +69,7 @@ class Evaluable:
     ========
     >>> from gradproof.numeric.spec import Spec
     >>> from gradproof.symbolic.chain import Derivation
+    >>> from gradproof.symbolic.model import Model
     >>> m = Model(Spec(layers=(2, 1), loss="bce"))
     >>> forms = Evaluable.of(m)
     >>> forms(m.data_loss()), forms.g_forms[1]
