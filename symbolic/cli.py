@@ -11,7 +11,7 @@ import sys
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.spec import Spec, parse_layers
 
-COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "bench")
+COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "bench", "check-code")
 
 
 def add_spec_arguments(parser, without=()):
@@ -73,7 +73,7 @@ def build_parser():
         description="Derive, explain and verify the gradients of multilayer perceptrons.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        module = importlib.import_module(f"gradproof.symbolic.commands.{name}")
+        module = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(command)

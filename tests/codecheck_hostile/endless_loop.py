@@ -1,0 +1,3 @@
+def backward(W, b, x, y):
+    while True:
+        pass

@@ -1,0 +1,5 @@
+import time
+
+
+def backward(W, b, x, y):
+    time.sleep(10_000)
