@@ -130,7 +130,7 @@ FAILURE_TEXT = {
     "exception": "it raised {type}: {message}",
     "memory": "it ran out of memory (MemoryError: the limit is {memory})",
     "bad_return": "it returned the wrong type: {message}",
-    "time-out": "time-out: it did not finish within {seconds}",
+    "time-out": "time-out: it did not finish within {wall}",
     "cpu": "it used more than its CPU time limit ({seconds})",
     "output": "it wrote more than its file size limit ({file})",
     "killed": "it was killed ({message})",
@@ -151,7 +151,7 @@ def _failure(kind, **fields):
 
 def case_failure(record, run, limits):
     """A case's failure as {"kind", "message", ...}, or None when it ran."""
-    limit_fields = {"seconds": f"{limits.seconds:g} s", "memory": f"{limits.memory_mb} MB", "file": f"{limits.file_mb} MB"}
+    limit_fields = {"seconds": f"{limits.seconds:g} s", "wall": f"{limits.wall:g} s", "memory": f"{limits.memory_mb} MB", "file": f"{limits.file_mb} MB"}
     if record is None:
         kind = {"time-out": "time-out", "cpu": "cpu", "output": "output"}.get(run.ended)
         if kind:

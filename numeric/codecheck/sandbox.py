@@ -11,7 +11,7 @@ and a copy of the student's file, with:
   student's file: CPU seconds, address space, the size of any file it writes, open files, no core
   dumps, no new processes (where the OS enforces it); set in the child rather than in a preexec
   function, which is unsafe when the caller runs threads (the batch does);
-- a wall-clock limit, after which the whole session is killed;
+- a wall-clock limit (twice the CPU limit, plus 2 s), after which the whole session is killed;
 - its output to files in the folder, of which only the first few kB are read back;
 - results as ``.npy`` files loaded with ``allow_pickle=False`` (never a pickle from the child), and a
   JSON status file read with a size cap.
@@ -45,6 +45,12 @@ class Limits:
     memory_mb: int = 1024
     file_mb: int = 64
     open_files: int = 64
+
+    @property
+    def wall(self):
+        """Wall-clock seconds before the session is killed: CPU-bound code meets its CPU limit first, even on a
+        loaded machine; this catches code that waits (sleep, input)."""
+        return 2 * self.seconds + 2
 
     def text(self):
         return f"{self.seconds:g} s, {self.memory_mb} MB of memory, {self.file_mb} MB per file"
@@ -168,7 +174,7 @@ def run_submission(path, cases, depth, bias, functions, limits=Limits()):
                                      stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True,
                                      start_new_session=True)
             try:
-                child.wait(timeout=limits.seconds + 2)
+                child.wait(timeout=limits.wall)
             except subprocess.TimeoutExpired:
                 timed_out = True
             finally:
