@@ -105,7 +105,7 @@ def _batch(spec, args, limits):
 
     from gradproof.numeric.codecheck.batch import check_folder, to_csv, to_json
 
-    from ..cli import write_output
+    from ..output import write_output
     from ..progress import ProgressBar
 
     from gradproof.numeric.codecheck.batch import submissions
