@@ -192,7 +192,7 @@ def test_assert_backprop_correct_in_process():
 # ---- hostile submissions
 
 HOSTILE_EXPECTED = {
-    "endless_loop": ("cpu", None),
+    "endless_loop": (("cpu", "time-out"), None),     # which limit comes first depends on the machine's load
     "sleeps": ("time-out", None),
     "ten_gigabytes": ("memory", None),
     "runs_a_program": ("exception", "starting a program"),
@@ -232,7 +232,7 @@ def test_hostile_catalogue_is_complete():
 def test_hostile(hostile, stem):
     result = hostile[stem]
     kind, text = HOSTILE_EXPECTED[stem]
-    assert result["verdict"] == "failed" and result["failure"]["kind"] == kind, result["failure"]
+    assert result["verdict"] == "failed" and result["failure"]["kind"] in (kind if isinstance(kind, tuple) else (kind,))
     if text:
         assert text in result["failure"]["message"]
     assert result["seconds"] < 2 * 3 + 2 + 1             # within its limits (3 s of CPU; killed after 8 s)
