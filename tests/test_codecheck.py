@@ -134,6 +134,17 @@ def test_forward_is_checked_when_asked():
     assert report.verdict == "correct" and report.extras == [{"check": "forward", "status": "pass", "problems": []}]
 
 
+def test_loss_is_checked_when_asked(tmp_path):
+    report = check_file(CATALOGUE / "correct_unrolled.py", _spec("tanh_mean"), loss="loss")
+    assert report.verdict == "correct" and report.extras == [{"check": "loss", "status": "pass", "problems": []}]
+    # the same loss summed over samples where the spec takes the mean: the loss check fails, the gradients pass
+    text = (CATALOGUE / "correct_unrolled.py").read_text().replace("/ x.shape[0]\n", "\n")
+    (tmp_path / "summed.py").write_text(text)
+    report = check_file(tmp_path / "summed.py", _spec("tanh_mean"), loss="loss")
+    assert report.verdict == "wrong" and report.exit_code == 1 and report.extras[0]["status"] == "fail"
+    assert all(row["status"] == "pass" for row in report.layers) and report.diagnosis is None
+
+
 def test_gradescope_tests_one_per_layer(catalogue):
     tests = catalogue["df_missing"].to_json()["tests"]
     assert [t["name"] for t in tests] == ["layer 3: dW and db", "layer 2: dW and db", "layer 1: dW and db"]

@@ -1,6 +1,5 @@
 """The report of a code check as a person reads it, and as one autograder test per layer (Gradescope's
 ``tests`` list: name, score, max_score, status, output), ready for a platform export to wrap."""
-from .check import layer_text
 
 VERDICT = {"correct": "is correct: every layer's gradient agrees with backprop",
            "wrong": "is wrong", "failed": "failed to run"}
@@ -70,4 +69,4 @@ def gradescope_tests(report):
     return tests
 
 
-__all__ = ["text", "gradescope_tests", "layer_text"]
+__all__ = ["text", "gradescope_tests"]

@@ -232,12 +232,13 @@ def _db(g, chosen):
     return g.sum(axis=0)
 
 
-def mistaken(spec, point, chosen=()):
+def mistaken(spec, point, chosen=(), fwd=None):
     """(data part of dW, db or None, regularization part of dW) under the slips chosen, per layer.
 
     With no slips, data + regularization is numeric backprop's dW. Raises NotApplicable when the
-    mistake cannot be made on this network's shapes."""
-    fwd = forward(spec, point)
+    mistake cannot be made on this network's shapes. ``fwd``: the forward pass at the point, when the
+    caller has it (it is the same for every mistake)."""
+    fwd = fwd or forward(spec, point)
     depth = spec.depth
     data, db = [None] * depth, [None] * depth
     delta = objective.output_delta(spec, fwd.y, fwd.z[depth], fwd.O[depth])

@@ -26,3 +26,13 @@ def backward(W, b, x, y):
     db1 = d1.sum(axis=0)
 
     return [dW1, dW2, dW3], [db1, db2, db3]
+
+
+def loss(W, b, x, y):
+    """L = mean over samples of 1/2 ||y - yhat||^2"""
+    h = x
+    for k, (w, v) in enumerate(zip(W, b)):
+        h = h @ w + v
+        if k < len(W) - 1:
+            h = np.tanh(h)
+    return 0.5 * np.sum((y - h) ** 2) / x.shape[0]
