@@ -135,7 +135,7 @@ FAILURE_TEXT = {
     "cpu": "it used more than its CPU time limit ({seconds})",
     "output": "it wrote more than its file size limit ({file})",
     "killed": "it was killed ({message})",
-    "not_run": "it was not run: the process ended before this case ({message})",
+    "not_run": "the process ended before this case ({message}; os._exit?)",
 }
 
 
@@ -159,7 +159,7 @@ def case_failure(record, run, limits):
             return _failure(kind, **limit_fields)
         if run.ended.startswith("signal"):
             return _failure("killed", message=f"{run.ended}; often the memory limit of {limits.memory_mb} MB")
-        return _failure("not_run", message=run.ended)
+        return _failure("not_run", message=f"exit status {run.returncode}")
     status = record.get("status")
     if status == "ok":
         return None

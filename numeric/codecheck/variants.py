@@ -71,10 +71,10 @@ MISTAKES = {m.name: m for m in [
     Mistake("loss_factor_half",    "factor",                "The loss's gradient is half what it should be: {dloss}."),
     Mistake("mean_for_sum",        "reduction",             "The gradient is averaged over the batch (divided by N) but the loss sums over the samples."),
     Mistake("sum_for_mean",        "reduction",             "The gradient is summed over the batch but the loss is the mean over the samples (divide by N)."),
-    Mistake("reg_missing",         "missing_regularization", "The regularization gradient is missing: {dreg} adds to every ∂L/∂w."),
+    Mistake("reg_missing",         "missing_regularization", "The regularization gradient is missing: {dreg}, and it adds to every ∂L/∂w."),
     Mistake("reg_half",            "factor",                "The regularization gradient has half its factor: {dreg}, the code adds half of it."),
     Mistake("reg_double",          "factor",                "The regularization gradient is twice what it should be: {dreg}."),
-    Mistake("reg_sign",            "sign",                  "The regularization gradient has the wrong sign: {dreg} is added, not subtracted."),
+    Mistake("reg_sign",            "sign",                  "The regularization gradient has the wrong sign: {dreg}, added to the loss's gradient (the penalty grows with |w|)."),
     Mistake("reg_per_sample",      "reduction",             "The regularization gradient is divided by the batch size: the penalty is added to L once, not per sample."),
 ]}
 

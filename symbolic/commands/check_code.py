@@ -103,12 +103,11 @@ def _safe(value):
 def _batch(spec, args, limits):
     import time
 
-    from gradproof.numeric.codecheck.batch import check_folder, to_csv, to_json
+    from gradproof.numeric.codecheck.batch import check_folder, submissions, to_csv, to_json
 
     from ..output import write_output
     from ..progress import ProgressBar
 
-    from gradproof.numeric.codecheck.batch import submissions
     bar = ProgressBar.on_terminal(len(submissions(args.batch)), "submissions")
     progress = (lambda done, total: bar(done, f"{bar.rate(done):.1f}/s")) if bar else None
     start = time.perf_counter()
