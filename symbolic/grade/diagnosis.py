@@ -129,7 +129,10 @@ def _build_alternative(model, k, j, kind):
     if other is act:
         return None
     if form == "z":
-        return f"{_name(other)}'(z) in place of {f}'(z)", other.sympy_df(sp, z, other.sympy_f(sp, z))
+        slip = other.sympy_df(sp, z, other.sympy_f(sp, z))
+        if other.analytic and act.analytic and sp.simplify(slip - act.sympy_f(sp, z)) == 0:
+            return None                   # softplus' is the sigmoid: the slip "f in place of f'" says it better
+        return f"{_name(other)}'(z) in place of {f}'(z)", slip
     return f"{_name(other)}'s derivative written in O in place of {f}'", other.sympy_df(sp, z, O)
 
 
