@@ -602,10 +602,10 @@ def read(text, model):
                 raise AnswerError(f"number too large (over 10^{MAX_MAGNITUDE})")
     printer = EchoPrinter()
     written = [Side(n.echo, n.math, printer.doprint(n.echo)) for n in sides]
+    latex_ = " = ".join(side.latex for side in written)
     lhs = None
     if len(written) > 1 and isinstance(written[0].math, Partial) and written[0].math.numerator == L:
         lhs = written.pop(0).math
-    latex_ = " = ".join(printer.doprint(n.echo) for n in sides)
     figures = max(Builder.figures) if Builder.figures else None
     return Reading(written[-1].echo, written[-1].math, latex_, lhs, written, figures)
 
