@@ -1,13 +1,16 @@
 """Grade a student's answer for dL/dw^k_ij (LaTeX, the notes' notation): correct, incorrect (with the likely
 mistake and a point where the answer fails) or invalid (with what could not be read, and where).
 
-The answer may use numbers, x_1, y, \\hat{y}, O_{kj}, z_{kj}, w^{k}_{ij}, b^{k}_{j}, \\lambda, + - \\cdot \\times,
-juxtaposition, \\frac, ^, brackets, \\sigma, \\sigma', \\tanh, \\exp, e^{...}, \\ln, \\max(0, .),
-\\operatorname{ReLU}, f(z_{kj}), f'(z_{kj}) and Leibniz partials \\frac{\\partial A}{\\partial B}. A number is
-compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2 invalid.
+The answer may use numbers (7.9e-3 too), x_1, y, \\hat{y}, O_{kj}, z_{kj}, w^{k}_{ij}, b^{k}_{j}, \\lambda,
++ - \\cdot \\times, juxtaposition, \\frac, ^, brackets, \\sigma, \\sigma', \\tanh, \\exp, e^{...}, \\ln,
+\\max(0, .), \\operatorname{ReLU}, H(z), \\mathbb{1}_{z>0}, f(z_{kj}), f'(z_{kj}), Leibniz partials
+\\frac{\\partial A}{\\partial B} (or dA/dB), sums \\sum_{j=1}^{2}, and the usual spellings and decoration
+(\\frac12, w^{(3)}_{11}, $...$, \\boxed{}, Unicode σ ∂ ŷ · ×); a chain dL/dw = A = B needs every side right.
+A number is compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2 invalid.
 
 With --batch, a CSV with columns id,param,answer is graded on every core; results id,param,verdict,
-diagnosis,message go to -o (CSV, or JSON by the suffix .json) or to standard output.
+diagnosis,message go to -o (CSV, or JSON by the suffix .json) or to standard output. A row that cannot be
+graded gets its own invalid result; CSV cells that a spreadsheet would read as formulas start with '.
 
 With --key DIR/key.json (from `gradproof exercise`), --batch reads rows id,variant,question,answer
 (question: a blank id of the key) and grades each at its own variant's point; results id,variant,question,

@@ -3,11 +3,14 @@
 The variants are made from the derivation itself, not from a list of strings: its paths (leave one
 out: ``missing_path``), its Leibniz form (a '+' in place of one of its products: ``sum_for_product``),
 its local derivatives (f or another activation's derivative in place of f'_k: ``activation_derivative``),
-the derivations of the neighbouring parameters (``wrong_index``), and, on top of each, the simple slips
-applied to the value: the sign (``sign``), a factor 2 or 1/2 (``factor``), the regularization term
+index slips of its symbols (the wrong layer's weight or output, swapped indices on any weight of a path,
+a neighbouring neuron, in one local derivative or wherever the symbol appears; a wrong neuron inside one
+Leibniz factor; another parameter's exact gradient: ``wrong_index``), and, on top of each, the simple
+slips applied to the value: the sign (``sign``), a factor 2 or 1/2 (``factor``), the regularization term
 left out (``missing_regularization``). An answer is matched against all of them numerically at the
-grader's random points; the match with the fewest codes wins, and when nothing matches no code is
-given.
+grader's random points; the match with the fewest codes wins. When none matches, two mistakes at once
+are tried (``pairs``); when still nothing matches, no code is given. A number given to too few figures
+for the tolerance gets ``rounding`` (decided in grader.py, where the figures are known).
 """
 from dataclasses import dataclass
 
