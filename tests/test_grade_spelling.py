@@ -112,3 +112,19 @@ def test_errors_point_into_what_was_typed(notes):
     assert r.verdict == "invalid" and "bounds" in r.message
     r = notes.grade("w^1_11", r"\sum_{j=1}^{500} x_1")
     assert r.verdict == "invalid" and "at most 64 terms" in r.message
+
+
+def test_nested_sums():
+    g = Grader(Spec(layers=(2, 3, 2, 1), activations="linear", loss="half_squared"))
+    # d yhat / d w^1_11 for a linear 2-3-2-1 network: sum over the second layer of w^3_j1 w^2_1j, times x_1
+    written = r"(\hat y - y) \sum_{j=1}^{2} w^{3}_{j1} w^{2}_{1j} x_1"
+    assert g.grade("w^1_11", written).verdict == "correct"
+    nested = r"(\hat y - y) x_1 \sum_{j=1}^{2} \sum_{k=1}^{1} w^{3}_{jk} w^{2}_{1j}"
+    assert g.grade("w^1_11", nested).verdict == "correct"
+
+
+@pytest.mark.parametrize("hostile", [r"\sum_{a=1}^{60} \sum_{b=1}^{60} \sum_{c=1}^{60} x_{1}", r"\underbrace{" * 1200,
+                                     r"{1 \over {2 \over {3 \over 4}}}" * 100, r"\frac" * 1500, r"\sum_{a=1}^{60}" * 8 + "x_1",
+                                     "²" * 2000, "d" * 3000 + "L", r"\mathbb{1}_{" * 500, "$" * 4000])
+def test_hostile_spellings_stay_invalid(notes, hostile):
+    assert notes.grade("w^1_11", hostile).verdict == "invalid"

@@ -252,9 +252,11 @@ def _substitute(text, origin, letter, value):
     pattern = r"([_^])\s*(\{[^{}]*\}|[A-Za-z0-9])"
     for m in re.finditer(pattern, text):
         inner = m.group(2).strip("{}")
-        if not re.search(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])", inner):
-            continue
+        if not re.fullmatch(r"[A-Za-z0-9,\s]+", inner):
+            continue                                   # not an index list (the sum's own j=1, a power)
         parts = [p.strip() for p in inner.split(",")] if "," in inner else [c for c in inner if not c.isspace()]
+        if letter not in parts:
+            continue
         parts = [str(value) if p == letter else p for p in parts]
         joined = ",".join(parts) if any(len(p) > 1 for p in parts) else "".join(parts)
         spans.append((m.start(), m.end(), m.group(1) + "{" + joined + "}"))
