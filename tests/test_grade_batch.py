@@ -85,3 +85,13 @@ def test_a_usage_error_with_json_is_json_on_stdout(capsys):
     assert "\x1b" not in err and "error" in err
     assert main(["grade", "--param", "w^3_11", "--json"]) == 2          # neither --answer nor --batch
     assert "--answer" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_an_argument_error_with_json_is_json_too(capsys):
+    try:
+        code = main(["grade", "--param", "w^3_11", "--answer", "x_1", "--jobs", "<x>", "--json"])
+    except SystemExit as stop:
+        code = stop.code
+    out, err = capsys.readouterr()
+    assert code == 2 and "--jobs" in json.loads(out)["error"] and "<" not in out
+    assert "--jobs" in err

@@ -48,6 +48,24 @@ def add_arguments(parser):
     parser.add_argument("--totals", metavar="CSV", help="with --key: each student's total score here")
     parser.add_argument("--report", metavar="HTML", help="with --key: the class report here (one HTML page)")
     parser.add_argument("--points", type=float, metavar="P", help="with --answer: report score and max_score out of P")
+    _json_usage_errors(parser)
+
+
+def _json_usage_errors(parser):
+    """With --json among the arguments, an argparse usage error (--jobs x) is JSON on stdout as well."""
+    parse, error = parser.parse_known_args, parser.error
+    wanted = {"json": False}
+
+    def parse_known_args(args=None, namespace=None):
+        wanted["json"] = "--json" in (args or [])
+        return parse(args, namespace)
+
+    def json_error(message):
+        if wanted["json"]:
+            print(as_json({"error": message, "exit_status": 2}))
+        error(message)
+
+    parser.parse_known_args, parser.error = parse_known_args, json_error
 
 
 def run(args):

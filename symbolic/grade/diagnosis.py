@@ -73,11 +73,16 @@ def _closed(model, form, local=None):
 
 
 def data_part(derivation):
-    """The derivative without the regularization term, as an expression (delta form past max_paths)."""
+    """The derivative without the regularization term, as an expression (delta form past max_paths); built once
+    per model and parameter, since every other parameter's variants use it too."""
     model = derivation.model
-    if derivation.readable:
-        return _closed(model, data_leibniz(derivation))
-    return settle(derivation.memoized) - model.regularization_derivative(derivation.param)
+    key = ("grade: data part", derivation.param, derivation.readable)
+    if key not in model.memo:
+        if derivation.readable:
+            model.memo[key] = _closed(model, data_leibniz(derivation))
+        else:
+            model.memo[key] = settle(derivation.memoized) - model.regularization_derivative(derivation.param)
+    return model.memo[key]
 
 
 def _describe(path):
@@ -133,10 +138,17 @@ def _build_alternative(model, k, j, kind):
         return None
     if form == "z":
         slip = other.sympy_df(sp, z, other.sympy_f(sp, z))
-        if other.analytic and act.analytic and sp.simplify(slip - act.sympy_f(sp, z)) == 0:
+        if _same_function(lambda u: other.df(u, other.f(u)), act.f):
             return None                   # softplus' is the sigmoid: the slip "f in place of f'" says it better
         return f"{_name(other)}'(z) in place of {f}'(z)", slip
     return f"{_name(other)}'s derivative written in O in place of {f}'", other.sympy_df(sp, z, O)
+
+
+def _same_function(f, g):
+    """Whether two numpy functions of z agree on a grid (the activation table's rows, compared cheaply)."""
+    u = np.linspace(-3, 3, 13) + 0.01
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(f(u), g(u), rtol=1e-12, atol=1e-12))
 
 
 def activation_derivatives(derivation, form=None, codes=("activation_derivative",), prefix=""):
