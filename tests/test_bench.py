@@ -80,6 +80,17 @@ def test_goals_name_what_they_judge(report):
     assert "Performance goals" in shown and "issue" not in shown.lower()
 
 
+def test_homework_rows(report):
+    # the tiny run draws 2 variants (3-2-1) with their pages and grades 40 keyed rows of them
+    hw = report["exercise"]
+    assert hw["variants"]["variants"] == 2 and hw["variants"]["bytes"] > 0
+    assert hw["variants"]["seconds"] > 0 and hw["variants"]["cpu_seconds"] >= 0
+    assert sum(hw["grading"]["verdicts"].values()) == hw["grading"]["rows"] == 40
+    assert hw["grading"]["verdicts"]["correct"] > 0 and hw["grading"]["verdicts"]["incorrect"] > 0
+    names = [t["target"] for t in report["targets"]]
+    assert any(n.startswith("exercise: 2 variants") for n in names) and any(n.startswith("grading: 40 keyed") for n in names)
+
+
 def test_the_registry_is_the_report(report):
     # every benchmark that runs at tiny sizes is a section of the JSON and a numbered section of the text,
     # in the registry's order; the full-size-only one is absent

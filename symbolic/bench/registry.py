@@ -14,7 +14,7 @@ tests/test_bench.py. Nothing else changes: the run, the JSON and the text report
 from dataclasses import dataclass
 from typing import Callable
 
-from . import backprop, checks, sheet, symbolic, throughput
+from . import backprop, checks, homework, sheet, symbolic, throughput
 
 
 @dataclass(frozen=True)
@@ -35,5 +35,6 @@ BENCHMARKS = (
     Benchmark("gradient_checks", checks.TITLE, checks.gradient_checks, checks.lines),
     Benchmark("grading", throughput.TITLE, throughput.grading, throughput.lines, throughput.goals),
     Benchmark("sheet", sheet.TITLE, sheet.measure, sheet.lines, sheet.goals),
+    Benchmark("exercise", homework.TITLE, homework.measure, homework.lines, homework.goals),
 )
 

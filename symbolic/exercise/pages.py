@@ -121,7 +121,7 @@ def _ask(model, q, blanks):
                                  Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
                                  "new weights to eight decimal places (the update is small next to the weight)."))]
     for caption, group in _stages(blanks):
-        rows = tuple((parts(b["blank"]), parts(Math(blank_label(model, b["blank"])[1])), parts("")) for b in group)
+        rows = tuple((parts(b["blank"]), parts(Math(blank_label(model, b["blank"])[1])), parts("_" * 16)) for b in group)
         out.append(Table((parts("blank"), parts("quantity"), parts("your answer")), rows, "lll", parts(caption)))
     return out
 

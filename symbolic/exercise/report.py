@@ -108,7 +108,8 @@ def build(grader, results, title=None):
 
 def _question(sheet, q, rows):
     what = f" {q['param']}" if q.get("param") else ""
-    sheet.add(Heading(2, parts(f"Question {q['question']}: {q['kind']}{what} ({q['points']:g} points)"),
+    points = f"{q['points']:g} point{'s' if q['points'] != 1 else ''}"
+    sheet.add(Heading(2, parts(f"Question {q['question']}: {q['kind']}{what} ({points})"),
                       f"q{q['question']}"))
     gradable = [r for r in rows if r.gradable]
     if not gradable:
