@@ -47,7 +47,8 @@ from .train import DEFAULTS, train
 class SweepRow:
     """One setting (lambda, depth, width), trained once per seed: the mean data losses over the seeds and their
     spread (standard deviation across seeds, 0 for one seed), the mean count of exact zeros among the weights,
-    and each seed's figures. `params` holds each seed's trained (W, b) (not written to JSON)."""
+    and each seed's figures. `params` holds each seed's trained (W, b) and `setting` the Spec they were trained
+    with (neither written to JSON)."""
 
     lam: float
     depth: int
@@ -63,6 +64,7 @@ class SweepRow:
     validation_losses: tuple = ()
     zero_counts: tuple = ()
     params: tuple = field(default=(), compare=False, repr=False)
+    setting: object = field(default=None, compare=False, repr=False)     # the Spec trained (with its lambda)
 
     @property
     def train_loss_std(self):
@@ -177,7 +179,7 @@ def sweep(spec, data, regularization, lams, depths=None, width=None, fraction=0.
                 zero_weights=float(np.mean([r[2] for r in runs])), weights=sum(m.size for m in runs[0][4][0]),
                 epochs_run=max(r[3] for r in runs), width=w, seeds=tuple(seeds),
                 train_losses=tuple(t for t, _ in losses), validation_losses=tuple(v for _, v in losses),
-                zero_counts=tuple(r[2] for r in runs), params=tuple(r[4] for r in runs)))
+                zero_counts=tuple(r[2] for r in runs), params=tuple(r[4] for r in runs), setting=setting))
     return rows, (train_set, validation)
 
 

@@ -1,5 +1,6 @@
 """The plots of the commands (matplotlib, drawn off-screen): the loss per epoch of training, the per-layer
-gradient norms of the flow analysis, and a regularization sweep's losses and exact zeros.
+gradient norms of the flow analysis, a regularization sweep's losses and exact zeros, and a 1-D regression's
+fitted curves.
 
 Each takes the library's results and a path, and writes the whole file or nothing (symbolic/output.py).
 matplotlib is imported when a plot is drawn, never when this module is imported.
@@ -118,52 +119,95 @@ def plot_compare(runs, title, path):
 
 # ---- regularization sweep ------------------------------------------------------------------------
 def by_depth(result):
-    """A sweep's settings (its JSON form), grouped by depth in the order they come."""
+    """A sweep's settings (its JSON form), grouped by network (depth and widths) in the order they come."""
     groups = {}
     for row in result["settings"]:
-        groups.setdefault(row["depth"], []).append(row)
+        groups.setdefault((row["depth"], tuple(row["layers"])), []).append(row)
     return groups
 
 
-def plot_sweep(result, spec, path):
-    """Left: train (dashed) and validation (solid) loss against lambda; right: exact zeros against lambda.
+def _capacity_name(depth, layers):
+    return f"depth {depth} ({'-'.join(map(str, layers))})"
 
-    lambda = 0 has no place on a log axis; a symmetric-log axis, linear below the smallest positive
-    lambda, puts it at the left edge."""
+
+def _lambda_axis(ax, lams):
+    """lambda = 0 has no place on a log axis; a symmetric-log axis, linear below the smallest positive lambda,
+    puts it at the left edge."""
+    positive = [v for v in lams if v > 0]
+    if positive and len(positive) < len(lams):
+        ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
+    elif positive:
+        ax.set_xscale("log")
+    ax.set_xticks(lams)
+    ax.set_xticklabels([f"{v:g}" for v in lams])
+    ax.set_xlabel(f"λ ({'log scale, 0 at the left' if 0 in lams else 'log scale'})")
+    ax.grid(True, alpha=0.3)
+
+
+def plot_sweep(result, spec, path):
+    """Left: train (dashed) and validation (solid) loss against lambda, mean over the seeds with error bars of
+    one standard deviation across them, the best lambda of each network ringed; right: exact zeros."""
+    import numpy as np
+
     plt = _pyplot()
     lams = sorted(set(result["lambdas"]))
-    positive = [v for v in lams if v > 0]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for n, (depth, group) in enumerate(by_depth(result).items()):
+    seeds = len(result["settings"][0].get("seeds", [0]))
+    for n, ((depth, layers), group) in enumerate(by_depth(result).items()):
         group = sorted(group, key=lambda r: r["lambda"])
         x = [r["lambda"] for r in group]
         colour = colours[n % len(colours)]
-        name = f"depth {depth} ({'-'.join(map(str, group[0]['layers']))})"
-        left.plot(x, [r["validation_loss"] for r in group], "-o", color=colour, markersize=4, label=f"{name}: validation")
-        left.plot(x, [r["train_loss"] for r in group], "--s", color=colour, markersize=3.5, label=f"{name}: train")
-        right.plot(x, [r["zero_weights"] for r in group], "-o", color=colour, markersize=4,
-                   label=f"{name}, {group[0]['weights']} weights")
+        name = _capacity_name(depth, layers)
+        spread = lambda key, group=group: [r.get(f"{key}_std", 0.0) for r in group]
+        left.errorbar(x, [r["validation_loss"] for r in group], yerr=spread("validation_loss"), fmt="-o", color=colour,
+                      markersize=4, capsize=3, label=f"{name}: validation")
+        left.errorbar(x, [r["train_loss"] for r in group], yerr=spread("train_loss"), fmt="--s", color=colour,
+                      markersize=3.5, capsize=3, alpha=0.8, label=f"{name}: train")
+        best = min(group, key=lambda r: r["validation_loss"])
+        left.plot([best["lambda"]], [best["validation_loss"]], "o", markersize=11, markerfacecolor="none",
+                  markeredgecolor=colour, markeredgewidth=1.5)
+        zeros = [r.get("zero_weights_per_seed", [r["zero_weights"]]) for r in group]
+        right.errorbar(x, [r["zero_weights"] for r in group],
+                       yerr=[float(np.std(z, ddof=1)) if len(z) > 1 else 0.0 for z in zeros], fmt="-o", color=colour,
+                       markersize=4, capsize=3, label=f"{name}, {group[0]['weights']} weights")
     for ax in (left, right):
-        if positive and len(positive) < len(lams):
-            ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
-        elif positive:
-            ax.set_xscale("log")
-        ax.set_xticks(lams)
-        ax.set_xticklabels([f"{v:g}" for v in lams])
-        ax.set_xlabel(f"λ ({'log scale, 0 at the left' if 0 in lams else 'log scale'})")
-        ax.grid(True, alpha=0.3)
+        _lambda_axis(ax, lams)
     losses = [r[k] for r in result["settings"] for k in ("train_loss", "validation_loss")]
     if min(losses) > 0 and max(losses) / min(losses) > 30:
         left.set_yscale("log")
     left.set_ylabel(f"{spec.loss} loss, mean per sample")
-    left.set_title("training (dashed) and validation (solid) loss")
+    over = f"mean of {seeds} seeds ± 1 s.d.; " if seeds > 1 else ""
+    left.set_title(f"training (dashed) and validation (solid) loss\n{over}ring: lowest validation loss", fontsize=10)
     left.legend(fontsize=7)
-    right.set_ylabel("weights exactly 0")
+    right.set_ylabel("weights exactly 0" + (f" (mean of {seeds} seeds ± 1 s.d.)" if seeds > 1 else ""))
     right.set_title("sparsity: weights exactly 0")
     right.yaxis.get_major_locator().set_params(integer=True)
+    right.set_ylim(-0.5, max(r["weights"] for r in result["settings"]) + 0.5)     # the whole range: 0 to every weight
     right.legend(fontsize=7)
     fig.suptitle(f"{result['regularization'].upper()} sweep on {result['data']} "
                  f"({result['split']['train']} train / {result['split']['validation']} validation samples)")
+    fig.tight_layout()
+    save(fig, path)
+
+
+def plot_fits(curves, data, validation, title, path):
+    """A 1-D regression's fitted curves over its data: curves is [(label, x, y)], drawn over the training samples
+    (dots) and the validation samples (faint)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    ax.plot(validation.x[:, 0], validation.y[:, 0], ".", color="0.8", markersize=3, label="validation samples")
+    styles = ("-", "-", "--")
+    colours = ("tab:red", "tab:green", "tab:blue")
+    for n, (label, x, y) in enumerate(curves):
+        ax.plot(x, y, styles[n % 3], color=colours[n % 3], linewidth=2, label=label)
+    ax.plot(data.x[:, 0], data.y[:, 0], "o", color="black", markersize=6, label=f"training samples ({data.samples})")
+    ax.set_xlabel(data.columns[0] if data.columns else "x")
+    ax.set_ylabel(data.columns[-1] if data.columns else "y")
+    low, high = float(validation.y.min()), float(validation.y.max())
+    ax.set_ylim(low - 0.5 * (high - low), high + 0.5 * (high - low))
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     save(fig, path)

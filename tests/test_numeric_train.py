@@ -104,7 +104,7 @@ def test_stops_when_the_weights_stop_moving():
 
 def test_update_can_freeze_biases():
     spec = Spec(layers=(2, 2), bias=True)
-    W, b = init_params(spec, seed=0)
+    W, _b = init_params(spec, seed=0)
     point = Point(np.ones((1, 2)), np.zeros((1, 2)), W, [np.array([0.5, -0.5])])
     grads = backprop(spec, point)
     W_new, b_new = update(spec, point.W, point.b, grads, 0.1, freeze_bias=True)
@@ -212,3 +212,90 @@ def test_gd_does_not_depend_on_shuffling():
     for other in runs[1:]:
         assert other.loss_history == runs[0].loss_history
         assert all(np.array_equal(a, b) for a, b in zip(other.W + other.b, runs[0].W + runs[0].b))
+
+
+# ---- train --at POINT --no-shuffle: a hand-written SGD loop, epoch by epoch ---------------------------------------
+SMALL_CSV = "a,b,y\n0.5,-1.0,0.3\n1.5,0.2,0.9\n-0.7,0.4,0.1\n2.0,-0.3,0.6\n"
+START = {"x": [[0.0, 0.0]], "y": [[0.0]], "W": [[[0.1, -0.2], [0.3, 0.4]], [[0.5], [-0.6]]], "b": [[0.1, 0.0], [0.2]]}
+
+
+def _sigmoid(z):
+    import math
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _hand_forward(W1, b1, W2, b2, x):
+    h = [_sigmoid(x[0] * W1[0][j] + x[1] * W1[1][j] + b1[j]) for j in range(2)]
+    return h, _sigmoid(h[0] * W2[0][0] + h[1] * W2[1][0] + b2[0])
+
+
+def _hand_loss(params, rows):
+    return sum((y - _hand_forward(*params, x)[1]) ** 2 for x, y in rows)
+
+
+def _hand_sgd_epoch(params, rows, lr):
+    """One SGD epoch on a 2-2-1 sigmoid network with biases and the squared loss, in file order, by hand."""
+    W1, b1, W2, b2 = params
+    for x, y in rows:
+        h, out = _hand_forward(W1, b1, W2, b2, x)
+        g_out = -2 * (y - out) * out * (1 - out)                    # dL/dz_21
+        g_h = [g_out * W2[j][0] * h[j] * (1 - h[j]) for j in range(2)]   # dL/dz_1j, with the old W2
+        W2 = [[W2[j][0] - lr * g_out * h[j]] for j in range(2)]
+        b2 = [b2[0] - lr * g_out]
+        W1 = [[W1[i][j] - lr * g_h[j] * x[i] for j in range(2)] for i in range(2)]
+        b1 = [b1[j] - lr * g_h[j] for j in range(2)]
+    return W1, b1, W2, b2
+
+
+def _files(tmp_path):
+    data, start = tmp_path / "small.csv", tmp_path / "start.json"
+    data.write_text(SMALL_CSV)
+    start.write_text(json.dumps(START))
+    return str(data), str(start)
+
+
+def test_train_at_a_point_without_shuffling_is_a_hand_written_sgd_loop(tmp_path, capsys):
+    data, start = _files(tmp_path)
+    epochs, lr = 6, 0.7
+    result = run_json(capsys, ["train", "--net", "2-2-1", "--bias", "--data", data, "--at", start, "--no-shuffle",
+                               "--batch-size", "1", "--epochs", str(epochs), "--lr", str(lr), "--json"])
+    rows = [([0.5, -1.0], 0.3), ([1.5, 0.2], 0.9), ([-0.7, 0.4], 0.1), ([2.0, -0.3], 0.6)]
+    params = (START["W"][0], START["b"][0], START["W"][1], START["b"][1])
+    assert result["loss_history"][0] == pytest.approx(_hand_loss(params, rows), abs=1e-12)
+    for epoch in range(1, epochs + 1):
+        params = _hand_sgd_epoch(params, rows, lr)
+        assert result["loss_history"][epoch] == pytest.approx(_hand_loss(params, rows), abs=1e-12), epoch
+    W1, b1, W2, b2 = params
+    np.testing.assert_allclose(result["params"]["W"][0], W1, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result["params"]["W"][1], W2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result["params"]["b"][0], b1, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result["params"]["b"][1], b2, rtol=0, atol=1e-12)
+    # shuffled (the default), the same start walks another order and ends elsewhere
+    shuffled = run_json(capsys, ["train", "--net", "2-2-1", "--bias", "--data", data, "--at", start,
+                                 "--batch-size", "1", "--epochs", str(epochs), "--lr", str(lr), "--json"])
+    assert shuffled["params"] != result["params"]
+
+
+def test_gd_from_a_point_is_deterministic_with_or_without_shuffling(tmp_path, capsys):
+    data, start = _files(tmp_path)
+    argv = ["train", "--net", "2-2-1", "--bias", "--data", data, "--at", start, "--batch-size", "4", "--epochs", "5",
+            "--lr", "0.5", "--json"]
+    runs = [run_json(capsys, argv + extra) for extra in ([], ["--seed", "7"], ["--no-shuffle"], [])]
+    assert all(run == runs[0] for run in runs[1:])
+
+
+def test_train_at_keeps_save_and_plot(tmp_path, capsys):
+    data, start = _files(tmp_path)
+    plot, save = tmp_path / "loss.png", tmp_path / "trained.json"
+    result = run_json(capsys, ["train", "--net", "2-2-1", "--bias", "--data", data, "--at", start, "--epochs", "3",
+                               "--plot", str(plot), "--save", str(save), "--json"])
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(save.read_text())["W"] == result["params"]["W"]
+    assert len(result["loss_history"]) == 4
+
+
+def test_train_at_a_point_of_another_shape_is_one_line(tmp_path, capsys):
+    data, start = _files(tmp_path)
+    assert main(["train", "--net", "2-3-1", "--bias", "--data", data, "--at", start]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has shape 2x2; expected 2x3" in err

@@ -208,7 +208,7 @@ def test_means_and_spreads_are_over_the_seeds(notes_small_rows):
 
 def test_a_validation_set_of_its_own_is_used_whole(small):
     data = load_data("builtin:notes-small", Spec())
-    rows, (train_set, validation) = sweep(Spec(), data, "l2", [0.0], epochs=1)
+    _rows, (train_set, validation) = sweep(Spec(), data, "l2", [0.0], epochs=1)
     assert train_set.samples == 16 and validation.samples == 1000
     assert np.array_equal(validation.x, data.validation.x)
 
@@ -219,3 +219,57 @@ def test_capacity_sweeps_depth_by_width(small):
         (1, 2, (4, 1), 0.0), (1, 2, (4, 1), 0.1), (1, 5, (4, 1), 0.0), (1, 5, (4, 1), 0.1),
         (2, 2, (4, 2, 1), 0.0), (2, 2, (4, 2, 1), 0.1), (2, 5, (4, 5, 1), 0.0), (2, 5, (4, 5, 1), 0.1)]
     assert all(len(r.params) == 2 and r.seeds == (0, 1) for r in rows)
+
+
+def test_cli_over_seeds_and_widths_gives_means_spreads_and_per_seed_figures(capsys, tmp_path):
+    png = tmp_path / "sweep.png"
+    assert main(["sweep", "--data", "builtin:notes-small", "--reg", "l1", "--lam", "0,0.05", "--depths", "2",
+                 "--widths", "2,3", "--seeds", "0,1,2", "--epochs", "5", "--plot", str(png), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["seeds"] == [0, 1, 2] and result["widths"] == [2, 3]
+    assert result["split"] == {"train": 16, "validation": 1000, "fraction": None, "seed": 0}
+    rows = result["settings"]
+    assert [(r["layers"], r["lambda"]) for r in rows] == [([4, 2, 1], 0.0), ([4, 2, 1], 0.05), ([4, 3, 1], 0.0),
+                                                          ([4, 3, 1], 0.05)]
+    for row in rows:
+        per_seed = row["validation_loss_per_seed"]
+        assert len(per_seed) == 3 and row["validation_loss"] == pytest.approx(np.mean(per_seed), rel=1e-12)
+        assert row["validation_loss_std"] == pytest.approx(np.std(per_seed, ddof=1), rel=1e-9)
+        assert row["train_loss_std"] == pytest.approx(np.std(row["train_loss_per_seed"], ddof=1), rel=1e-9)
+        assert row["gap"] == pytest.approx(row["validation_loss"] - row["train_loss"], rel=1e-12)
+        assert row["zero_weights"] == pytest.approx(np.mean(row["zero_weights_per_seed"]))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_text_names_the_best_lambda_per_seed(capsys):
+    assert main(["sweep", "--data", "builtin:notes-small", "--reg", "l2", "--lam", "0,0.1", "--seeds", "0,1",
+                 "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "16 training and 1000 validation samples of its own" in out
+    assert "lowest validation loss per seed: seed 0:" in out and " ± " in out
+
+
+def test_cli_fits_draws_three_curves_over_a_1d_set(capsys, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    drawn = []
+    original = Figure.savefig
+
+    def record(self, *args, **kwargs):
+        drawn.append([line.get_label() for line in self.axes[0].lines])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    png = tmp_path / "fits.png"
+    assert main(["sweep", "--net", "1-4-1", "--act", "tanh,linear", "--bias", "--data", "builtin:sine-small",
+                 "--reg", "l2", "--lam", "0,0.01,1", "--epochs", "20", "--lr", "0.01", "--fits", str(png)]) == 0
+    capsys.readouterr()
+    labels, = drawn
+    assert [label.split(" λ")[0] for label in labels if "λ" in label] == ["smallest", "best", "largest"]
+    assert any(label.startswith("training samples (12)") for label in labels)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_fits_needs_one_input_and_one_output(capsys, tmp_path):
+    assert main(["sweep", "--data", "builtin:notes-small", "--reg", "l2", "--fits", str(tmp_path / "f.png")]) == 2
+    assert "one input and one output" in capsys.readouterr().err

@@ -12,6 +12,7 @@ Examples:
   gradproof sheet --at derivations/notes-point.json -o notes.pdf
   gradproof sheet derivations/chain.toml --param w^1_11 --at derivations/chain-point.json --format md -o chain.md
   gradproof sheet --regenerate derivations          every sheet listed in derivations/sheets.toml
+  gradproof sheet --claims -o claims.html            the notes' claims, measured, and their slips, corrected
 """
 import sys
 
@@ -32,6 +33,9 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=tuple(FORMATS), help="default: from the suffix of -o")
     parser.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: standard output)")
     parser.add_argument("--title", help="the sheet's title")
+    parser.add_argument("--claims", action="store_true",
+                        help="the sheet of the course notes' claims, measured, and of their slips, corrected; "
+                             "prints GD, SGD and mini-batch timings (which the sheet leaves out)")
     parser.add_argument("--regenerate", metavar="DIR",
                         help="generate every sheet listed in DIR/sheets.toml (into -o DIR2 if given, else DIR)")
 
@@ -54,6 +58,9 @@ def run(args):
     from ..output import write_output
     from ..sheet import FORMATS, content, files, format_of
 
+    if args.claims and (args.at or args.param or args.lr is not None):
+        raise GradproofError("--claims makes the claims sheet, which takes no --at, --param or --lr")
+
     fmt = args.format or (format_of(args.output) if args.output else None)
     if fmt is None:
         if args.output:
@@ -70,12 +77,32 @@ def run(args):
     point = load_point(args.at, spec) if args.at else None
     target = Path(args.output) if args.output else None
     name = target.stem if target is not None else "sheet"
-    sheet = content.build(spec, params, point, lr, title=args.title, name=name)
+    if args.claims:
+        from ..claims import sheet as claims_sheet
+        sheet = claims_sheet.build(name=name, title=args.title or claims_sheet.TITLE)
+    else:
+        sheet = content.build(spec, params, point, lr, title=args.title, name=name)
     out = files(sheet, fmt)
     if target is None:
         sys.stdout.write(out[f"{name}.{fmt}"])
-        return 0
-    for file_name, data in out.items():
-        path = target if file_name == f"{name}.{fmt}" else target.with_name(file_name)
-        write_output(data, path)
+    else:
+        for file_name, data in out.items():
+            path = target if file_name == f"{name}.{fmt}" else target.with_name(file_name)
+            write_output(data, path)
+    if args.claims:
+        _timings(sys.stderr if target is None else sys.stdout)
     return 0
+
+
+def _timings(stream):
+    """GD, mini-batch and SGD per second: wall-clock figures, printed because they cannot go into the sheet."""
+    from ..claims.measure import DESCENT, timings
+
+    print(f"GD, mini-batch and SGD per second ({DESCENT['data']}, {DESCENT['epochs']} epochs, lr {DESCENT['lr']:g}, "
+          "best of 3 runs; these vary from run to run):", file=stream)
+    rows = timings()
+    gd = rows[0]
+    for name, per_epoch, loss, target, epochs, seconds in rows:
+        print(f"  {name:>10}: {per_epoch * 1e3:8.3f} ms per epoch ({per_epoch / gd[1]:5.1f}x GD's), final loss "
+              f"{loss:.4g}; reaches {target:.4g} (GD's final loss) after {epochs} epoch{'s' * (epochs != 1)}, "
+              f"{seconds * 1e3:.1f} ms ({seconds / gd[5]:.2f}x GD's time)", file=stream)

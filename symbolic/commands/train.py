@@ -6,6 +6,11 @@ moves by --tol in an epoch.
 gradient; --reg l1 takes a proximal (soft-threshold) step that sets weights to exactly 0, and the
 count of those is reported.
 
+--at POINT starts from the W (and b) of a POINT file instead of an initialisation (its x and y are not
+used: the samples come from --data), so that runs can be compared from the same start. --no-shuffle walks
+the samples in the file's order every epoch (the default shuffles them, seeded by --seed); GD (a batch
+holding every sample) takes them in the file's order either way.
+
 --save writes a POINT file: the trained W (and b) with the training samples as x and y, so that
 `gradproof step --at FILE` and `gradproof derive --at FILE` evaluate at the trained weights over the
 same data (its loss is the final loss).
@@ -43,8 +48,12 @@ def add_arguments(parser):
     group = parser.add_argument_group("training")
     group.add_argument("--data", required=True, metavar="FILE|builtin:NAME",
                        help="a CSV file with a header (inputs, then the last n_L columns as targets), "
-                            "or builtin:notes, builtin:xor, builtin:sine")
+                            "or builtin:notes, builtin:xor, builtin:sine, builtin:notes-small, builtin:sine-small")
     add_training_arguments(group, "the data", "the initialisation and the shuffles")
+    group.add_argument("--at", metavar="POINT", help="start from the W (and b) of this POINT file (JSON or TOML) "
+                                                     "instead of an initialisation")
+    group.add_argument("--no-shuffle", dest="shuffle", action="store_false",
+                       help="walk the samples in the file's order every epoch (default: shuffled)")
     group.add_argument("--tol", type=float, metavar="T",
                        help="stop when no parameter moves by T or more in an epoch (default: run every epoch)")
     group.add_argument("--plot", metavar="loss.png", help="write a PNG of the loss per epoch")
@@ -68,8 +77,8 @@ def summary(result):
 def render(result, data):
     first, last = result.loss_history[0], result.final_loss
     change = f" ({(last - first) / first:+.1%})" if first else ""
-    lines = [f"trained on {data.name} ({data.samples} samples) for {result.epochs_run} epoch"
-             f"{'s' * (result.epochs_run != 1)}{' (converged)' if result.converged else ''}",
+    lines = [(f"trained on {data.name} ({data.samples} samples) for {result.epochs_run} epoch"
+             f"{'s' * (result.epochs_run != 1)}{' (converged)' if result.converged else ''}"),
              f"loss {first:.6g} -> {last:.6g}{change}",
              f"weights exactly 0: {result.zero_weights}"]
     return "\n".join(lines)
@@ -85,11 +94,17 @@ def run(args):
 
     spec = spec_from_args(args)
     data = load_data(args.data, spec)
+    params = None
+    if args.at:
+        from gradproof.numeric.point import load_point
+        start = load_point(args.at, spec)
+        params = (start.W, start.b)
     bar = ProgressBar.on_terminal(args.epochs, "epochs", enabled=not args.json)
     on_epoch = (lambda epoch, loss: bar(epoch, f"loss {loss:.6g}")) if bar else None
     try:
         result = train(spec, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       init=args.init, seed=args.seed, tol=args.tol, on_epoch=on_epoch)
+                       init=args.init, seed=args.seed, tol=args.tol, on_epoch=on_epoch, params=params,
+                       shuffle=args.shuffle)
     finally:
         if bar is not None:
             bar.close()

@@ -2,7 +2,8 @@
 
 Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its ``spec`` and ``at``
 (paths relative to the manifest), and optionally ``lr``, ``params``, ``title``, ``intro`` and
-``formats`` (default tex, html and md). Generation is deterministic: the same inputs give
+``formats`` (default tex, html and md). ``kind = "claims"`` makes the sheet of the notes' claims and slips
+(symbolic/claims/) instead of a derivation: it takes no spec and no point. Generation is deterministic: the same inputs give
 byte-identical files.
 """
 import tomllib
@@ -11,7 +12,8 @@ from pathlib import Path
 from gradproof.numeric.errors import GradproofError
 
 MANIFEST = "sheets.toml"
-_KEYS = ("name", "spec", "at", "lr", "params", "title", "intro", "formats")
+_KEYS = ("name", "kind", "spec", "at", "lr", "params", "title", "intro", "formats")
+KINDS = ("derivation", "claims")
 
 
 def read(folder):
@@ -32,7 +34,10 @@ def read(folder):
         unknown = sorted(set(entry) - set(_KEYS))
         if unknown:
             raise GradproofError(f"{path}: sheet {n}: unknown key {unknown[0]!r}; valid: {', '.join(_KEYS)}")
-        if "name" not in entry or "spec" not in entry:
+        kind = entry.get("kind", "derivation")
+        if kind not in KINDS:
+            raise GradproofError(f"{path}: sheet {n}: unknown kind {kind!r}; valid: {', '.join(KINDS)}")
+        if "name" not in entry or ("spec" not in entry and kind == "derivation"):
             raise GradproofError(f"{path}: sheet {n}: needs a name and a spec")
         if entry["name"] in names:
             raise GradproofError(f"{path}: sheet name {entry['name']!r} appears twice")
@@ -53,11 +58,15 @@ def regenerate(folder, out=None):
     out = Path(out) if out is not None else folder
     written = []
     for entry in read(folder):
-        spec = Spec.from_toml(folder / entry["spec"])
-        point = load_point(folder / entry["at"], spec) if "at" in entry else None
-        params = [spec.check_param(parse_param(p)) for p in entry.get("params", [])] or None
-        sheet = content.build(spec, params, point, float(entry.get("lr", content.DEFAULT_LR)),
-                              title=entry.get("title"), intro=entry.get("intro"), name=entry["name"])
+        if entry.get("kind") == "claims":
+            from ..claims import sheet as claims_sheet
+            sheet = claims_sheet.build(name=entry["name"], title=entry.get("title", claims_sheet.TITLE))
+        else:
+            spec = Spec.from_toml(folder / entry["spec"])
+            point = load_point(folder / entry["at"], spec) if "at" in entry else None
+            params = [spec.check_param(parse_param(p)) for p in entry.get("params", [])] or None
+            sheet = content.build(spec, params, point, float(entry.get("lr", content.DEFAULT_LR)),
+                                  title=entry.get("title"), intro=entry.get("intro"), name=entry["name"])
         for fmt in entry.get("formats", ["tex", "html", "md"]):
             for name, data in files(sheet, fmt).items():
                 write_output(data, out / name)
