@@ -3,17 +3,24 @@
 Each row holds the numpy function (stable, and usable on complex arrays for the analytic ones so that
 the complex step works), its derivative given z and the output O (the notes' sigma(1 - sigma) form),
 the same two halves for sympy (as functions of the sympy module, so that this file imports numpy only),
-the LaTeX name, and torch's own kernel for the benchmark's comparison (a function of the torch module, for
-the same reason). ReLU'(0) = 0 and leaky ReLU'(0) = its slope, on both sides.
+the LaTeX name, the name in prose, whether it is analytic (else kinked at 0), whether its outputs lie in (0, 1)
+(a loss that needs probabilities may follow it) and what its slope does to a chain of layers (a sheet's
+sentence), and torch's own kernel for the benchmark's comparison (a function of the torch module, for the
+same reason as sympy's). ReLU'(0) = 0 and leaky ReLU'(0) = its slope, on both sides.
+
+Adding an activation is adding a row: nothing elsewhere names one. The symbolic side evaluates the row's sympy
+forms stably by itself (symbolic/compile.py rewrites 1/(1 + e^{-z}), ln(1 + e^z), 1 - e^{-u} whatever row
+they come from), and the fused loss-with-activation forms live in the loss table (numeric/losses.py).
 """
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 import numpy as np
 
 from .errors import unknown
 
-LEAKY_SLOPE = 0.01
+LEAKY_SLOPE = Fraction(1, 100)     # leaky ReLU's slope below 0: exact on the sympy side (1/100), a float in numpy
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,8 @@ class Activation:
     analytic: bool             # holomorphic, so the complex step applies
     title: str = ""            # the name in prose ("leaky ReLU"); the registry name when empty
     torch_f: Callable = None   # (torch, z) -> O with torch's own kernel: what `gradproof bench` times against
+    probability: bool = False  # every output lies in (0, 1): a loss that needs probabilities may follow it
+    slope_note: str = ""       # what its slope does to a chain of layers, for a sheet's vanishing-gradient section
 
     @property
     def kinked(self):
@@ -96,14 +105,27 @@ def _ones(z, O, out=None):
     return out
 
 
+def _exact(sp, fraction):
+    return sp.Rational(fraction.numerator, fraction.denominator)
+
+
+_SLOPE_NOTES = {
+    "sigmoid": "A sigmoid's slope is at most 1/4, so each layer shrinks the product by a factor of four or more unless "
+               "its weight is large: the gradient vanishes with depth.",
+    "tanh": "A tanh's slope is at most 1 (at z = 0) and falls quickly away from 0; it shrinks the product less than a "
+            "sigmoid near 0.",
+    "relu": "A ReLU's slope is exactly 1 for z > 0 and 0 otherwise: an active path passes the gradient on unchanged, a "
+            "dead neuron stops it.",
+}
+
 ACTIVATIONS = {a.name: a for a in [
     # name          latex                       numpy f                                   numpy f'(z, O, out)                                                                     sympy f                                   sympy f'(z, O)                                               analytic
-    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O, out=None: np.multiply(O, np.subtract(1, O, out=out), out=out),             lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True, torch_f=lambda t, z: t.sigmoid(z)),
-    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True, torch_f=lambda t, z: t.tanh(z)),
+    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 lambda z, O, out=None: np.multiply(O, np.subtract(1, O, out=out), out=out),             lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True, probability=True, slope_note=_SLOPE_NOTES["sigmoid"], torch_f=lambda t, z: t.sigmoid(z)),
+    Activation("tanh",       r"\tanh",                   _tanh,                                    lambda z, O, out=None: np.subtract(1, np.multiply(O, O, out=out), out=out),             lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True, slope_note=_SLOPE_NOTES["tanh"], torch_f=lambda t, z: t.tanh(z)),
     Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True, torch_f=lambda t, z: z),
     Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True, torch_f=lambda t, z: t.logaddexp(z, t.zeros_like(z))),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", torch_f=lambda t, z: t.relu(z)),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, LEAKY_SLOPE * z), lambda z, O, out=None: _step(z, LEAKY_SLOPE, out),                                      lambda sp, z: sp.Max(z, z / 100),            lambda sp, z, O: sp.Rational(1, 100) + sp.Rational(99, 100) * sp.Heaviside(z, 0), False, title="leaky ReLU", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, LEAKY_SLOPE)),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", slope_note=_SLOPE_NOTES["relu"], torch_f=lambda t, z: t.relu(z)),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, float(LEAKY_SLOPE) * z), lambda z, O, out=None: _step(z, float(LEAKY_SLOPE), out),                     lambda sp, z: sp.Max(z, _exact(sp, LEAKY_SLOPE) * z), lambda sp, z, O: _exact(sp, LEAKY_SLOPE) + (1 - _exact(sp, LEAKY_SLOPE)) * sp.Heaviside(z, 0), False, title="leaky ReLU", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, float(LEAKY_SLOPE))),
 ]}
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError, unknown
+from .losses import LOSSES
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -189,14 +190,16 @@ def read_csv(path, spec):
 
 
 def _check_targets(data, spec):
-    """BCE needs targets in [0, 1]; name the first that is not."""
-    if spec.loss != "bce":
+    """A loss with a target range (BCE: [0, 1], from the loss table) needs every target in it; name the first that is not."""
+    targets = LOSSES[spec.loss].targets
+    if targets is None:
         return
-    bad = np.argwhere((data.y < 0) | (data.y > 1))
+    low, high = targets
+    bad = np.argwhere((data.y < low) | (data.y > high))
     if bad.size:
         r, c = bad[0]
-        raise GradproofError(f"{data.name}, row {r + 1}, target column {c + 1}: {data.y[r, c]:g} is outside [0, 1], "
-                             "which loss 'bce' needs")
+        raise GradproofError(f"{data.name}, row {r + 1}, target column {c + 1}: {data.y[r, c]:g} is outside "
+                             f"[{low:g}, {high:g}], which loss {spec.loss!r} needs")
 
 
 def load_data(source, spec):

@@ -163,8 +163,8 @@ def complex_step(spec, point, params=None):
     """dL/dparam by the complex step Im L(w + ih) / h, h = 1e-30; analytic activations only."""
     for k, name in enumerate(spec.activations, start=1):
         if not ACTIVATIONS[name].analytic:
-            raise GradproofError("the complex step needs analytic activations "
-                                 f"(sigmoid, tanh, linear, softplus); layer {k} uses {name}")
+            analytic = ", ".join(a.name for a in ACTIVATIONS.values() if a.analytic)
+            raise GradproofError(f"the complex step needs analytic activations ({analytic}); layer {k} uses {name}")
     params = _check(spec, params)
     fwd = forward(spec, point, dtype=np.complex128)
     results = {}

@@ -7,7 +7,19 @@ from typing import Callable
 
 import numpy as np
 
+from .activations import _softplus
 from .errors import unknown
+
+
+@dataclass(frozen=True)
+class Logits:
+    """A loss computed from the output's pre-activation z when the output layer has a given activation: the same
+    function as the loss of O = f(z), but finite where O rounds to 0 or 1 (what backprop and the per-path sum use)."""
+
+    activation: str            # the output activation this form is for
+    l: Callable                # numpy: (y, z) -> l
+    dl: Callable               # numpy: (y, z) -> dl/dO, written with z (finite unless it truly overflows)
+    dz: Callable               # numpy: (y, z, O) -> dl/dz, the fused gradient
 
 
 @dataclass(frozen=True)
@@ -16,7 +28,18 @@ class Loss:
     l: Callable                # numpy: (y, yhat) -> l
     dl: Callable               # numpy: (y, yhat) -> dl/dyhat
     sympy_l: Callable          # (sympy, y, yhat) -> l
-    needs_probability: bool    # yhat must lie in (0, 1)
+    needs_probability: bool    # yhat must lie in (0, 1): the output activation must be one with Activation.probability
+    title: str = ""            # the name in prose ("binary cross-entropy"); the registry name when empty
+    targets: tuple = None      # (low, high): every target must lie in [low, high]; None: any number
+    logits: Logits = None      # the stable form from z, for the output activation it names; None: none needed
+
+    @property
+    def prose(self):
+        return self.title or self.name
+
+    def fused_with(self, activation):
+        """The loss's form from the logits when the output activation is ``activation`` (a name), else None."""
+        return self.logits if self.logits is not None and self.logits.activation == activation else None
 
     def __repr__(self):
         return f"Loss({self.name})"
@@ -28,11 +51,27 @@ def _bce(y, yhat):
         return -(np.where(y != 0, y * np.log(yhat), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-yhat), 0.0))
 
 
+def _bce_logits(y, z):
+    # -ln sigma(z) = softplus(-z), -ln(1 - sigma(z)) = softplus(z); a 0/1 label drops one term, and the where keeps
+    # 0 * softplus(huge) out of the sum
+    return np.where(y != 0, y * _softplus(-z), 0.0) + np.where(y != 1, (1 - y) * _softplus(z), 0.0)
+
+
+def _bce_dl_logits(y, z):
+    # -y/O + (1-y)/(1-O) written with 1/sigma(z) = 1 + e^{-z}: no 0/0 where O rounds to 0 or 1. It overflows to
+    # inf only where the true value is beyond the float range.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(y != 0, -y * (1 + np.exp(-z)), 0.0) + np.where(y != 1, (1 - y) * (1 + np.exp(z)), 0.0)
+
+
+_BCE_ON_SIGMOID = Logits("sigmoid", _bce_logits, _bce_dl_logits, lambda y, z, O: O - y)
+
 LOSSES = {l.name: l for l in [
     # name              numpy l                                   numpy dl/dyhat                               sympy l                                                        yhat in (0, 1)
     Loss("squared",      lambda y, yhat: (y - yhat) ** 2,          lambda y, yhat: -2 * (y - yhat),             lambda sp, y, yhat: (y - yhat) ** 2,                              False),
-    Loss("half_squared", lambda y, yhat: (y - yhat) ** 2 / 2,      lambda y, yhat: -(y - yhat),                 lambda sp, y, yhat: sp.Rational(1, 2) * (y - yhat) ** 2,         False),
-    Loss("bce",          _bce,                                     lambda y, yhat: (yhat - y) / (yhat * (1 - yhat)), lambda sp, y, yhat: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)), True),
+    Loss("half_squared", lambda y, yhat: (y - yhat) ** 2 / 2,      lambda y, yhat: -(y - yhat),                 lambda sp, y, yhat: sp.Rational(1, 2) * (y - yhat) ** 2,         False, title="half squared"),
+    Loss("bce",          _bce,                                     lambda y, yhat: (yhat - y) / (yhat * (1 - yhat)), lambda sp, y, yhat: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)), True,
+         title="binary cross-entropy", targets=(0.0, 1.0), logits=_BCE_ON_SIGMOID),
 ]}
 
 REDUCTIONS = ("sum", "mean")

@@ -82,9 +82,10 @@ class Spec:
         if not isinstance(self.lam, (int, float)) or isinstance(self.lam, bool) or not math.isfinite(self.lam) or self.lam < 0:
             raise GradproofError(f"lambda must be a finite number >= 0; got {self.lam!r}")
         object.__setattr__(self, "lam", float(self.lam))
-        if LOSSES[self.loss].needs_probability and acts[-1] != "sigmoid":
-            raise GradproofError(
-                f"loss 'bce' needs outputs in (0, 1): the output layer's activation must be sigmoid, not {acts[-1]!r}")
+        if LOSSES[self.loss].needs_probability and not activation(acts[-1]).probability:
+            allowed = " or ".join(a.name for a in ACTIVATIONS.values() if a.probability)
+            raise GradproofError(f"loss {self.loss!r} needs outputs in (0, 1): the output layer's activation must be "
+                                 f"{allowed}, not {acts[-1]!r}")
 
     @property
     def layers_text(self):

@@ -8,7 +8,9 @@ import argparse
 import importlib
 import sys
 
+from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.losses import LOSSES
 from gradproof.numeric.spec import Spec, parse_layers
 
 COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "bench", "check-code")
@@ -21,11 +23,10 @@ def add_spec_arguments(parser, without=()):
     flags = {
         "--net": dict(metavar="4-3-2-1", help="layer sizes, input first"),
         "--act": dict(metavar="NAME[,NAME...]",
-                      help="activation for every non-input layer, or one per layer: "
-                           "sigmoid, tanh, relu, linear, leaky_relu, softplus"),
+                      help="activation for every non-input layer, or one per layer: " + ", ".join(ACTIVATIONS)),
         "--bias": dict(action=argparse.BooleanOptionalAction, default=None,
                        help="give every neuron a bias b^k_j (--no-bias: none, whatever the spec file says)"),
-        "--loss": dict(metavar="KIND", help="squared (default), half_squared or bce"),
+        "--loss": dict(metavar="KIND", help=f"{', '.join(LOSSES)} (default: squared)"),
         "--reduction": dict(metavar="HOW", help="sum (default) or mean over samples"),
         "--reg": dict(metavar="KIND", help="regularization: none (default), l1 or l2"),
         "--lam": dict(type=float, metavar="λ", help="regularization strength (weights only)"),

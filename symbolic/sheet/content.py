@@ -128,7 +128,8 @@ def describe(spec):
     """The network in one sentence."""
     acts = sorted(set(spec.activations), key=spec.activations.index)
     act_text = acts[0] if len(acts) == 1 else ", ".join(f"{a} (layer {k})" for k, a in enumerate(spec.activations, 1))
-    loss = {"squared": "squared", "half_squared": "half squared", "bce": "binary cross-entropy"}.get(spec.loss, spec.loss)
+    from gradproof.numeric.losses import loss as loss_row
+    loss = loss_row(spec.loss).prose
     reg = {"none": "no regularization", "l1": "L1 regularization", "l2": "L2 regularization"}[spec.regularization]
     return (f"A {spec.layers_text} network ({spec.layers[0]} input{'s' if spec.layers[0] != 1 else ''}, "
             f"{len(spec.layers) - 2} hidden layer{'s' if len(spec.layers) != 3 else ''}, "
@@ -434,13 +435,8 @@ def _vanishing(sheet, model, values):
     sheet.add(Table(header, tuple(body), "llrr", parts("The slope column is the activation's derivative at the "
                                                          "neuron's z.")))
     grads = [abs(values.gradient(Param.weight(k, 1, 1))) for k in range(1, top + 1)]
-    bound = {"sigmoid": "A sigmoid's slope is at most 1/4, so each layer shrinks the product by a factor of four or "
-                        "more unless its weight is large: the gradient vanishes with depth.",
-             "tanh": "A tanh's slope is at most 1 (at z = 0) and falls quickly away from 0; it shrinks the product "
-                     "less than a sigmoid near 0.",
-             "relu": "A ReLU's slope is exactly 1 for z > 0 and 0 otherwise: an active path passes the gradient on "
-                     "unchanged, a dead neuron stops it."}
-    text = [bound[a] for a in dict.fromkeys(spec.activations) if a in bound]
+    notes = [spec.activation(k).slope_note for k in range(1, top + 1)]
+    text = [note for note in dict.fromkeys(notes) if note]
     slopes = [values.at(model.f_prime(k, 1)) for k in range(1, top + 1)]
     product = 1.0
     for s in slopes:
