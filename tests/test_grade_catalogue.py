@@ -262,11 +262,50 @@ def _parse(param):
     return int(k), int(ij[0]), int(ij[1])
 
 
+# ---- numbers at a POINT: the gradient's value written as students write numbers --------------------------
+def the_point():
+    """A POINT of the notes' network (one sample), and the same values as sympy substitutions."""
+    import numpy as np
+
+    from gradproof.numeric.point import Point
+    rng = random.Random(11)
+    x = [rng.choice([-1, 1]) * rng.randint(2, 9) / 4 for _ in range(4)]
+    Wm = [np.array([[rng.randint(-8, 8) / 8 for _ in range(LAYERS[k])] for _ in range(LAYERS[k - 1])]) for k in (1, 2, 3)]
+    point = Point(np.array([x]), np.array([[0.75]]), Wm)
+    subs = {X[i]: sp.Float(x[i - 1], 30) for i in X}
+    subs[Y] = sp.Float(0.75, 30)
+    subs.update({W[k, i, j]: sp.Float(Wm[k - 1][i - 1, j - 1], 30) for (k, i, j) in W})
+    return point, subs
+
+
+def numbers(subs):
+    """(param, text, value, codes): the value to 6 figures in several spellings, rounded to 2 figures, negated."""
+    rows = []
+    for n, (k, i, j) in enumerate(sorted(W)):
+        param = str(Param.weight(k, i, j))
+        v = float(truth(k, i, j).xreplace(subs))
+        mantissa, exponent = f"{v:.5e}".split("e")
+        spellings = [f"{v:.6g}", f"{v:.5e}", f"{v:.5E}", rf"{mantissa} \times 10^{{{int(exponent)}}}",
+                     rf"\approx {v:.6g}", f"{mantissa} · 10^{{{int(exponent)}}}."]
+        rows.append((param, spellings[n % len(spellings)], v, []))
+        if abs(float(f"{v:.2g}") - v) > 1e-3 * abs(v):                   # 2 figures that are not already enough
+            rows.append((param, f"{v:.2g}", float(f"{v:.2g}"), ["rounding"]))
+        rows.append((param, f"{-v:.6g}", -v, ["sign"]))
+    return rows
+
+
 @pytest.fixture(scope="module")
 def graded():
     grader = Grader(NOTES)
     rows = label(catalogue())
-    return [(param, text, correct, codes, grader.grade(param, text)) for param, text, correct, codes in rows]
+    out = [(param, text, correct, codes, grader.grade(param, text)) for param, text, correct, codes in rows]
+    point, subs = the_point()
+    for param, text, value, codes in numbers(subs):
+        p = Param.weight(*_parse(param))
+        reference = float(truth(p.layer, p.i, p.j).xreplace(subs))
+        correct = abs(value - reference) <= 1e-3 * abs(reference)            # the grader's tolerance, --rtol 1e-3
+        out.append((param, text, correct, codes, grader.grade(param, text, at=point)))
+    return out
 
 
 def test_the_catalogue_is_large_and_mixed(graded, capsys):
@@ -276,7 +315,7 @@ def test_the_catalogue_is_large_and_mixed(graded, capsys):
     assert sum(1 for g in graded if g[2]) >= 150
     # every expected code occurs, and the labels agree with the intent: a written slip is never the derivative
     assert {c for g in graded for c in g[3]} >= {"sign", "factor", "activation_derivative", "missing_path",
-                                                  "wrong_index", "sum_for_product"}
+                                                  "wrong_index", "sum_for_product", "rounding"}
     assert all(g[2] == (not g[3]) for g in graded), [g[:2] for g in graded if g[2] == bool(g[3])]
 
 

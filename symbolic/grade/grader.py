@@ -5,6 +5,7 @@ Leibniz partials' values; per parameter (a Question), the derivation, the expect
 points and the diagnosis's variants. Each answer then costs one parse and one walk of its expression
 over the points. Every answer runs under a time limit: a hostile one is invalid within seconds.
 """
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -356,19 +357,20 @@ class Grader:
             codes, details = (), ()
             if got is not None:
                 candidates = self._candidates_at(question, at)
-                codes, details = candidates.match(np.array([got]), rtol=rtol)
                 figures, needed = reading.figures, figures_needed(rtol)
-                if not codes and figures is not None and figures < needed:
-                    # the number may be right but rounded: to within one unit of its last written figure
-                    unit = 10.0 ** (1 - figures)
-                    rounded = "rounding", f"matches to {figures} significant figure{'s' * (figures > 1)}; " \
-                                          f"give at least {needed}"
-                    if abs(got - expected) <= unit * max(abs(expected), abs(got)):
-                        codes, details = (rounded[0],), (rounded[1],)
+                if figures is not None and figures < needed and got != 0:
+                    # a number given to too few figures: first, is it the gradient rounded (or cut) within one
+                    # unit of its last written figure? Else a mistake at that precision, and the rounding.
+                    unit = 10.0 ** (math.floor(math.log10(abs(got))) - figures + 1)
+                    rounded = f"matches to {figures} significant figure{'s' * (figures > 1)}; give at least {needed}"
+                    if abs(got - expected) <= unit * (1 + 1e-9):
+                        codes, details = ("rounding",), (rounded,)
                     else:
-                        codes, details = candidates.match(np.array([got]), rtol=unit)
+                        codes, details = candidates.match(np.array([got]), rtol=unit / abs(got))
                         if codes:
-                            codes, details = codes + (rounded[0],), details + (rounded[1],)
+                            codes, details = codes + ("rounding",), details + (rounded,)
+                else:
+                    codes, details = candidates.match(np.array([got]), rtol=rtol)
             return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
                           list(codes), counterexample, str(param), "numeric")
         return diagnose
@@ -428,7 +430,6 @@ def figures_needed(rtol):
 
     Rounding to n figures moves a number by up to half a unit of its n-th figure, 0.5·10^(1-n) of it at most.
     """
-    import math
     return max(1, math.ceil(1 - math.log10(2 * rtol) - 1e-9))
 
 
