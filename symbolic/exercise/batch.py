@@ -166,6 +166,8 @@ def totals(grader, results):
         t["max_score"] += r.max_score
         t["answered"] += 1
         t["not_gradable"] += not r.gradable
+    for t in table.values():
+        t["score"], t["max_score"] = round(t["score"], 9), round(t["max_score"], 9)
     return list(table.values())
 
 

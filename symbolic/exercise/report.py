@@ -84,7 +84,8 @@ def build(grader, results, title=None):
         f"{len(students)} students, {len(results)} answers: {correct} correct, "
         f"{len(gradable) - correct} incorrect, {len(unreadable)} not gradable (unreadable; they cost nothing).")))
     if students:
-        shares = [100 * t["score"] / t["possible"] if t["possible"] else 0.0 for t in students]
+        # clipped: a sum of shared points may land a hair above 100 and fall out of the last bin
+        shares = [min(100.0, max(0.0, 100 * t["score"] / t["possible"])) if t["possible"] else 0.0 for t in students]
         mean = sum(shares) / len(shares)
         sheet.add(Heading(2, parts("Scores"), "scores"))
         sheet.add(Picture(histogram(shares), "histogram of the students' scores",

@@ -1,0 +1,71 @@
+"""The homework pages and the class report in headless Chromium (the DevTools client of test_sheet_browser):
+formulas laid out as MathML with no error, the histogram picture decoded and shown, no sideways scrolling on
+a phone. Screenshots are kept under artifacts/exercise/. Skipped only where Chromium is missing."""
+import csv
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent / "artifacts" / "exercise"
+_spec = importlib.util.spec_from_file_location("sheet_browser", HERE / "test_sheet_browser.py")
+browser_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(browser_module)
+DevTools, CHROMIUM = browser_module.DevTools, browser_module.CHROMIUM
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+ASSIGNMENT = (HERE / "test_exercise.py").read_text().split('ASSIGNMENT = """', 1)[1].split('"""', 1)[0]
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    from gradproof.symbolic.cli import main
+    folder = tmp_path_factory.mktemp("exercise-browser")
+    (folder / "hw.toml").write_text(ASSIGNMENT.replace("VARIANTS", "2"))
+    assert main(["exercise", str(folder / "hw.toml"), "-o", str(folder / "hw"), "--no-pdf", "--jobs", "1"]) == 0
+    key = json.loads((folder / "hw" / "key.json").read_text())
+    rows = []
+    for n, v in enumerate(key["variants"]):
+        for q in v["questions"]:
+            for b in q["blanks"]:
+                a = b["answer"]
+                answer = a if isinstance(a, str) else repr(-a if n else a)
+                rows.append((f"student{n}", v["variant"], b["blank"], answer))
+    rows.append(("student0", key["variants"][0]["variant"], "2", r"\frac{"))
+    with open(folder / "answers.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "variant", "question", "answer"])
+        writer.writerows(rows)
+    assert main(["grade", "--key", str(folder / "hw" / "key.json"), "--batch", str(folder / "answers.csv"),
+                 "-o", str(folder / "scores.csv"), "--report", str(folder / "report.html"), "--jobs", "1"]) == 0
+    first = key["variants"][0]["variant"]
+    return {"report": folder / "report.html", "question": folder / "hw" / "variants" / first / "question.html",
+            "solution": folder / "hw" / "variants" / first / "solution.html"}
+
+
+@pytest.mark.parametrize("name", ["report", "question", "solution"])
+@pytest.mark.parametrize("width, height, mobile", [(1200, 1600, False), (390, 844, True)])
+def test_page_in_chromium(pages, tmp_path, name, width, height, mobile):
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(pages[name].as_uri(), width, height, mobile)
+        formulas = browser.boxes("math")
+        errors = browser.boxes("merror")
+        pictures = browser.boxes("figure.plot img")
+        metrics = browser.call("Page.getLayoutMetrics")
+        shot = tmp_path / f"{name}-{width}.png"
+        browser.screenshot(shot)
+    finally:
+        browser.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / shot.name)
+    assert formulas and not errors
+    assert all(w > 0 and h > 0 for _, _, w, h in formulas)
+    if name == "report":
+        # the histogram is an inline PNG the browser decoded: a box of the picture's proportions
+        assert len(pictures) == 1 and pictures[0][2] > 100 and pictures[0][3] > 50
+    assert metrics["cssContentSize"]["width"] <= width + 1
