@@ -13,7 +13,8 @@ from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.losses import LOSSES
 from gradproof.numeric.spec import Spec, parse_layers
 
-COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "bench", "check-code")
+COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "export", "bench",
+            "check-code")
 
 
 def add_spec_arguments(parser, without=()):

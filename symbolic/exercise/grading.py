@@ -277,6 +277,18 @@ class KeyGrader:
                    f"your answer gives {_fmt(c.get('got'))}." + _sentences(result.diagnosis, ()))
         return "incorrect", tuple(result.diagnosis), message, result.parsed_latex
 
+    def mistake_table(self, variant, blank_id):
+        """The diagnosed mistakes of a numeric blank at its variant's point (a diagnosis.Candidates with one
+        column): for a gradient, every structural variant of its derivation times the slips; else _table's."""
+        question, blank = self.check(variant, blank_id)
+        tail = blank_id.split(".", 1)[1] if "." in blank_id else ""
+        param = question["param"] if question["kind"] == "gradient" else \
+            tail[4:] if question["kind"] == "step" and tail.startswith("dL/d") else None
+        if param is None:
+            return self._table(question, blank, variant)
+        _, points = self.point(variant)
+        return self.grader.question(self.spec.check_param(parse_param(param))).candidates(points)
+
     def _table(self, question, blank, variant):
         """The mistakes' values at the variant's point for a numeric blank (cached per variant and blank)."""
         key = (variant, blank["blank"])

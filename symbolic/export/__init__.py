@@ -1,0 +1,108 @@
+"""Exports of an exercise folder to course platforms: Moodle XML, Canvas QTI, PrairieLearn, Gradescope.
+
+``gradproof export DIR --to PLATFORM [-o OUT]`` reads a folder written by ``gradproof exercise``
+(items.py) and writes the platform's own format. One registry, PLATFORMS, names each platform with its
+writer and default output; the CLI reads it. Same inputs, byte-identical outputs; the output is written
+to a temporary name beside OUT and renamed into place, so a failed export leaves nothing half-written.
+"""
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from gradproof.numeric.errors import GradproofError, unknown
+
+from . import bundle, canvas, gradescope, items, moodle, prairielearn
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    default: str            # the output's name inside the exercise folder when -o is not given
+    folder: bool            # the output is a folder (else one file)
+    write: Callable         # write(assignment, temporary path, options)
+    title: str
+
+
+def _moodle(assignment, path, options):
+    moodle.write(assignment, path)
+
+
+def _canvas(assignment, path, options):
+    canvas.write(assignment, path)
+
+
+def _prairielearn(assignment, path, options):
+    from ..model import Model
+    from ..sheet import diagram
+    spec = items_spec(assignment)
+    picture = diagram.svg(Model(spec)) if diagram.drawable(spec) else ""
+    bundle.write_tree(path, prairielearn.files(assignment, picture))
+
+
+def _gradescope(assignment, path, options):
+    roster = options.get("roster")
+    text = None
+    if roster is not None:
+        try:
+            text = Path(roster).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise GradproofError(f"cannot read roster {roster}: {error}") from None
+        if not text.lstrip().lower().startswith("student,variant"):
+            raise GradproofError(f"{roster}: a roster starts with the header student,variant")
+    bundle.write_zip(path, gradescope.files(assignment, text), executable=gradescope.EXECUTABLE)
+
+
+PLATFORMS = {p.name: p for p in (
+    Platform("moodle", "moodle.xml", False, _moodle, "Moodle XML quiz questions"),
+    Platform("canvas", "canvas-qti.zip", False, _canvas, "Canvas QTI 1.2 quiz"),
+    Platform("prairielearn", "prairielearn", True, _prairielearn, "PrairieLearn questions and server files"),
+    Platform("gradescope", "gradescope-autograder.zip", False, _gradescope, "Gradescope autograder"),
+)}
+
+
+def items_spec(assignment):
+    from ..exercise.grading import spec_of
+    return spec_of(assignment.key["network"])
+
+
+def platform(name):
+    if name not in PLATFORMS:
+        raise unknown("platform", name, PLATFORMS)
+    return PLATFORMS[name]
+
+
+def export(folder, to, out=None, **options):
+    """Write the export of an exercise folder for platform ``to``; returns the path written."""
+    p = platform(to)
+    assignment = items.load(folder)
+    target = Path(out) if out is not None else Path(folder) / p.default
+    parent = target.parent
+    if not parent.is_dir():
+        raise GradproofError(f"cannot write {target}: folder {parent} does not exist")
+    if target.is_dir() != p.folder and target.exists():
+        kind = "a folder" if p.folder else "a file"
+        raise GradproofError(f"cannot write {target}: the {p.name} export is {kind}, and {target} exists as the other")
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+    except OSError as error:
+        raise GradproofError(f"cannot write {target}: {error.strerror}") from None
+    try:
+        staged = tmp / "out"
+        if p.folder:
+            staged.mkdir()
+        p.write(assignment, staged, options)
+        if p.folder and target.exists():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+    except OSError as error:
+        raise GradproofError(f"cannot write {target}: {error.strerror or error}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not p.folder:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(target, 0o666 & ~umask)
+    return target
