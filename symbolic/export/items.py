@@ -184,13 +184,18 @@ def _mistakes(grader, question, blank, variant, shares):
     table = grader.mistake_table(variant, blank["blank"])
     answer = float(blank["answer"])
     tol = float(blank.get("rtol", 1e-3)) * max(abs(answer), 1e-12)
+    rtol = float(blank.get("rtol", 1e-3))
     found = []
-    for codes, value, keep in zip(table.codes, table.matrix[:, 0], table.keep):
-        share = math.prod(float(shares.get(c, 0.0)) for c in codes)
-        if not keep or not np.isfinite(value) or (len(codes) > 1 and share == 0):
+    for value, keep in zip(table.matrix[:, 0], table.keep):
+        if not keep or not np.isfinite(value):
             continue
         if abs(value - answer) <= 2 * tol or any(abs(value - m.value) <= 2 * tol for m in found):
             continue                # the key guarantees the first; the second would never be reached
+        # the diagnosis the key grader gives this value (where two mistakes give one value, its choice)
+        codes, _ = table.match(np.array([value]), rtol=rtol)
+        share = math.prod(float(shares.get(c, 0.0)) for c in codes)
+        if not codes or (len(codes) > 1 and share == 0):
+            continue
         sentence = " ".join(diagnosis.SENTENCES[c] for c in codes)
         found.append(Mistake(tuple(codes), float(value), share, sentence))
     return sorted(found, key=lambda m: -m.share)
