@@ -13,7 +13,6 @@ One 30-variant assignment with every kind of question is generated once (no PDFs
   and types of gradescope-utils' JSON test runner, with scores equal to the key grader's.
 """
 import csv
-import importlib.util
 import io
 import json
 import math
@@ -28,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from gradproof.symbolic.cli import main
 from gradproof.symbolic.exercise import assignment as assignment_file
 from gradproof.symbolic.exercise import generate, output

@@ -11,8 +11,6 @@ Math is written in ``\\( \\)`` for Moodle's MathJax filter.
 """
 import xml.etree.ElementTree as ET
 
-
-
 PENALTY = 0.1          # the share lost per retry in interactive quizzes
 
 
