@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from gradproof.symbolic.cli import main
 from gradproof.symbolic.exercise import assignment as assignment_file
 from gradproof.symbolic.exercise import generate, output

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Neuron, parse_param
 
