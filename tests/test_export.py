@@ -462,3 +462,37 @@ def test_bad_input(folder, tmp_path, capsys):
     assert main(["export", str(folder), "--to", "moodle", "-o", str(tmp_path / "no" / "dir" / "m.xml")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not list(tmp_path.glob(".*.tmp")) and not (tmp_path / "no").exists()
+
+
+STUDENT_BACKWARD = '''
+import numpy as np
+
+
+def backward(W, b, x, y):
+    O = [x]
+    for Wk in W:
+        O.append(1 / (1 + np.exp(-(O[-1] @ Wk))))
+    g = SIGN * 2 * (O[-1] - y) * O[-1] * (1 - O[-1])
+    dW = [None] * len(W)
+    for k in range(len(W) - 1, -1, -1):
+        dW[k] = O[k].T @ g
+        g = (g @ W[k].T) * O[k] * (1 - O[k])
+    return dW, None
+'''
+
+
+def test_gradescope_code_submission(folder, key, tmp_path):
+    """A Python file in the submission is the student's own backward for the homework's network: one test
+    per layer, from check-code, beside the answers' tests."""
+    v = key["variants"][2]
+    answers = {b["blank"]: str(b["answer"]) for q in v["questions"] for b in q["blanks"]}
+    right = run_autograder(folder, tmp_path / "right", {
+        "answers.json": json.dumps({"variant": v["variant"], "answers": answers}),
+        "backprop.py": STUDENT_BACKWARD.replace("SIGN", "1")})
+    code = [t for t in right["tests"] if t["name"].startswith("backprop.py")]
+    assert len(code) == 3 and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in code)
+    assert right["score"] == pytest.approx(sum(float(q["points"]) for q in v["questions"]) + 3)
+    wrong = run_autograder(folder, tmp_path / "wrong", {"backprop.py": STUDENT_BACKWARD.replace("SIGN", "-1")})
+    assert {t["status"] for t in wrong["tests"]} == {"failed"} and len(wrong["tests"]) == 3
+    assert all("sign" in t["extra_data"]["diagnosis"] for t in wrong["tests"])
+    assert wrong["score"] == 0

@@ -142,22 +142,24 @@ def _roster_variant(root):
     return None
 
 
-def gradescope_results(root):
-    """The results.json document for the submission under root (the autograder's layout)."""
-    from gradproof.symbolic.exercise.grading import KeyGrader
-    started = time.monotonic()
-    root = Path(root)
-    key = json.loads((root / "source" / "key.json").read_text(encoding="utf-8"))
-    grader = KeyGrader(key, source="key.json")
-    variant, answers, problem = _read_submission(root / "submission")
-    variant = variant or _roster_variant(root)
-    if problem or variant not in grader.variants:
-        why = problem or ("your variant is not known: put \"variant\" in answers.json (or a row variant,ID in "
-                          "answers.csv), as printed on your question sheet" if not variant else
-                          f"variant {variant!r} is not one of this assignment's variants")
-        return {"score": 0.0, "output": f"Could not grade this submission: {why}.", "output_format": "md",
-                "execution_time": round(time.monotonic() - started, 3), "tests": [],
-                "extra_data": {"variant": variant, "problem": why}}
+def _code_tests(root, spec):
+    """One test per layer for each Python file of the submission: the student's own backward(W, b, x, y)
+    for the homework's network, checked in a limited child process against backprop (check-code)."""
+    from gradproof.numeric.codecheck.api import check_file
+    from gradproof.numeric.codecheck.report import gradescope_tests
+    tests = []
+    for path in sorted((Path(root) / "submission").glob("*.py")):
+        report = check_file(path, spec)
+        codes = list((report.diagnosis or {}).get("codes", []))
+        for n, t in enumerate(gradescope_tests(report), 1):
+            tests.append({**t, "name": f"{path.name}, {t['name']}", "number": f"{path.stem}.{n}",
+                          "score": float(t["score"]), "max_score": float(t["max_score"]), "output_format": "text",
+                          "visibility": "visible", "extra_data": {"verdict": report.verdict, "diagnosis": codes}})
+    return tests
+
+
+def _answer_tests(grader, variant, answers):
+    """One test per blank of the variant's questions, graded against the key."""
     tests = []
     for q in grader.variants[variant]["questions"]:
         for b in q["blanks"]:
@@ -175,11 +177,38 @@ def gradescope_results(root):
                           "output": output, "output_format": "md", "visibility": "visible",
                           "extra_data": {"verdict": result.verdict, "diagnosis": list(result.diagnosis),
                                          "parsed_latex": result.parsed_latex}})
+    return tests
+
+
+def gradescope_results(root):
+    """The results.json document for the submission under root (the autograder's layout): the answers
+    (answers.json or answers.csv) against the key, and any Python file as the student's own backprop."""
+    from gradproof.symbolic.exercise.grading import KeyGrader
+    started = time.monotonic()
+    root = Path(root)
+    key = json.loads((root / "source" / "key.json").read_text(encoding="utf-8"))
+    grader = KeyGrader(key, source="key.json")
+    code = _code_tests(root, grader.spec)
+    variant, answers, problem = _read_submission(root / "submission")
+    variant = variant or _roster_variant(root)
+    tests, notes = list(code), []
+    if code and problem and not answers and "no answers.json" in problem:
+        problem = None                       # a code-only submission
+    elif problem or variant not in grader.variants:
+        why = problem or ("your variant is not known: put \"variant\" in answers.json (or a row variant,ID in "
+                          "answers.csv), as printed on your question sheet" if not variant else
+                          f"variant {variant!r} is not one of this assignment's variants")
+        notes.append(f"Could not grade the answers of this submission: {why}.")
+    else:
+        tests = _answer_tests(grader, variant, answers) + tests
+        notes.append(f"Variant {variant}: graded by gradproof against the answer key.")
+    if code:
+        notes.append(f"{len({t['name'].split(',')[0] for t in code})} Python file(s) checked as your own backward(W, b, x, y).")
     return {"score": round(sum(t["score"] for t in tests), 10),
             "execution_time": round(time.monotonic() - started, 3),
-            "output": f"Variant {variant}: graded by gradproof against the answer key.", "output_format": "md",
+            "output": " ".join(notes), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"variant": variant}}
+            "extra_data": {"variant": variant, **({"problem": notes[0]} if notes and notes[0].startswith("Could") else {})}}
 
 
 def gradescope(root="/autograder"):
