@@ -130,7 +130,13 @@ def stable(expr, memo=None):
     if found is not None:
         return found
     args = [stable(a, memo) for a in expr.args]
-    out = expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+    out = stable_node(expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr)
+    memo[expr] = out
+    return out
+
+
+def stable_node(out):
+    """The rules of `stable` applied at the top of an expression whose parts are stable already."""
     if isinstance(out, sp.Pow) and out.exp == -1 and _exp_argument(out.base) is not None:
         out = Sigmoid(-_exp_argument(out.base))
     elif isinstance(out, sp.log):
@@ -141,7 +147,6 @@ def stable(expr, memo=None):
             out = -Softplus(-inner.args[0])
     elif isinstance(out, sp.Add):
         out = _complement(out) or out
-    memo[expr] = out
     return out
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .chain import Derivation, delta_definition, settle
+from .chain import Derivation, delta_definition
 from .compile import compile_exprs as _compile
-from .compile import stable
+from .compile import stable, stable_node
 from .model import L
 
 
@@ -73,7 +73,7 @@ class Evaluable:
     >>> m = Model(Spec(layers=(2, 1), loss="bce"))
     >>> forms = Evaluable.of(m)
     >>> forms(m.data_loss()), forms.g_forms[1]
-    (y_1*Softplus(-z_11) + (1 - y_1)*Softplus(z_11), O_11 - y_1)
+    (-y_1*(-Softplus(-z_11)) - (1 - y_1)*(-Softplus(z_11)), O_11 - y_1)
     >>> forms(Derivation(m, m.params[0]).memoized)
     dL/dz_11*x_1
     """
@@ -95,7 +95,7 @@ class Evaluable:
                 f = stable(m.O_equation(k, j))
                 if f != m.O_equation(k, j):
                     self._O[m.O[k][j]] = f
-        self._memo, self._stable_memo = {}, {}
+        self._memo, self._walked, self._stable_memo = {}, {}, {}
 
     def _g_form(self, top, j):
         """dL/dz_nj = dL/dO_nj f_n'(z_nj), with the division by an output cancelled where f' cancels it (binary
@@ -119,37 +119,56 @@ class Evaluable:
         expr = sp.sympify(expr, strict=True)
         found = self._memo.get(expr)
         if found is None:
-            found = stable(self._in_z(self._fused(settle(expr))), self._stable_memo)
-            self._memo[expr] = found
+            found = self._memo[expr] = self._walk(expr)
         return found
 
-    def _fused(self, expr):
-        """delta_nj f_n'(z_nj) -> g_nj, in every product that holds the pair."""
+    def _walk(self, expr):
+        """One pass from the leaves up, each distinct subexpression once (the same (1 - O_kj) serves every weight
+        into neuron kj): the fused pair in a product first, then the parts, then O in z and the stable rules here."""
         if expr.is_Atom:
             return expr
-        args = [self._fused(a) for a in expr.args]
-        if isinstance(expr, sp.Mul):
-            for delta, (factors, g) in self._pairs.items():
-                if delta in args and all(args.count(f) >= factors.count(f) for f in factors if f != 1):
-                    args.remove(delta)
-                    for f in factors:
-                        if f != 1:
-                            args.remove(f)
-                    args.append(g)
-            return sp.Mul(*args)
-        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
-
-    def _in_z(self, expr):
-        """O_kj written as f_k(z_kj) inside the sums and functions where the stable rules then apply."""
-        if expr.is_Atom or not self._O:
-            return expr
-        if isinstance(expr, (sp.Add, sp.Function)) and expr.free_symbols & self._O.keys():
-            substituted = expr.xreplace(self._O)
+        found = self._walked.get(expr)
+        if found is not None:
+            return found
+        args = self._fused(expr.args) if isinstance(expr, sp.Mul) else expr.args
+        parts = [self._walk(a) for a in args]
+        if args is expr.args and all(a is b for a, b in zip(parts, args)):
+            out = expr
+        elif isinstance(expr, (sp.Add, sp.Mul)):
+            out = expr.func(*parts, evaluate=False)       # no re-simplification of a large sum or product
+        else:
+            out = expr.func(*parts)
+        if self._O and isinstance(out, (sp.Add, sp.Function)) and any(self._holds_O(a) for a in out.args):
+            substituted = out.xreplace(self._O)
             rewritten = stable(substituted, self._stable_memo)
             if rewritten != substituted:
-                return rewritten
-        args = [self._in_z(a) for a in expr.args]
-        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+                out = rewritten
+        out = stable_node(out)
+        self._walked[expr] = out
+        return out
+
+    def _holds_O(self, part):
+        """Whether part is O_kj, -O_kj (a number times it) or a power of it, for an O that is better written in z."""
+        if part in self._O:
+            return True
+        if isinstance(part, sp.Mul) and len(part.args) == 2 and part.args[0].is_Number:
+            return part.args[1] in self._O
+        return isinstance(part, sp.Pow) and part.base in self._O
+
+    def _fused(self, factors):
+        """A product's factors with delta_nj and the factors of f_n'(z_nj) replaced by g_nj where all are there."""
+        for delta, (needed, g) in self._pairs.items():
+            if delta in factors:
+                rest = list(factors)
+                rest.remove(delta)
+                try:
+                    for f in needed:
+                        if f != 1:
+                            rest.remove(f)
+                except ValueError:
+                    continue
+                factors = tuple(rest) + (g,)
+        return factors
 
 
 class Network:
