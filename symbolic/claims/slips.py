@@ -105,7 +105,7 @@ def plus_for_times():
         r"\frac{\partial o_2}{\partial o_1} = \sigma'(z_2) + w_2", r"\frac{\partial o_2}{\partial o_1} = \sigma'(z_2)\cdot w_2",
         (r"\frac{\partial o_2}{\partial o_1} &= \frac{\partial o_2}{\partial z_2}\cdot\frac{\partial z_2}{\partial o_1}",
          r"&= \sigma'(z_2)\cdot\frac{\partial (w_2 o_1 + b_2)}{\partial o_1} = \sigma'(z_2)\, w_2"),
-        evidence, "gradproof derive chain-sigmoid.toml --param w^1_11", abs(value - wrong) < 1e-12, bool(proven))
+        evidence, "gradproof derive derivations/chain-sigmoid.toml --param w^1_11", abs(value - wrong) < 1e-12, bool(proven))
 
 
 def outer_factor():
