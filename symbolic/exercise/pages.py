@@ -195,7 +195,18 @@ def _solve(sheet, model, q, blanks, values, derivations):
         step_values = values.with_lr(q.lr)
         content._forward(sheet, model, step_values)
         _deltas(sheet, model, step_values)
-        content._summary(sheet, [derivations(p) for p in q.params], step_values)
+        _updates(sheet, [derivations(p) for p in q.params], step_values)
+
+
+def _updates(sheet, derivations, values):
+    """Each parameter's gradient (its δ form at the point, as the sheet computes it) and its update."""
+    body = tuple((parts(Math(latex(d.symbol))), parts(Math(_n(values.point.param_value(d.param)))),
+                  parts(Math(_n(values.gradient(d.param)))), parts(Math(_n(values.updated(d.param)))))
+                 for d in derivations)
+    sheet.add(Paragraph(parts("Each gradient from its δ form at the point, and the update with ",
+                              Math(rf"\eta = {_n(values.lr)}"), ":")))
+    sheet.add(Table((parts("parameter"), parts("value"), parts(Math(r"\partial L / \partial w")),
+                     parts(Math(r"w - \eta\, \partial L / \partial w"))), body, "lrrr"))
 
 
 def _deltas(sheet, model, values):
