@@ -127,3 +127,14 @@ def test_torch_runs_each_activation_of_the_one_table(name):
     row = ACTIVATIONS[name]
     assert row.torch_f is not None, f"{name} has no torch kernel in numeric/activations.py"
     np.testing.assert_allclose(row.torch_f(torch, torch.from_numpy(z)).numpy(), row.f(z), rtol=1e-12, atol=1e-300)
+
+
+def test_code_check_row(report):
+    # a correct implementation passes and one with f in place of f' is named, on the tiny sizes' network
+    row = report["code_check"]
+    assert row["network"] == "4-3-2-1" and row["points"] == 4
+    assert row["correct"]["verdict"] == "correct" and row["correct"]["codes"] == []
+    assert row["mistake"]["verdict"] == "wrong" and row["mistake"]["codes"] == ["activation_derivative"]
+    assert row["correct"]["seconds"] >= row["correct"]["child_seconds"] > 0
+    from gradproof.symbolic.bench import code_check
+    assert code_check.goals(row) == []             # the goal is judged at 784-128-64-10 only

@@ -27,6 +27,8 @@ class Sizes:
     sheet: bool = True                   # time the sheet command (a child process)
     sheet_repeats: int = 3
     torch: bool = True                   # compare with torch when it is installed
+    code_check_layers: tuple = (784, 128, 64, 10)   # the network of the code-check row
+    code_check_repeats: int = 3
 
 
 SIZES = {s.name: s for s in [
@@ -36,7 +38,8 @@ SIZES = {s.name: s for s in [
           fd_layers=(32, 64, 64, 32, 1), fd_samples=16, answers=1000),
     Sizes("quick", (NOTES, DEEP5, (16, 16, 16, 16, 1)),
           naive_cap=8.0, backprop_layers=(256, 512, 512, 512, 10), batch=1024, repeats=5, peak_n=1536,
-          fd_layers=(16, 32, 32, 1), fd_samples=8, answers=60, sheet_repeats=1),
+          fd_layers=(16, 32, 32, 1), fd_samples=8, answers=60, sheet_repeats=1, code_check_repeats=1),
     Sizes("tiny", (NOTES, (3, 2, 1)), naive_cap=20.0, backprop_layers=(8, 16, 4), batch=8, repeats=2, peak_n=64,
-          fd_layers=(3, 4, 1), fd_samples=2, answers=4, sheet=False, torch=False),
+          fd_layers=(3, 4, 1), fd_samples=2, answers=4, sheet=False, torch=False, code_check_layers=NOTES,
+          code_check_repeats=1),
 ]}
