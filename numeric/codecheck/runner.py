@@ -52,10 +52,19 @@ def _inside(path, roots):
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def install_guard(folder, read_roots, refused_log):
-    """The audit hook; its policy lives in this closure (tuples: nothing the checked code can append to)."""
+def install_guard(folder, read_roots, refused_log, allowed=(), denied=()):
+    """The audit hook; its policy lives in this closure (tuples: nothing the checked code can append to).
+
+    Reading is allowed inside ``allowed`` and the folder, else inside ``read_roots`` but not ``denied``
+    (the standard library, but not the site-packages folder within it: numpy is allowed by name, the rest,
+    gradproof included when it is installed there, is not the checked code's to read)."""
     write_roots = (os.path.realpath(folder),)
-    read_roots = tuple(os.path.realpath(r) for r in read_roots) + write_roots
+    allowed = tuple(os.path.realpath(r) for r in allowed) + write_roots
+    denied = tuple(os.path.realpath(r) for r in denied)
+    read_roots = tuple(os.path.realpath(r) for r in read_roots)
+
+    def readable(path):
+        return _inside(path, allowed) or (_inside(path, read_roots) and not _inside(path, denied))
     refused, write_events, list_events = dict(REFUSED), dict(WRITE_EVENTS), tuple(LIST_EVENTS)
     realpath, fspath, isinstance_, log = os.path.realpath, os.fspath, isinstance, refused_log.append
 
@@ -87,7 +96,7 @@ def install_guard(folder, read_roots, refused_log):
             writing = (mode is not None and any(c in str(mode) for c in "wax+")) or bool((flags or 0) & WRITE_FLAGS)
             if writing and not _inside(path, write_roots):
                 refuse(f"writing {path} (outside its folder)")
-            if not writing and not _inside(path, read_roots):
+            if not writing and not readable(path):
                 refuse(f"reading {path} (outside its folder)")
         elif event in write_events:
             for index in write_events[event]:
@@ -96,7 +105,7 @@ def install_guard(folder, read_roots, refused_log):
                     refuse(f"changing {path} (outside its folder)")
         elif event in list_events:
             path = real(args[0] if args and args[0] is not None else ".")
-            if path is not None and not _inside(path, read_roots):
+            if path is not None and not readable(path):
                 refuse(f"listing {path} (outside its folder)")
 
     sys.addaudithook(hook)
@@ -250,9 +259,12 @@ def main():
     import numpy as np
     status = open("status.jsonl", "w", encoding="utf-8", buffering=1)
     refused = []
-    # numpy's folder, the standard library, and this file (tracebacks quote its lines)
-    read_roots = [os.path.dirname(np.__file__), os.path.realpath(__file__)] + list(job["read_roots"])
-    install_guard(os.getcwd(), read_roots, refused)
+    # numpy's folders and this file (tracebacks quote its lines); the standard library without site-packages
+    import site
+    numpy_folder = os.path.dirname(np.__file__)
+    allowed = [numpy_folder, numpy_folder + ".libs", os.path.realpath(__file__)]
+    denied = site.getsitepackages() + [site.getusersitepackages()]
+    install_guard(os.getcwd(), job["read_roots"], refused, allowed, denied)
     module_file = job["module"]
 
     def emit(record):

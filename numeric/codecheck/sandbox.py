@@ -66,7 +66,7 @@ def environment(folder):
 def _read_roots():
     """Folders the checked code may read besides its own: the standard library (numpy's is added by the child)."""
     paths = sysconfig.get_paths()
-    roots = {paths["stdlib"], paths["platstdlib"], os.path.join(sys.base_prefix, "lib")}
+    roots = {paths["stdlib"], paths["platstdlib"]} | {p for p in sys.path if p.endswith(".zip")}
     return sorted(r for r in roots if r)
 
 
