@@ -11,6 +11,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 _LATEX_NAMES = {}
+_PLACES = {}                 # symbol name -> (letter, layer): where a factor stands in the notes' order
 
 
 def symbol(thing):
@@ -24,6 +25,8 @@ def symbol(thing):
     '\\\\left(w^{1}_{11}\\\\right)^{2}'
     """
     _LATEX_NAMES[thing.name] = thing.latex
+    if hasattr(thing, "layer"):
+        _PLACES[thing.name] = (getattr(thing, "letter", None) or thing.name[0], thing.layer)
     return sp.Symbol(thing.name, real=True)
 
 
@@ -74,10 +77,65 @@ def _chain_factors(printer, expr, bracket):
     return parts
 
 
+def _rank(factor):
+    """Where a factor of a product goes in the notes' order: the loss's y - y_hat first, then the deltas, then
+    the chain from the output back (per layer: the activation's slope, then the weight), the inputs last."""
+    places = [_PLACES[s.name] for s in factor.free_symbols if s.name in _PLACES]
+    letters = {letter for letter, _ in places}
+    if "y" in letters:
+        return (0, 0, 0, 0)
+    if factor.is_Symbol and letters == {"delta"}:
+        return (1, -places[0][1], 0, 0)
+    if not places:
+        return (1, 0, 0, 0)              # constants such as lambda go with the coefficient
+    layer = max(layer for _, layer in places)
+    weight = factor.is_Symbol and letters <= {"w", "b"}
+    return (2, -layer, int(weight), int(factor.is_Add))
+
+
+def _residual_first(factor):
+    """O - y as -(y - O): the notes write the loss's residual y - y_hat."""
+    if factor.is_Add and any(_PLACES.get(getattr(t, "name", ""), ("",))[0] == "y"
+                             for t in factor.args if t.is_Symbol):
+        return False
+    return factor.is_Add and any(_PLACES.get(s.name, ("",))[0] == "y" for s in factor.free_symbols)
+
+
+def notes_order(expr):
+    r"""A product's (coefficient, factors) in the notes' order (see _rank), a residual O - y turned to y - O;
+    None when the product already reads so.
+
+    Examples
+    ========
+    >>> import sympy as sp
+    >>> from gradproof.numeric.notation import Neuron, Param
+    >>> from gradproof.symbolic.printing import latex, symbol
+    >>> O, x, y = symbol(Neuron("O", 2, 1)), symbol(Neuron("x", 0, 1)), symbol(Neuron("y", 0, 1))
+    >>> print(latex(x * O * (1 - O) * symbol(Param.weight(2, 1, 1))))
+    O_{21} \cdot \left(1 - O_{21}\right) \cdot w^{2}_{11} \cdot x_{1}
+    >>> print(latex(sp.factor(2 * (O - y))))
+    - 2 \cdot \left(y_{1} - O_{21}\right)
+    """
+    coeff, factors = expr.as_coeff_mul()
+    factors = list(factors)
+    flipped = [-f if _residual_first(f) else f for f in factors]
+    if sum(a is not b for a, b in zip(factors, flipped)) % 2:
+        coeff = -coeff
+    ordered = sorted(flipped, key=_rank)
+    if ordered == factors and coeff == expr.as_coeff_mul()[0]:
+        return None
+    return coeff, ordered
+
+
+def _has_y(term):
+    return any(_PLACES.get(s.name, ("",))[0] == "y" for s in term.free_symbols)
+
+
 def _keep_built_order(printer, expr, order):
-    """Sums sympy built itself read best in sympy's order (1 - O); ones built unevaluated keep the chain's."""
+    """Sums sympy built itself read best in sympy's order (1 - O), a target y first (y - O, as the notes write
+    the residual); ones built unevaluated keep the chain's."""
     if (order or printer.order) == "none" and expr.args == sp.Add(*expr.args).args:
-        return expr.as_ordered_terms()
+        return sorted(expr.as_ordered_terms(), key=lambda t: not _has_y(t))
     return None
 
 
@@ -131,7 +189,14 @@ class GradproofLatexPrinter(LatexPrinter):
     def _print_Mul(self, expr):
         if _is_chain(expr):
             return self._settings["mul_symbol_latex"].join(_chain_factors(self, expr, r"\left[%s\right]"))
-        return super()._print_Mul(expr)
+        ordered = notes_order(expr)
+        if ordered is None:
+            return super()._print_Mul(expr)
+        coeff, factors = ordered
+        sign = "- " if coeff < 0 else ""
+        factors = ([abs(coeff)] if abs(coeff) != 1 else []) + factors
+        body = super()._print_Mul(sp.Mul(*factors, evaluate=False)) if len(factors) > 1 else self._print(factors[0])
+        return sign + body
 
     def _print_Partial(self, expr):
         return (rf"\frac{{\partial {self._print(expr.numerator)}}}"

@@ -219,9 +219,14 @@ def test_tex_has_the_tikz_diagram_with_the_parameter_highlighted():
     document = tex.render(sheet)
     assert document.startswith(r"\documentclass") and document.rstrip().endswith(r"\end{document}")
     assert r"\begin{tikzpicture}" in document and r"{$w^{2}_{31}$}" in document
-    # w^2_31's own edge (O_13 -> O_21) and the edge O_21 -> O_31 are highlighted; O_22 -> O_31 is not
-    assert r"\draw[hotedge] (n1x3) -- (n2x1)" in document and r"\draw[hotedge] (n2x1) -- (n3x1)" in document
-    assert r"\draw[edge] (n2x2) -- (n3x1)" in document
+    # the plain network is drawn once into a box: 4*3 + 3*2 + 2*1 edges and one into L, all muted
+    network = document[document.index(r"\sbox"):document.index(r"\end{tikzpicture}")]
+    assert network.count(r"\draw[edge]") == 21 and "hotedge]" not in network
+    # each picture overlays the highlighted part: w^2_31's own edge (O_13 -> O_21), O_21 -> O_31 and O_31 -> L;
+    # O_22 -> O_31 is not on its paths
+    pictures = document.split(r"\usebox")[1:]
+    assert pictures and all(p[:p.index(r"\end{tikzpicture}")].count(r"\draw[hotedge]") == 3 for p in pictures)
+    assert all(r"\draw[edge]" not in p[:p.index(r"\end{tikzpicture}")] for p in pictures)
 
 
 @pytest.mark.parametrize("name, fmt", [("a.tex", "tex"), ("a.pdf", "pdf"), ("a.HTML", "html"), ("a.md", "md"),
@@ -293,3 +298,73 @@ def test_the_command_offers_exactly_the_registered_formats(capsys):
         main(["sheet", "--format", "docx"])
     err = capsys.readouterr().err
     assert all(f"'{name}'" in err for name in FORMATS) and "docx" in err
+
+
+# ---- the notes' forms --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def notes_w111():
+    return content.build(Spec(), [Param.weight(1, 1, 1)], random_point(Spec(), seed=3), 0.1)
+
+
+def _displays_after(sheet, text):
+    """The Display blocks between the paragraph containing ``text`` and the next paragraph."""
+    out, on = [], False
+    for block in sheet.blocks:
+        if isinstance(block, Paragraph):
+            on = text in text_of(block)
+        elif on and isinstance(block, Display):
+            out.append(block)
+    return out
+
+
+def test_no_equality_chain_repeats_a_step(notes_w111):
+    for display in blocks_of(notes_w111, Display):
+        for row in display.rows:
+            steps = [step.strip(" &") for step in row.split("=")]
+            assert all(a != b for a, b in zip(steps, steps[1:]) if a), row
+
+
+def test_the_output_is_named_y_hat_and_the_residual_reads_y_minus_y_hat(notes_w111):
+    page = "\n".join(text_of(b) for b in blocks_of(notes_w111, Paragraph))
+    assert r"\hat{y}_{1} = O_{31}" in page
+    deltas = _displays_after(notes_w111, "Backpropagation computes")[0]
+    assert deltas.rows[0].startswith(r"\delta_{31} &= \frac{\partial L}{\partial O_{31}} = - 2 \cdot \left(y_{1} - O_{31}\right)")
+
+
+@pytest.mark.parametrize("act, forms", [
+    ("sigmoid", [r"\sigma'\left(z_{11}\right)", r"\sigma{\left(z_{11} \right)} \cdot \left(1 - \sigma{\left(z_{11} \right)}\right)",
+                 r"O_{11} \cdot \left(1 - O_{11}\right)"]),
+    ("tanh", [r"\tanh'\left(z_{11}\right)", r"1 - \tanh^{2}{\left(z_{11} \right)}", r"1 - O_{11}^{2}"]),
+    ("relu", [r"\operatorname{ReLU}'\left(z_{11}\right)", r"\mathbb{1}\left[z_{11} > 0\right]"]),
+])
+def test_each_activation_derivative_in_the_notes_words(act, forms):
+    sheet = content.build(Spec(layers=(2, 2, 1), activations=act), [Param.weight(1, 1, 1)])
+    row = _displays_after(sheet, "The derivative of each activation")[0].rows[0]
+    assert [step.strip() for step in row.split("&=")[1].split(" = ")] == forms
+
+
+def test_the_per_path_form_stands_beside_the_factored_form(notes_w111):
+    chain = _displays_after(notes_w111, "one full product of local derivatives per path")[0]
+    per_path, factored = chain.rows[0], chain.rows[-1]
+    # two paths of four edges each, nothing factored out: eight partials after the left-hand side
+    assert per_path.split("&=")[1].count(r"\frac") == 8 and per_path.count("+") == 1
+    assert r"\left[" in factored and factored.count(r"\frac") == 6
+
+
+def test_products_read_from_the_output_back(notes_w111):
+    table = next(b for b in blocks_of(notes_w111, Table) if b.header[1] == ("local derivative",))
+    assert text_of(Paragraph(table.rows[-1][1])) == r"O_{11} \cdot \left(1 - O_{11}\right) \cdot x_{1}"
+    memo = _displays_after(notes_w111, "Memoized")[0].rows[0]
+    assert memo.endswith(r"\delta_{11} \cdot O_{11} \cdot \left(1 - O_{11}\right) \cdot x_{1}")
+
+
+def test_every_figure_of_the_savings_table_is_explained():
+    from gradproof.numeric.paths import multiplication_counts
+    spec = Spec(layers=(3, 4, 2, 1), bias=True)
+    sheet = content.build(spec, [Param.weight(1, 1, 1)])
+    explained = sheet.blocks[-1]
+    counts = multiplication_counts(spec)
+    assert len(explained.items) == len(counts["layers"]) + 1
+    for item, row in zip(explained.items, counts["layers"] + [counts["total"]]):
+        words = text_of(Paragraph(item))
+        assert str(row["per_path"]) in words and str(row["backprop"]) in words

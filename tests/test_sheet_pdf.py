@@ -74,3 +74,33 @@ def test_the_command_writes_a_pdf(tmp_path):
     point.write_text(json.dumps(random_point(spec, seed=2).to_json()))
     assert main(["sheet", "--net", "1-1-1-1", "--act", "relu", "--bias", "--at", str(point), "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob("*.log"))
+
+
+def _edges_on_paths(layers, param_layer):
+    """Plain-Python count of the distinct edges on a weight's paths to L: its own edge, every edge out of its
+    neuron, every edge between later layers, every edge into L."""
+    later = layers[param_layer + 1:]
+    count = 1 + (later[0] if later else 0)
+    count += sum(a * b for a, b in zip(later, later[1:]))
+    return count + layers[-1]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+@pytest.mark.parametrize("net", ["4-5-5-5-1", "8-8-8-1"])
+def test_wide_networks_lose_no_row_and_overflow_no_box(net, tmp_path):
+    """Every parameter's sheet: no overfull hbox or vbox, and every table of local derivatives keeps all its rows
+    in the PDF's text (a table taller than a page breaks across pages instead of running off the bottom)."""
+    out = tmp_path / "sheet.tex"
+    assert main(["sheet", "--net", net, "--all", "-o", str(out)]) == 0
+    data, log = tex.pdf(out.read_text(encoding="utf-8"))
+    assert problems(log) == []
+    keep(f"wide-{net}", data)
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # each row's first cell is one fraction of partials, the expressions have none: rows = number of ∂ / 2
+    tables = [chunk.split("Each row: one edge of the paths")[0]
+              for chunk in text.split("The local derivatives, one per edge of the paths:")[1:]]
+    layers = [int(n) for n in net.split("-")]
+    spec = Spec(layers=tuple(layers))
+    assert [t.count("∂") / 2 for t in tables] == [_edges_on_paths(layers, p.layer) for p in spec.parameters()]

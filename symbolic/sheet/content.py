@@ -7,6 +7,7 @@ numeric.backprop and numeric.fd.central beside it as independent cross-checks. T
 :class:`Sheet` of format-neutral blocks for the renderers.
 """
 import functools
+import re
 
 import sympy as sp
 
@@ -16,7 +17,7 @@ from ..chain import derive
 from ..model import LAMBDA, L, Model, R
 from ..printing import Partial, symbol
 from .document import Display, Figure, Heading, Items, Math, Note, Paragraph, Sheet, Table, parts
-from .layout import WIDTH, latex, lines, number, rows, width
+from .layout import beside, latex, number, rows
 
 DEFAULT_LR = 0.1
 MAX_LINES = 12               # a form longer than this many lines is not shown; the delta form is
@@ -198,15 +199,20 @@ def _definitions(sheet, model):
     sheet.add(Display(tuple(eq_rows)))
     if shown is not neurons:
         sheet.add(Paragraph(parts("and likewise for the other neurons of each layer.")))
-    sheet.add(Paragraph(parts("The derivative of each activation, written through the output where it can be "
-                              "(the form backpropagation uses):")))
+    sheet.add(Paragraph(parts("The derivative of each activation, as a function of z, then written through the "
+                              "output where it can be (the form backpropagation uses):")))
     deriv_rows, seen = [], set()
     for k in range(1, len(spec.layers)):
         if spec.activations[k - 1] in seen:
             continue
         seen.add(spec.activations[k - 1])
-        deriv_rows.append(rf"{_d(model.O[k][1], model.z[k][1])} &= {latex(model.f_prime(k, 1))}")
+        deriv_rows += _activation_derivative(model, k)
     sheet.add(Display(tuple(deriv_rows)))
+    outputs = range(1, spec.layers[-1] + 1)
+    n = model.output_layer
+    sheet.add(Paragraph(parts("The network's output is written ", Math(r"\hat{y}"), ": ",
+                              *_joined([Math(rf"\hat{{y}}_{{{j}}} = {latex(model.O[n][j])}") for j in outputs]),
+                              ", compared with the target ", *_names([model.y[j] for j in outputs]), ".")))
     how = "summed" if spec.reduction == "sum" else "averaged"
     sheet.add(Paragraph(parts(f"The loss of one sample (the loss over a data set is {how} over its samples):")))
     sheet.add(Display(tuple(rows(latex(L), [_loss_as_built(model)]))))
@@ -216,6 +222,22 @@ def _definitions(sheet, model):
         sheet.add(Paragraph(parts(
             "The regularization term ", _sym(R), " covers the weights only, never the biases, with ",
             Math(rf"{latex(LAMBDA)} = {number(spec.lam)}"), "; it is added once, not per sample.")))
+
+
+def _activation_derivative(model, k):
+    """f_k'(z) in the notes' words, every form from the activation table's sympy derivative: with f_k(z) as a
+    function (sigma(z)(1 - sigma(z))), then through the output (O(1 - O)); a form equal to the one before is
+    not repeated."""
+    act = model.spec.activation(k)
+    z, O = model.z[k][1], model.O[k][1]
+    name = re.sub(r"\\operatorname\{(\w+)\}|\\(\w+)", lambda m: m.group(1) or m.group(2), act.latex)
+    f_of_z = sp.Function(name)(z)
+    forms = [rf"{act.latex}'\left({latex(z)}\right)"]
+    for form in (act.sympy_df(sp, z, f_of_z), act.sympy_df(sp, z, O)):
+        tex = latex(form)
+        if tex not in forms:
+            forms.append(tex)
+    return rows(_d(O, z), forms)
 
 
 def _loss_as_built(model):
@@ -272,11 +294,20 @@ def _deltas(sheet, model, values):
     for k in range(len(spec.layers) - 1, 0, -1):
         for j in range(1, spec.layers[k] + 1):
             lhs = latex(model.delta[k][j])
-            parts_ = [latex(Partial(L, model.O[k][j])), delta_leibniz(model, k, j), delta_definition(model, k, j)]
+            parts_ = _distinct([Partial(L, model.O[k][j]), delta_leibniz(model, k, j), delta_definition(model, k, j)])
             if values is not None:
                 parts_.append(_per_sample(values.column(model.delta[k][j])))
             delta_rows += rows(lhs, parts_)
     sheet.add(Display(tuple(delta_rows)))
+
+
+def _distinct(forms):
+    """The forms of a chain of equalities with a step equal to the one before dropped (dL/dO_nj = dL/dO_nj)."""
+    out = []
+    for form in forms:
+        if not out or latex(form) != latex(out[-1]):
+            out.append(form)
+    return out
 
 
 def _too_long(form_lines):
@@ -303,15 +334,22 @@ def _parameter(sheet, d, values):
                                   " (and directly, through the regularization term)" if d.has_regularization else "",
                                   ":")))
         sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
-        chain = lines(d.leibniz, WIDTH - 3, WIDTH - width(lhs) - 2)
-        closed = lines(d.closed_form, WIDTH - 3, WIDTH - width(lhs) - 2)
+        chain = beside(lhs, d.leibniz)
+        closed = beside(lhs, d.closed_form)
         if _too_long(chain):
             sheet.add(Note(parts(f"The chain rule over {count} paths runs to {len(chain)} lines: too long to read. "
                                  "The δ form below says the same in one line.")))
         else:
-            sheet.add(Paragraph(parts("The chain rule: one product of local derivatives per path, summed over the "
-                                      "paths, with the factors the paths share written once:")))
-            sheet.add(Display(tuple(_continued(lhs, chain))))
+            per_path = beside(lhs, _per_path(d)) if count > 1 else None
+            if per_path is not None and not _too_long(per_path):
+                sheet.add(Paragraph(parts("The chain rule as the notes write it: one full product of local "
+                                          "derivatives per path, the products summed; then the same with the "
+                                          "factors the paths share written once:")))
+                sheet.add(Display(tuple(_continued(lhs, per_path) + _continued("", chain))))
+            else:
+                sheet.add(Paragraph(parts("The chain rule: one product of local derivatives per path, summed over "
+                                          "the paths, with the factors the paths share written once:")))
+                sheet.add(Display(tuple(_continued(lhs, chain))))
             _locals(sheet, d, values)
             if _too_long(closed):
                 sheet.add(Note(parts(f"With every local derivative in its place the closed form runs to {len(closed)} "
@@ -322,6 +360,17 @@ def _parameter(sheet, d, values):
     _memoized(sheet, d, values)
     if values is not None:
         _at_point(sheet, d, values)
+
+
+def _per_path(d):
+    """The sum over the paths of each path's full product of local partials, L side first (nothing factored)."""
+    products = []
+    for path in d.paths:
+        nodes = path[::-1]                      # L, O_nm, ..., O_kj, param
+        products.append(sp.Mul(*[Partial(a, b) for a, b in zip(nodes, nodes[1:])], evaluate=False))
+    if d.has_regularization:
+        products.append(Partial(R, d.symbol))
+    return sp.Add(*products, evaluate=False) if len(products) > 1 else products[0]
 
 
 def _continued(lhs, form_lines):
@@ -339,7 +388,8 @@ def _locals(sheet, d, values):
         row += tuple(parts(Math(number(values.at(expr, s)))) for s in range(samples))
         body.append(row)
     sheet.add(Paragraph(parts("The local derivatives, one per edge of the paths:")))
-    sheet.add(Table(header, tuple(body), "ll" + "r" * samples))
+    sheet.add(Table(header, tuple(body), "ll" + "r" * samples,
+                    parts("Each row: one edge of the paths, the derivative of its head with respect to its tail.")))
 
 
 def _memoized(sheet, d, values):
@@ -369,7 +419,7 @@ def _at_point(sheet, d, values):
     if values.samples == 1 and d.leibniz is not None:
         local = dict(d.local_derivatives)
         numeric = _numeric(d.leibniz, lambda p: values.at(local[p]))
-        form = lines(numeric, WIDTH - 3, WIDTH - width(lhs) - 2)
+        form = beside(lhs, numeric)
         if not _too_long(form):
             sheet.add(Paragraph(parts("At the point, factor by factor:")))
             sheet.add(Display(tuple(_continued(lhs, form) + [rf"&= {number(g)}"])))
@@ -468,6 +518,40 @@ def _savings(sheet, spec):
     total = counts["total"]
     body.append((parts("total"), parts(str(total["per_path"])), parts(str(total["backprop"])), parts(_ratio(total))))
     sheet.add(Table((parts("layer"), parts("path by path"), parts("backprop"), parts("ratio")), tuple(body), "rrrr"))
+    sheet.add(Paragraph(parts("Where each figure comes from:")))
+    sheet.add(Items(tuple(parts(_savings_sentence(spec, row)) for row in counts["layers"]) + (parts(
+        f"In total, {total['per_path']} against {total['backprop']}: backpropagation needs "
+        f"{_ratio(total)} fewer multiplications, and the gap widens with every layer added in front, because "
+        "the number of paths multiplies while the δ's grow only with the number of neurons."),)))
+
+
+def _savings_sentence(spec, row):
+    """One row of the savings table in words: the factors of both counts, and what the ratio means."""
+    k, n, depth = row["layer"], spec.layers, len(spec.layers) - 1
+    paths = 1
+    for width_ in n[k + 1:]:
+        paths *= width_
+    links = depth - k + 1
+    weights = n[k - 1] * n[k]
+    text = (f"Layer {k}: {weights} weights, each with {paths} path{'s' if paths != 1 else ''} of {links} "
+            f"link{'s' if links != 1 else ''} at 2 multiplications a link (form the local derivative, chain it), "
+            f"{weights} × {paths} × {links} × 2 = {weights * paths * links * 2}")
+    if spec.bias:
+        each = 2 * (links - 1) + 1
+        text += (f", plus {n[k]} biases × {paths} × {each} (a bias's last link is f′ alone, no product to form) "
+                 f"= {n[k] * paths * each}")
+    text += (f", give {row['per_path']} path by path. Backpropagation forms each of the {n[k]} neurons' "
+             f"δ·f′ once ({n[k]}) and one product per weight ({weights})")
+    text += f", and passes δ back to layer {k - 1} with one product per weight ({weights})" if k > 1 else ""
+    text += f": {row['backprop']}."
+    ratio = row["per_path"] / row["backprop"] if row["backprop"] else 0
+    if ratio < 1:
+        text += (f" The ratio {_ratio(row)} is below 1: each weight here has a single path, so there is nothing "
+                 "to reuse, and passing δ back costs extra work here that pays off in the layers below.")
+    else:
+        shared = "the paths share their later factors, which" if paths > 1 else "every product is formed anew, while"
+        text += f" Ratio {_ratio(row)}: {shared} backpropagation forms each δ·f′ once and reuses it for every weight."
+    return text
 
 
 def _ratio(row):

@@ -76,25 +76,75 @@ def _unicode(name):
     return letter + sub.strip("{}").translate(_SUB)
 
 
-def tikz(model, param=None, scale=1.0):
-    """A tikzpicture of the network with the parameter's paths highlighted."""
-    g = geometry(model.spec, param)
+_XCM, _YCM = 1.05, 0.95        # cm per unit of the geometry, across and down, at scale 1
+
+
+def _tikz_frame(g, scale):
+    """Node centres in cm (y downwards), the circles' radius, and the bounding box every picture of a scale shares."""
+    at = {node: (x * _XCM * scale, y * _YCM * scale) for node, (x, y) in g.nodes.items()}
+    r = 0.4 * scale
+    xs, ys = [x for x, _ in at.values()], [y for _, y in at.values()]
+    box = (min(xs) - r - 0.05, min(ys) - r - 0.05, max(xs) + r + 0.05, max(ys) + r + 0.05)
+    return at, r, box
+
+
+def _tikz_open(scale, box):
     size = "small" if scale >= 0.9 else "scriptsize"
-    lines = [rf"\begin{{tikzpicture}}[x={1.05 * scale:.3f}cm, y=-{0.95 * scale:.3f}cm, font=\{size},",
-             r"  neuron/.style={circle, draw=muted, fill=white, line width=0.5pt, minimum size=%.2fcm, inner sep=0pt}," % (0.8 * scale),
-             r"  hot/.style={neuron, draw=accent, line width=1.1pt},",
-             r"  edge/.style={draw=muted, line width=0.45pt}, hotedge/.style={draw=accent, line width=1.1pt}]"]
-    for node, (x, y) in g.nodes.items():
-        style = "hot" if node in g.marked else "neuron"
-        name = "L" if node == ("L",) else f"n{node[0]}x{node[1]}"
-        lines.append(rf"  \node[{style}] ({name}) at ({x:.2f},{y:.2f}) {{${_label(model, node)}$}};")
+    return [rf"\begin{{tikzpicture}}[x=1cm, y=-1cm, font=\{size},",
+            r"  neuron/.style={circle, draw=muted, fill=white, line width=0.5pt, minimum size=%.2fcm, inner sep=0pt},"
+            % (0.8 * scale),
+            r"  hot/.style={neuron, draw=accent, line width=1.1pt},",
+            r"  edge/.style={draw=muted, line width=0.45pt}, hotedge/.style={draw=accent, line width=1.1pt}]",
+            r"  \path[use as bounding box] (%.2f,%.2f) rectangle (%.2f,%.2f);" % box]
+
+
+def _tikz_edge(at, r, frm, to, style, label=""):
+    """An edge from circle border to circle border, computed here: TikZ's anchor search is what makes big pictures slow."""
+    (x1, y1), (x2, y2) = at[frm], at[to]
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    dx, dy = (x2 - x1) / length * r, (y2 - y1) / length * r
+    return rf"  \draw[{style}] ({x1 + dx:.3f},{y1 + dy:.3f}) -- ({x2 - dx:.3f},{y2 - dy:.3f}){label};"
+
+
+def _tikz_node(model, at, node, style):
+    x, y = at[node]
+    return rf"  \node[{style}] at ({x:.3f},{y:.3f}) {{${_label(model, node)}$}};"
+
+
+def tikz_network(model, scale=1.0):
+    """The plain network (muted), as a tikzpicture: drawn once per sheet into a box that :func:`tikz` overlays."""
+    g = geometry(model.spec)
+    at, r, box = _tikz_frame(g, scale)
+    lines = _tikz_open(scale, box)
+    lines += [_tikz_edge(at, r, frm, to, "edge") for frm, to, _ in g.edges]
+    lines += [_tikz_node(model, at, node, "neuron") for node in g.nodes]
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def tikz(model, param=None, scale=1.0, network_box=None):
+    """A tikzpicture of the network with the parameter's paths highlighted.
+
+    With ``network_box`` (a LaTeX box holding :func:`tikz_network` at the same scale) only the highlighted
+    edges and nodes are drawn, over that box: a sheet with a hundred small pictures then draws the
+    whole network once, not a hundred times.
+    """
+    g = geometry(model.spec, param)
+    at, r, box = _tikz_frame(g, scale)
+    lines = _tikz_open(scale, box)
+    if network_box is not None:
+        lines.append(rf"  \node[anchor=north west, inner sep=0pt, outer sep=0pt] at ({box[0]:.2f},{box[1]:.2f}) "
+                     rf"{{\usebox{{{network_box}}}}};")
     for frm, to, hot in sorted(g.edges, key=lambda e: e[2]):       # highlighted edges on top
-        a = "L" if frm == ("L",) else f"n{frm[0]}x{frm[1]}"
-        b = "L" if to == ("L",) else f"n{to[0]}x{to[1]}"
+        if network_box is not None and not hot:
+            continue
         label = ""
         if param is not None and param.is_weight and (frm, to) == ((param.layer - 1, param.i), (param.layer, param.j)):
             label = rf" node[pos=0.5, fill=white, inner sep=1pt, text=accent] {{${latex(model.symbols[param])}$}}"
-        lines.append(rf"  \draw[{'hotedge' if hot else 'edge'}] ({a}) -- ({b}){label};")
+        lines.append(_tikz_edge(at, r, frm, to, "hotedge" if hot else "edge", label))
+    for node in g.nodes:
+        if node in g.marked or network_box is None:
+            lines.append(_tikz_node(model, at, node, "hot" if node in g.marked else "neuron"))
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
 

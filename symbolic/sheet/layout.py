@@ -25,7 +25,7 @@ def latex(expr, **settings):
     """symbolic/printing.py's latex, remembered: a sheet prints the same pieces many times while breaking lines."""
     return _latex(expr, tuple(sorted(settings.items())))
 
-WIDTH = 66           # units per display line on a sheet (an A4 page at 11pt holds about 80)
+WIDTH = 64           # units per display line on a sheet (an A4 page at 11pt with 2.2 cm margins holds 66-72)
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "limits",
@@ -216,7 +216,7 @@ def rows(lhs, rhs_parts, limit=WIDTH):
     out = []
     for n, (part, text) in enumerate(zip(rhs_parts, texts)):
         left = lhs if n == 0 else ""
-        broken = [text] if isinstance(part, str) else lines(part, limit - 3, limit - 1)
+        broken = [text] if isinstance(part, str) else beside(lhs, part, limit)
         out.append(f"{left} &= {broken[0]}")
         out += [rf"&\quad {line}" for line in broken[1:]]
     return out
@@ -229,7 +229,8 @@ def number(value, digits=DIGITS):
     """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
 
     Examples
-    ========
+    =
+
     >>> from gradproof.symbolic.sheet.layout import number
     >>> number(0.125), number(-2.5e-07), number(-0.0)
     ('0.125', '-2.5 \\\\times 10^{-7}', '0')
@@ -239,3 +240,9 @@ def number(value, digits=DIGITS):
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return "0" if text == "-0" else text
+=======
+def beside(lhs, expr, limit=WIDTH):
+    """expr broken into lines to stand right of ``lhs &=`` in an aligned display: the first line after the
+    ``=``, the others after ``&\\quad``, both starting right of the left-hand side's column."""
+    room = limit - width(lhs)
+    return lines(expr, room - 4, room - 2)

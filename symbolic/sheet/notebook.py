@@ -10,7 +10,7 @@ only the printer and the layout (never content.py, chain.py or evaluate.py): no 
 
 from ..model import L
 from ..printing import Partial, symbol
-from .layout import WIDTH, latex, lines, number, width
+from .layout import beside, latex, number
 
 
 def _aligned(rows):
@@ -34,7 +34,7 @@ def derivation_latex(d):
     for form in (d.leibniz, d.closed_form, d.memoized_leibniz, d.memoized):
         if form is None:
             continue
-        broken = lines(form, WIDTH - 3, WIDTH - width(lhs) - 2)
+        broken = beside(lhs, form)
         rows.append(f"{lhs if not rows else ''} &= {broken[0]}")
         rows += [rf"&\quad {line}" for line in broken[1:]]
     return "$$" + _aligned(rows) + "$$"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gradproof.numeric.errors import GradproofError
 
-from .diagram import tikz
+from .diagram import tikz, tikz_network
 from .document import Math
 from .render import Renderer
 
@@ -21,7 +21,7 @@ PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-p
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
-\usepackage{array,booktabs}
+\usepackage{array,booktabs,longtable}
 \usepackage{xcolor}
 \usepackage{tikz}
 \definecolor{accent}{HTML}{C2410C}
@@ -39,7 +39,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
             "δ": r"$\delta$", "−": "--", "×": r"$\times$", "—": "---", "–": "--", "→": r"$\to$", "±": r"$\pm$",
-            "’": "'", "<": r"$<$", ">": r"$>$", "|": r"$|$", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$"}
+            "’": "'", "<": r"$<$", ">": r"$>$", "|": r"$|$", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$",
+            "·": r"$\cdot$", "′": r"$'$"}
 
 
 def escape(text):
@@ -83,27 +84,26 @@ def _tall(row):
 
 
 def _table(block):
-    head = " & ".join(r"\textbf{" + inline(c) + "}" for c in block.header)
+    """A longtable: it breaks across pages (its header repeated), so no row of a long table is lost."""
+    head = " & ".join(r"\textbf{" + inline(c) + "}" for c in block.header) + r" \\"
     body = [" & ".join(_cell(c) for c in row) + (_STRUT if _tall(row) else "") + r" \\" for row in block.rows]
-    out = [r"\begin{center}", r"\renewcommand{\arraystretch}{1.35}",
-           rf"\begin{{tabular}}{{{block.align}}}", r"\toprule", head + r" \\", r"\midrule", *body,
-           r"\bottomrule", r"\end{tabular}"]
+    out = [r"\begingroup\renewcommand{\arraystretch}{1.35}",
+           rf"\begin{{longtable}}{{{block.align}}}", r"\toprule", head, r"\midrule", r"\endfirsthead",
+           r"\toprule", head, r"\midrule", r"\endhead", r"\bottomrule", r"\endlastfoot",
+           *body, r"\end{longtable}", r"\endgroup"]
     if block.caption:
-        out.append(r"\\[0.3em]{\small " + inline(block.caption) + "}")
-    out.append(r"\end{center}")
+        out.append(r"\vspace{-0.6em}{\centering\small " + inline(block.caption) + r"\par}")
     return "\n".join(out)
-
-
-def _figure(block):
-    scale = 0.8 if block.small else 1.0
-    return "\n".join([r"\begin{center}", tikz(block.model, block.param, scale),
-                      r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else "", r"\end{center}"])
 
 
 class TexRenderer(Renderer):
     """Each block as LaTeX: ``_render_<Block>`` per block class (see render.py)."""
 
     format = "tex"
+
+    def __init__(self, sheet=None):
+        super().__init__(sheet)
+        self.preamble, self.boxes = [], {}     # the network's pictures, drawn once as the document starts
 
     def _render_Heading(self, block):
         if block.level == 1:
@@ -126,7 +126,18 @@ class TexRenderer(Renderer):
         return _table(block)
 
     def _render_Figure(self, block):
-        return _figure(block)
+        scale = 0.8 if block.small else 1.0
+        picture = tikz(block.model, block.param, scale, self._network_box(block.model, scale))
+        caption = r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else ""
+        return "\n".join([r"\begin{center}", picture, caption, r"\end{center}"])
+
+    def _network_box(self, model, scale):
+        """The name of a box holding the plain network at this scale, drawn into it before its first use."""
+        if scale not in self.boxes:
+            name = r"\gpnetwork" + "ABCDEFGH"[len(self.boxes)]
+            self.boxes[scale] = name
+            self.preamble.append(rf"\newsavebox{{{name}}}\sbox{{{name}}}{{%" + "\n" + tikz_network(model, scale) + "}")
+        return self.boxes[scale]
 
     def _render_Note(self, block):
         return (r"\par\noindent\colorbox{notebg}{\parbox{\dimexpr\linewidth-2\fboxsep\relax}{\textbf{Note.} "
@@ -137,7 +148,8 @@ def render(sheet, renderer=None):
     """The sheet as a complete LaTeX document."""
     renderer = (renderer or TexRenderer)(sheet)      # a subclass may render blocks of its own
     body = "\n\n".join(renderer.block(b) for b in sheet.blocks)
-    return PREAMBLE + "\\begin{document}\n\n" + body + "\n\n\\end{document}\n"
+    boxes = "".join(line + "\n" for line in renderer.preamble)
+    return PREAMBLE + "\\begin{document}\n" + boxes + "\n" + body + "\n\n\\end{document}\n"
 
 
 def pdflatex():
