@@ -14,7 +14,7 @@ from functools import cached_property
 import sympy as sp
 
 from .model import L, Model, R
-from .printing import Partial, latex
+from .printing import Partial, latex, ordered_factors, text
 
 MAX_PATHS = 64
 
@@ -85,7 +85,8 @@ def evaluate(model, expr):
         if isinstance(expr, sp.Mul):
             if any(p == 0 for p in parts):
                 return sp.Integer(0)
-            parts = _flat([p for p in parts if p != 1])
+            # the local derivatives' own factors (sympy's order) join the chain's, all in the notes' order
+            parts = ordered_factors(_flat([p for p in parts if p != 1]))
             return sp.Integer(1) if not parts else parts[0] if len(parts) == 1 else sp.Mul(*parts, evaluate=False)
         parts = [p for p in parts if p != 0]
         return sp.Integer(0) if not parts else parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
@@ -221,6 +222,10 @@ class Derivation:
         data["path_count"] = self.path_count
         data["paths"] = None if self.paths is None else [[str(s) for s in path] for path in self.paths]
         data["chain_rule_latex"] = None if self.leibniz is None else latex(self.leibniz, **latex_settings)
+        data["local_derivatives"] = None if self.local_derivatives is None else [
+            {"factor": text(partial), "factor_latex": latex(partial, **latex_settings),
+             "derivative": text(form), "latex": latex(form, **latex_settings)}
+            for partial, form in self.local_derivatives]
         data["closed_form_latex"] = None if self.closed_form is None else latex(self.closed_form, **latex_settings)
         data["memoized_latex"] = latex(self.memoized, **latex_settings)
         data["deltas_latex"] = {str(d): self._delta_latex(d, defn, latex_settings) for d, _, defn in self.deltas}

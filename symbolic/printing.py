@@ -77,7 +77,7 @@ def _chain_factors(printer, expr, bracket):
     return parts
 
 
-def _rank(factor):
+def rank(factor):
     """Where a factor of a product goes in the notes' order: the loss's y - y_hat first, then the deltas, then
     the chain from the output back (per layer: the activation's slope, then the weight), the inputs last."""
     places = [_PLACES[s.name] for s in factor.free_symbols if s.name in _PLACES]
@@ -101,8 +101,18 @@ def _residual_first(factor):
     return factor.is_Add and any(_PLACES.get(s.name, ("",))[0] == "y" for s in factor.free_symbols)
 
 
+def _sympy_ordered(product):
+    """Whether a product's factors stand in sympy's canonical order (the coefficient first), as sympy builds them."""
+    from sympy.core.mul import _mulsort
+    args = list(product.args)
+    head = args[:1] if args and args[0].is_Number else []
+    rest = args[len(head):]
+    _mulsort(rest)
+    return head + rest == list(product.args)
+
+
 def notes_order(expr):
-    r"""A product's (coefficient, factors) in the notes' order (see _rank), a residual O - y turned to y - O;
+    r"""A product's (coefficient, factors) in the notes' order (see rank), a residual O - y turned to y - O;
     None when the product already reads so.
 
     Examples
@@ -116,15 +126,30 @@ def notes_order(expr):
     >>> print(latex(sp.factor(2 * (O - y))))
     - 2 \cdot \left(y_{1} - O_{21}\right)
     """
+    if not _sympy_ordered(expr):
+        return None                      # built unevaluated in an order of its own (a chain, a student's answer)
     coeff, factors = expr.as_coeff_mul()
-    factors = list(factors)
-    flipped = [-f if _residual_first(f) else f for f in factors]
-    if sum(a is not b for a, b in zip(factors, flipped)) % 2:
-        coeff = -coeff
-    ordered = sorted(flipped, key=_rank)
-    if ordered == factors and coeff == expr.as_coeff_mul()[0]:
+    ordered = ordered_factors(expr.args)
+    new_coeff, new_factors = (ordered[0], ordered[1:]) if ordered[0].is_Number else (sp.Integer(1), ordered)
+    if new_factors == list(factors) and new_coeff == coeff:
         return None
-    return coeff, ordered
+    return new_coeff, new_factors
+
+
+def ordered_factors(factors):
+    """Factors in the notes' order (see rank), the numbers multiplied into one leading coefficient (none
+    when it is 1) and a residual O - y turned to y - O with the sign moved to the coefficient."""
+    coeff, rest = sp.Integer(1), []
+    for f in factors:
+        if f.is_Number:
+            coeff *= f
+        elif _residual_first(f):
+            coeff, f = -coeff, -f
+            rest.append(f)
+        else:
+            rest.append(f)
+    rest.sort(key=rank)
+    return ([coeff] if coeff != 1 else []) + rest
 
 
 def _has_y(term):
@@ -139,24 +164,95 @@ def _keep_built_order(printer, expr, order):
     return None
 
 
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_GREEK = {"delta": "δ", "lambda": "λ", "eta": "η", "sigma": "σ"}
+
+
+def unicode_name(name):
+    """A symbol's name as a terminal or an SVG label shows it: scripts as Unicode digits.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.printing import unicode_name
+    >>> unicode_name("w^1_11"), unicode_name("O_31"), unicode_name("delta_21"), unicode_name("w^1_{10,3}")
+    ('w¹₁₁', 'O₃₁', 'δ₂₁', 'w¹₁₀,₃')
+    """
+    head, sup, sub = name, "", ""
+    if "_" in head:
+        head, _, sub = head.partition("_")
+    if "^" in head:
+        head, _, sup = head.partition("^")
+    sub = sub.strip("{}")
+    return (_GREEK.get(head, head) + sup.strip("{}").translate(_SUP)
+            + ",".join(part.translate(_SUB) for part in sub.split(",")))
+
+
 class GradproofStrPrinter(StrPrinter):
-    """Plain text for a terminal: the notes' names, delta and lambda as Greek letters, the chain's order."""
+    """Readable Unicode for a terminal: the notes' names with Unicode scripts (O₃₁, w¹₁₁, δ₂₁), · for a product,
+    − for minus, powers as superscripts, |x|, the indicator 𝟙[z > 0]; products in the notes' order."""
 
     _default_settings = dict(StrPrinter._default_settings, order="none")
 
     def _print_Symbol(self, expr):
-        name = expr.name
-        if name.startswith("delta_"):
-            return "δ" + name[5:]
-        return {"lambda": "λ", "eta": "η"}.get(name, name)
+        return unicode_name(expr.name)
 
     def _as_ordered_terms(self, expr, order=None):
         return _keep_built_order(self, expr, order) or super()._as_ordered_terms(expr, order=order)
 
+    def _print_Add(self, expr, order=None):
+        out = []
+        for n, term in enumerate(self._as_ordered_terms(expr, order=order)):
+            negative = term.could_extract_minus_sign() and not _is_chain(term)
+            tex = self._print(-term if negative else term)
+            if precedence(term) < PRECEDENCE["Add"] or (negative and precedence(-term) < PRECEDENCE["Add"]):
+                tex = f"({tex})"
+            out.append(("−" if negative else "") + tex if n == 0 else (" − " if negative else " + ") + tex)
+        return "".join(out)
+
     def _print_Mul(self, expr):
         if _is_chain(expr):
             return " · ".join(_chain_factors(self, expr, "[%s]"))
-        return super()._print_Mul(expr)
+        ordered = notes_order(expr)
+        coeff, factors = ordered if ordered is not None else expr.as_coeff_mul()
+        if coeff < 0:
+            return "−" + self._print(sp.Mul(-coeff, *factors, evaluate=False) if coeff != -1 else
+                                     (sp.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]))
+        numerator = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        denominator = [sp.Pow(f.base, -f.exp) for f in factors if f.is_Pow and f.exp.is_negative]
+        if coeff != 1 and coeff.is_Rational and coeff.q != 1:
+            denominator.insert(0, sp.Integer(coeff.q))
+            coeff = sp.Integer(coeff.p)
+        parts = ([self._print(coeff)] if coeff != 1 or not numerator else [])
+        parts += [self.parenthesize(f, PRECEDENCE["Mul"]) for f in numerator]
+        out = "·".join(parts)
+        if denominator:
+            below = "·".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in denominator)
+            out += "/" + (f"({below})" if len(denominator) > 1 else below)
+        return out
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.base, expr.exp
+        if exp.is_Integer and exp < 0:
+            return "1/" + self.parenthesize(sp.Pow(base, -exp), PRECEDENCE["Mul"])
+        if exp == sp.S.Half:
+            return f"√({self._print(base)})"
+        shown = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
+        if exp.is_Integer:
+            return shown + str(exp).translate(_SUP)
+        return f"{shown}^({self._print(exp)})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Heaviside(self, expr):
+        return f"𝟙[{self._print(expr.args[0])} > 0]"
+
+    def _print_exp(self, expr):
+        return f"e^({self._print(expr.args[0])})"
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
 
 
 def text(expr):
@@ -167,7 +263,9 @@ def text(expr):
     >>> import sympy as sp
     >>> from gradproof.symbolic.printing import text
     >>> text(sp.Mul(sp.Symbol("delta_21"), 1 - sp.Symbol("O_21"), evaluate=False))
-    'δ_21*(1 - O_21)'
+    'δ₂₁·(1 − O₂₁)'
+    >>> text((sp.Symbol("y_1") - sp.Symbol("O_31")) ** 2), text(abs(sp.Symbol("w^2_11")) / 4)
+    ('(y₁ − O₃₁)²', '|w²₁₁|/4')
     """
     return GradproofStrPrinter().doprint(expr)
 
@@ -191,7 +289,9 @@ class GradproofLatexPrinter(LatexPrinter):
             return self._settings["mul_symbol_latex"].join(_chain_factors(self, expr, r"\left[%s\right]"))
         ordered = notes_order(expr)
         if ordered is None:
-            return super()._print_Mul(expr)
+            if _sympy_ordered(expr) or not (expr.args[0].is_Number and expr.args[0] < 0):
+                return super()._print_Mul(expr)
+            ordered = expr.args[0], list(expr.args[1:])     # sympy would print -expr, re-sorting the factors
         coeff, factors = ordered
         sign = "- " if coeff < 0 else ""
         factors = ([abs(coeff)] if abs(coeff) != 1 else []) + factors

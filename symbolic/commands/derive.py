@@ -1,5 +1,5 @@
 """Derive dL/dw for every weight (and bias) by the chain rule: the paths from the parameter to L, the
-Leibniz form summed over the paths, the closed form, and the memoized delta form.
+Leibniz form summed over the paths, each local derivative, the closed form, and the memoized delta form.
 
 Examples:
   gradproof derive                              the notes' 4-3-2-1 sigmoid network, every weight
@@ -60,10 +60,11 @@ def _json(spec, derivations, values):
 def _text(spec, derivations, values):
     """The derivation for a terminal: per parameter its paths, chain rule, closed and memoized forms; then
     each delta it uses, defined once from the output back (the memoization)."""
-    from ..printing import text
+    from ..model import L
+    from ..printing import Partial, text
     lines = [f"Network {spec.layers_text}: activations {', '.join(spec.activations)}; "
              f"{'with' if spec.bias else 'no'} biases; loss {spec.loss} ({spec.reduction} over samples); "
-             f"regularization {spec.regularization}" + (f" (lambda = {spec.lam:g})" if spec.regularization != "none" else "")]
+             f"regularization {spec.regularization}" + (f" (λ = {spec.lam:g})" if spec.regularization != "none" else "")]
     if derivations:
         lines.append(f"Per sample: L = {text(derivations[0].model.loss())}")
     if values is not None:
@@ -72,23 +73,25 @@ def _text(spec, derivations, values):
     deltas = {}
     for d in derivations:
         count = d.path_count
-        lines += ["", f"∂L/∂{d.param}   ({count} path{'s' if count != 1 else ''} to L)"]
+        lines += ["", f"∂L/∂{text(d.symbol)}   ({count} path{'s' if count != 1 else ''} to L)"]
         if d.paths is None:
             lines.append(row("paths", f"{count}: too many to list; the memoized form is what backprop computes"))
         else:
-            lines += [row("paths" if n == 0 else "", " → ".join(str(s) for s in path)) for n, path in enumerate(d.paths)]
+            lines += [row("paths" if n == 0 else "", " → ".join(text(s) for s in path)) for n, path in enumerate(d.paths)]
             lines.append(row("chain rule", text(d.leibniz)))
+            lines += [row("local" if n == 0 else "", f"{text(partial)} = {text(form)}")
+                      for n, (partial, form) in enumerate(d.local_derivatives)]
             lines.append(row("closed form", text(d.closed_form)))
         memoized = f"{text(d.memoized_leibniz)} = {text(d.memoized)}"
         if d.reused_by:
-            memoized += f"   ({text(d.deltas[0][0])} also serves {', '.join(map(str, d.reused_by))})"
+            memoized += f"   ({text(d.deltas[0][0])} also serves {', '.join(text(d.model.symbols[p]) for p in d.reused_by)})"
         lines.append(row("memoized", memoized))
         if values is not None:
-            lines.append(row("value", f"∂L/∂{d.param} = {values.gradients[d.param]:.12g}"))
+            lines.append(row("value", f"∂L/∂{text(d.symbol)} = {values.gradients[d.param]:.12g}"))
         deltas.update((delta, definition) for delta, _, definition in d.deltas)
     if deltas:
-        lines += ["", "Memoization: each δ_kj = ∂L/∂O_kj is computed once, from the output back, and reused:"]
+        lines += ["", "Memoization: each δₖⱼ = ∂L/∂Oₖⱼ is computed once, from the output back, and reused:"]
         for delta in sorted(deltas, key=lambda s: (-d.model.neuron_of(s)[1], d.model.neuron_of(s)[2])):
             _, k, j = d.model.neuron_of(delta)
-            lines.append(f"  {text(delta)} = ∂L/∂{d.model.O[k][j]} = {text(deltas[delta])}")
+            lines.append(f"  {text(delta)} = {text(Partial(L, d.model.O[k][j]))} = {text(deltas[delta])}")
     return "\n".join(lines)

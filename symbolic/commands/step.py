@@ -35,15 +35,20 @@ def _fmt(value):
 
 def render(step):
     """The worked step as text, one quantity per line."""
+    from ..printing import unicode_name
+
     spec = step.spec
-    lines = [f"one gradient-descent step on {spec!r} with eta = {step.lr:g}", "", "forward pass"]
+    acts = ", ".join(dict.fromkeys(spec.activations))
+    lines = [f"one gradient-descent step on the {spec.layers_text} network ({acts}, {spec.loss} loss) "
+             f"with η = {step.lr:g}", "", "forward pass"]
     for z, O in step.neurons():
-        lines.append(f"  {z} = {_fmt(step.value(z))}    {O} = {_fmt(step.value(O))}")
-    lines += ["", f"loss L = {_fmt(step.loss_before)}", "", "backward pass: delta = dL/dO, from the output back"]
-    lines += [f"  dL/d{O} = {_fmt(step.delta(O))}" for _, O in reversed(list(step.neurons()))]
-    lines += ["", "gradients and updates: w <- w - eta dL/dw"]
+        lines.append(f"  {unicode_name(str(z))} = {_fmt(step.value(z))}    {unicode_name(str(O))} = {_fmt(step.value(O))}")
+    lines += ["", f"loss L = {_fmt(step.loss_before)}", "", "backward pass: δ = ∂L/∂O, from the output back"]
+    lines += [f"  ∂L/∂{unicode_name(str(O))} = {_fmt(step.delta(O))}" for _, O in reversed(list(step.neurons()))]
+    lines += ["", "gradients and updates: w ← w − η ∂L/∂w"]
     for p in spec.parameters():
-        lines.append(f"  dL/d{p.name} = {_fmt(step.gradient(p))}    {p.name} -> {_fmt(step.updated(p))}")
+        name = unicode_name(p.name)
+        lines.append(f"  ∂L/∂{name} = {_fmt(step.gradient(p))}    {name} → {_fmt(step.updated(p))}")
     lines += ["", f"loss after the step = {_fmt(step.loss_after)}"]
     return "\n".join(lines)
 
