@@ -135,12 +135,17 @@ class Spec:
                 "loss": self.loss, "reduction": self.reduction, "regularization": self.regularization,
                 "lambda": self.lam}
 
-    def __repr__(self):
+    @property
+    def summary(self):
+        """The network in a few words for a report's header: '4-3-2-1, sigmoid, squared/sum'."""
         acts = self.activations[0] if len(set(self.activations)) == 1 else ",".join(self.activations)
         parts = [self.layers_text, acts] + (["bias"] if self.bias else []) + [f"{self.loss}/{self.reduction}"]
         if self.regularization != "none":
             parts.append(f"{self.regularization} lambda={self.lam:g}")
-        return f"Spec({', '.join(parts)})"
+        return ", ".join(parts)
+
+    def __repr__(self):
+        return f"Spec({self.summary})"
 
     def replace(self, **changes):
         return replace(self, **changes)

@@ -185,7 +185,7 @@ class Report:
 
     def to_text(self, top=20):
         """The terminal table, worst rows first, with a header explaining the rule and the columns."""
-        lines = [f"gradproof check: {self.spec!r}; {len({r.param for r in self.rows})} parameters at "
+        lines = [f"gradproof check: the network {self.spec.summary}; {len({r.param for r in self.rows})} parameters at "
                  + _sources_text(self.sources),
                  "Each gradient dL/dparam is computed several ways. The reference is the symbolic value s;",
                  "every other method's value a passes iff |a − s| <= atol + rtol·|s|:"]

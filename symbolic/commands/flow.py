@@ -169,8 +169,8 @@ def render(report, where):
     if report.model is not None:
         model = report.model
         leibniz = derive(spec, Param.weight(1, 1, 1), model).leibniz
-        lines += [f"chain rule:  ∂L/∂w^1_11 = {text(leibniz)}",
-                  f"product:     ∂O_n/∂O_1 = {text(chain_product_leibniz(model))}",
+        lines += [f"chain rule:  ∂L/∂w¹₁₁ = {text(leibniz)}",
+                  f"product:     ∂Oₙ/∂O₁ = {text(chain_product_leibniz(model))}",
                   f"                       = {text(chain_product(model))}", ""]
         head = ("layer", "|∂L/∂w_k|", "factor f_k'(z_k)·w_k", "|δ_k|", "c_k = sup|f_k'|", "|w_k|")
     else:
@@ -184,7 +184,7 @@ def render(report, where):
     lines.append("")
     if report.model is not None:
         actual = abs(float(f.product[0]))
-        lines.append(f"bound:   |∂O_n/∂O_1| = {_num(actual)} <= {text(chain_bound(report.model))} = {_num(f.bound)}"
+        lines.append(f"bound:   |∂Oₙ/∂O₁| = {_num(actual)} <= {text(chain_bound(report.model))} = {_num(f.bound)}"
                      f"   (|f_k'| <= c_k)")
     else:
         lines.append(f"bound:   ‖δ_1‖/‖δ_n‖ = {_num(f.ratio)} <= prod_(k=2..{n}) c_k ‖W^k‖_2 = {_num(f.bound)}")

@@ -229,8 +229,7 @@ def number(value, digits=DIGITS):
     """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
 
     Examples
-    =
-
+    ========
     >>> from gradproof.symbolic.sheet.layout import number
     >>> number(0.125), number(-2.5e-07), number(-0.0)
     ('0.125', '-2.5 \\\\times 10^{-7}', '0')
@@ -240,7 +239,8 @@ def number(value, digits=DIGITS):
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return "0" if text == "-0" else text
-=======
+
+
 def beside(lhs, expr, limit=WIDTH):
     """expr broken into lines to stand right of ``lhs &=`` in an aligned display: the first line after the
     ``=``, the others after ``&\\quad``, both starting right of the left-hand side's column."""
