@@ -114,9 +114,9 @@ class Derivation:
     >>> d
     Derivation(dL/dw^1_11, 2 paths)
     >>> print(text(d.leibniz))
-    ∂L/∂O_31 · [∂O_31/∂O_21 · ∂O_21/∂O_11 + ∂O_31/∂O_22 · ∂O_22/∂O_11] · ∂O_11/∂w^1_11
+    ∂L/∂O₃₁ · [∂O₃₁/∂O₂₁ · ∂O₂₁/∂O₁₁ + ∂O₃₁/∂O₂₂ · ∂O₂₂/∂O₁₁] · ∂O₁₁/∂w¹₁₁
     >>> print(text(d.memoized))
-    O_11*δ_11*x_1*(1 - O_11)
+    δ₁₁·O₁₁·(1 − O₁₁)·x₁
     """
 
     model: Model

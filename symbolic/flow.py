@@ -23,9 +23,9 @@ Examples
 (1/4, 1)
 >>> model = Model(Spec(layers=(1, 1, 1, 1)))
 >>> print(text(chain_product(model)))
-(O_21*w^2_11*(1 - O_21))*(O_31*w^3_11*(1 - O_31))
+(O₃₁·(1 − O₃₁)·w³₁₁)·(O₂₁·(1 − O₂₁)·w²₁₁)
 >>> print(text(chain_bound(model)))
-(Abs(w^2_11)/4)*(Abs(w^3_11)/4)
+(|w³₁₁|/4)·(|w²₁₁|/4)
 """
 from dataclasses import dataclass
 from functools import lru_cache
@@ -153,7 +153,7 @@ def regularization_rule(spec, param=None):
     >>> from gradproof.numeric.spec import Spec
     >>> from gradproof.symbolic.flow import regularization_rule
     >>> regularization_rule(Spec(regularization="l2", lam=0.1)).derivative_latex
-    '2 \\\\cdot w^{1}_{11} \\\\cdot \\\\lambda'
+    '2 \\\\cdot \\\\lambda \\\\cdot w^{1}_{11}'
     >>> regularization_rule(Spec(regularization="l1")).derivative
     lambda*sign(w^1_11)
     """

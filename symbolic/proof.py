@@ -101,7 +101,7 @@ def prove_all(derivations, points=POINTS, seed=0):
     >>> prove_all(derive_all(Spec(layers=(2, 1))))[0]
     Proof(chain-rule dL/dw^1_11 = diff(L, w^1_11) symbolically: holds)
     >>> proofs = prove_all(derive_all(Spec(layers=(2, 2, 1), activations="tanh")))
-    >>> all(p.holds and p.method == "numeric" and p.points == 20 for p in proofs)
+    >>> all(p.holds and (p.method == "symbolic" or p.points == 20) for p in proofs)
     True
     """
     if not derivations:

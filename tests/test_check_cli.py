@@ -131,7 +131,7 @@ def test_max_paths_skips_per_path_with_a_note(capsys):
 def test_the_table_explains_itself(capsys):
     assert main(["check", "--top", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("gradproof check: Spec(4-3-2-1, sigmoid, squared/sum); 20 parameters at 1 random point")
+    assert lines[0].startswith("gradproof check: the network 4-3-2-1, sigmoid, squared/sum; 20 parameters at 1 random point")
     assert any("passes iff |a − s| <= atol + rtol·|s|" in line for line in lines[:4])
     assert any(line.startswith("Columns:") for line in lines)
     header = next(i for i, line in enumerate(lines) if line.startswith("parameter"))

@@ -240,16 +240,16 @@ def test_text_output_reads_like_the_notes(capsys, tmp_path):
     assert main(["derive", "--param", "w^1_11", "w^3_11"]) == 0
     out = capsys.readouterr().out
     assert "Network 4-3-2-1" in out
-    assert "w^1_11 → O_11 → O_21 → O_31 → L" in out and "w^1_11 → O_11 → O_22 → O_31 → L" in out
-    assert "w^3_11 → O_31 → L" in out
-    assert "∂L/∂O_31 · [∂O_31/∂O_21 · ∂O_21/∂O_11 + ∂O_31/∂O_22 · ∂O_22/∂O_11] · ∂O_11/∂w^1_11" in out
-    assert "δ_11 · ∂O_11/∂w^1_11" in out
-    assert "(δ_11 also serves w^1_21, w^1_31, w^1_41)" in out                    # memoization: one delta, many weights
+    assert "w¹₁₁ → O₁₁ → O₂₁ → O₃₁ → L" in out and "w¹₁₁ → O₁₁ → O₂₂ → O₃₁ → L" in out
+    assert "w³₁₁ → O₃₁ → L" in out
+    assert "∂L/∂O₃₁ · [∂O₃₁/∂O₂₁ · ∂O₂₁/∂O₁₁ + ∂O₃₁/∂O₂₂ · ∂O₂₂/∂O₁₁] · ∂O₁₁/∂w¹₁₁" in out
+    assert "δ₁₁ · ∂O₁₁/∂w¹₁₁" in out
+    assert "(δ₁₁ also serves w¹₂₁, w¹₃₁, w¹₄₁)" in out                    # memoization: one delta, many weights
     definitions = out.split("computed once, from the output back, and reused:")[1]
-    for delta in ("δ_31 = ∂L/∂O_31 = ", "δ_21 = ∂L/∂O_21 = ", "δ_22 = ∂L/∂O_22 = ", "δ_11 = ∂L/∂O_11 = "):
+    for delta in ("δ₃₁ = ∂L/∂O₃₁ = ", "δ₂₁ = ∂L/∂O₂₁ = ", "δ₂₂ = ∂L/∂O₂₂ = ", "δ₁₁ = ∂L/∂O₁₁ = "):
         assert out.count(delta) == 1 and delta in definitions                    # each defined once
-    assert definitions.index("δ_31") < definitions.index("δ_21") < definitions.index("δ_11")   # from the output back
-    assert "δ_11 = ∂L/∂O_11 = δ_21*O_21*w^2_11*(1 - O_21) + δ_22*O_22*w^2_12*(1 - O_22)" in out
+    assert definitions.index("δ₃₁") < definitions.index("δ₂₁") < definitions.index("δ₁₁")   # from the output back
+    assert "δ₁₁ = ∂L/∂O₁₁ = δ₂₁·O₂₁·(1 − O₂₁)·w²₁₁ + δ₂₂·O₂₂·(1 − O₂₂)·w²₁₂" in out
     assert "(2 paths to L)" in out and "(1 path to L)" in out
     assert "value" not in out
     net = {"layers": [4, 3, 2, 1], "acts": ["sigmoid"] * 3, "bias": False, "loss": "squared", "reduction": "sum",
@@ -257,5 +257,5 @@ def test_text_output_reads_like_the_notes(capsys, tmp_path):
     W, b, X, Y = make_point(net, 3, 1)
     assert main(["derive", "--param", "w^1_11", "--at", str(point_file(tmp_path, net, W, b, X, Y))]) == 0
     out = capsys.readouterr().out
-    value = float(out.split("∂L/∂w^1_11 = ")[-1].split()[0])
+    value = float(out.split("∂L/∂w¹₁₁ = ")[-1].split()[0])
     assert value == pytest.approx(expected_values(net, W, b, X, Y)["w^1_11"], rel=1e-11)     # printed to 12 digits

@@ -148,7 +148,7 @@ def test_numbers_print_as_latex_and_as_the_same_mathml_latex2mathml_gives(value)
     from latex2mathml.converter import convert
     tex_number = content.number(value)
     assert re.fullmatch(r"-?\d+(\.\d+)?( \\times 10\^\{-?\d+\})?", tex_number)
-    assert html._math(tex_number) == convert(tex_number)
+    assert re.sub(r' alttext="[^"]*"', "", html._math(tex_number)) == convert(tex_number)
     mantissa, _, exponent = tex_number.partition(r" \times 10^")
     back = float(mantissa) * 10.0 ** int(exponent.strip("{}")) if exponent else float(mantissa)
     assert back == pytest.approx(value, rel=1e-5, abs=1e-300)
@@ -258,7 +258,11 @@ def test_jupyter_shows_a_derivation_and_an_evaluation_as_math():
     d = derive(spec, Param.weight(1, 1, 1))
     shown = d._repr_latex_()
     assert shown.startswith("$$") and r"\frac{\partial L}{\partial w^{1}_{11}}" in shown and r"\delta_{11}" in shown
-    assert "<math" in d._repr_html_() and "\\" not in d._repr_html_()
+    shown_html = d._repr_html_()
+    assert "<math" in shown_html and "\\" not in re.sub(r' alttext="[^"]*"', "", shown_html)
+    # styled like the sheet: its fonts and the aligned grid, the rules scoped to the output's element
+    assert shown_html.startswith('<div class="gradproof-sheet"><style>') and ".gradproof-sheet .eqs" in shown_html
+    assert all(rule.strip().startswith(".gradproof-sheet") for rule in re.findall(r"(?:^|\})\s*([^{}]+)\{", shown_html.split("</style>")[0].split("<style>")[1]))
     point = random_point(spec, seed=1)
     evaluation = Compiled(Model(spec)).evaluate(point)
     assert content.number(evaluation.gradients[Param.weight(1, 1, 1)]) in evaluation._repr_latex_()
@@ -368,3 +372,44 @@ def test_every_figure_of_the_savings_table_is_explained():
     for item, row in zip(explained.items, counts["layers"] + [counts["total"]]):
         words = text_of(Paragraph(item))
         assert str(row["per_path"]) in words and str(row["backprop"]) in words
+
+
+# ---- accessibility -------------------------------------------------------------------------------
+def test_every_formula_carries_its_latex(notes_w111):
+    page = html.render(notes_w111)
+    maths = re.findall(r"<math[^>]*>", page)
+    assert len(maths) > 50
+    alts = [re.search(r'alttext="([^"]*)"', m) for m in maths]
+    assert all(a and a.group(1).strip() for a in alts)
+    # the alttext is the formula's own LaTeX: the delta of the output reads as written
+    assert any(html_module.unescape(a.group(1)).startswith(
+        r"= \frac{\partial L}{\partial O_{31}} = - 2 \cdot \left(y_{1} - O_{31}\right) = ") for a in alts)
+
+
+def _contrast(a, b):
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_contrast_is_at_least_4_5():
+    from gradproof.symbolic.sheet import diagram
+    colours = dict(re.findall(r"--(\w+): (#[0-9a-f]{6})", html.CSS))
+    links = re.findall(r"\ba \{ color: (#[0-9a-f]{6})", html.CSS)
+    for text in [colours["ink"], colours["muted"], colours["accent"], *links]:
+        assert _contrast(text, "#ffffff") >= 4.5 and _contrast(text, colours["note"]) >= 4.5, text
+    assert _contrast(diagram.INK, "#ffffff") >= 4.5 and _contrast(diagram.ACCENT, "#ffffff") >= 4.5
+
+
+def test_highlighted_paths_differ_by_line_width_not_colour_alone():
+    from gradproof.symbolic.model import Model
+    from gradproof.symbolic.sheet import diagram
+    picture = diagram.svg(Model(Spec()), Param.weight(1, 1, 1))
+    widths = {colour: set(re.findall(rf'stroke="{colour}" stroke-width="([\d.]+)"', picture))
+              for colour in (diagram.ACCENT, diagram.MUTED)}
+    assert widths[diagram.ACCENT] and widths[diagram.MUTED]
+    assert min(map(float, widths[diagram.ACCENT])) >= 2 * max(map(float, widths[diagram.MUTED]))

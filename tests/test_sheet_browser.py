@@ -135,7 +135,7 @@ def test_math_is_laid_out(page, tmp_path, name, width, height, mobile):
     browser = DevTools(tmp_path / "profile")
     try:
         browser.open(page.as_uri(), width, height, mobile)
-        formulas = browser.boxes("math")
+        formulas = browser.boxes("math:not(nav math)")     # the contents are hidden on one screen or the other
         fractions = browser.boxes(".display mfrac")
         symbols = browser.boxes(".display mfrac mi")
         errors = browser.boxes("merror")
@@ -169,3 +169,111 @@ def test_screenshot_shows_ink(page, tmp_path):
     dark = (pixels.max(axis=2) < 0.35).mean()
     accent = ((pixels[..., 0] > 0.6) & (pixels[..., 1] < 0.45) & (pixels[..., 2] < 0.3)).mean()
     assert 0.005 < dark < 0.5 and accent > 0.0005
+
+
+# ---- what a reader sees, measured in the laid-out page ----------------------------------------------
+MEASURE = r"""
+(() => {
+  const vw = document.documentElement.clientWidth;
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') return a; } return null; };
+  // the x of the "=" that opens each aligned row, per display
+  const spreads = [...document.querySelectorAll('.eqs')].map(eqs => {
+      const xs = [...eqs.querySelectorAll('.rhs.rel')].map(cell => {
+          const mo = cell.querySelector('mo'); return mo && mo.textContent === '=' ? mo.getBoundingClientRect().left : null; })
+        .filter(x => x !== null);
+      return xs.length > 1 ? Math.max(...xs) - Math.min(...xs) : 0; });
+  const rows = [...document.querySelectorAll('.eqs .rhs.rel')].length;
+  // anything past the right edge of the screen must sit inside a scroll box that itself fits
+  const escaped = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= vw + 1) continue;
+    const box = scrolls(el);
+    if (!box || box.getBoundingClientRect().right > vw + 1) escaped.push(el.tagName + '.' + el.className);
+  }
+  const boxes = [...document.querySelectorAll('.scroll')];
+  const overflowing = boxes.filter(b => b.scrollWidth > b.clientWidth + 1);
+  const unmarked = overflowing.filter(b => !getComputedStyle(b).backgroundImage.includes('radial-gradient')).length;
+  return {vw, spreads, rows, escaped: escaped.slice(0, 5), escapedCount: escaped.length,
+          pageWidth: document.documentElement.scrollWidth, overflowing: overflowing.length, unmarked};
+})()
+"""
+
+
+def _evaluate(browser, js):
+    return browser.call("Runtime.evaluate", expression=js, returnByValue=True)["result"]["value"]
+
+
+@pytest.fixture(scope="module")
+def full_page(tmp_path_factory):
+    """The whole notes' sheet (every weight, with the worked point), as a reader opens it."""
+    from gradproof.symbolic.cli import main
+    out = tmp_path_factory.mktemp("browser-full") / "notes.html"
+    assert main(["sheet", "--at", str(ROOT / "derivations" / "notes-point.json"), "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name, width, mobile", [("1280", 1280, False), ("390", 390, True)])
+def test_equals_align_and_nothing_leaves_the_screen(full_page, tmp_path, name, width, mobile):
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(full_page.as_uri(), width, 900, mobile)
+        seen = _evaluate(browser, MEASURE)
+        browser.call("Emulation.setDeviceMetricsOverride", width=width, height=2400, deviceScaleFactor=1, mobile=mobile)
+        shot = tmp_path / f"notes-full-{name}.png"
+        browser.screenshot(shot)
+    finally:
+        browser.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / shot.name)
+    assert seen["rows"] > 40 and seen["spreads"], seen
+    assert max(seen["spreads"]) <= 2, seen["spreads"]                 # every "=" of a display at one x, within 2 px
+    assert seen["escapedCount"] == 0, seen["escaped"]
+    assert seen["pageWidth"] <= width + 1
+    assert seen["unmarked"] == 0                                       # a box that scrolls shows that it does
+    if mobile:
+        assert seen["overflowing"] > 0                                 # the phone does have wide formulas to scroll
+
+
+def test_the_contents_link_every_section_and_stay_in_view(full_page, tmp_path):
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(full_page.as_uri(), 1280, 900, False)
+        seen = _evaluate(browser, r"""(() => {
+          const nav = document.querySelector('nav.toc-side');
+          const targets = [...document.querySelectorAll('main h2[id], main h3[id]')].map(h => h.id);
+          const links = [...nav.querySelectorAll('a')].map(a => decodeURIComponent(a.hash.slice(1)));
+          window.scrollTo(0, document.body.scrollHeight / 2);
+          const r = nav.getBoundingClientRect();
+          return {targets, links, top: r.top, visible: r.height > 100 && getComputedStyle(nav).display !== 'none'};
+        })()""")
+    finally:
+        browser.close()
+    assert seen["links"] == seen["targets"] and len(seen["links"]) >= 20 + 6     # 20 weights and the sections
+    assert seen["visible"] and abs(seen["top"]) <= 1                             # sticky: still at the top halfway down
+
+
+def test_the_indicator_is_drawn_as_a_glyph(tmp_path):
+    """ReLU's 1[z > 0] is the character U+1D7D9, laid out by a real font (not a fallback box) in Chromium."""
+    page = ROOT / "derivations" / "chain-relu.html"
+    assert "&#x1D7D9;" in page.read_text(encoding="utf-8")
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(page.as_uri(), 1280, 900, False)
+        browser.call("DOM.enable")
+        browser.call("CSS.enable")
+        root = browser.call("DOM.getDocument", depth=-1)["root"]["nodeId"]
+        nodes = browser.call("DOM.querySelectorAll", nodeId=root, selector="mn")["nodeIds"]
+        glyphs = []
+        for node in nodes:
+            html = browser.call("DOM.getOuterHTML", nodeId=node)["outerHTML"]
+            if "\U0001D7D9" in html or "&#x1D7D9;" in html:
+                fonts = browser.call("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+                glyphs.append(fonts)
+    finally:
+        browser.close()
+    assert glyphs
+    for fonts in glyphs:
+        assert fonts and all(f["glyphCount"] > 0 for f in fonts)
+        assert not any("last resort" in f["familyName"].lower() for f in fonts)

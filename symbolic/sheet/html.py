@@ -11,7 +11,7 @@ from html import escape
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import svg
-from .document import Math
+from .document import Heading, Math
 from .render import Renderer
 
 CSS = """
@@ -20,23 +20,46 @@ CSS = """
 html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
 body { margin: 0; background: #fff; color: var(--ink);
        font: 17px/1.55 "Iowan Old Style", "Palatino Linotype", Palatino, Georgia, "DejaVu Serif", serif; }
-main { max-width: 50rem; margin: 0 auto; padding: 1.5rem 1.1rem 4rem; }
+main { max-width: 50rem; margin: 0 auto; padding: 1.5rem 1.1rem 4rem; min-width: 0; }
+a { color: #9a3412; }
+nav.toc { font-size: 0.92rem; line-height: 1.35; }
+nav.toc ol { list-style: none; padding-left: 0; margin: 0.3rem 0; } nav.toc ol ol { padding-left: 1rem; }
+nav.toc li { margin: 0.2rem 0; } nav.toc a { text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
+.toc-side { display: none; }
+.toc-top { margin: 0.8rem 0 1.2rem; padding: 0.4rem 0.8rem; border: 1px solid var(--rule); border-radius: 4px; }
+.toc-top summary { cursor: pointer; font-weight: 600; }
+@media (min-width: 1100px) {
+  .layout { display: grid; grid-template-columns: 16rem minmax(0, 50rem); justify-content: center; column-gap: 1.5rem; }
+  .toc-side { display: block; position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto;
+              padding: 1.5rem 0.5rem 2rem 1rem; border-right: 1px solid var(--rule); }
+  .toc-side .title { font-weight: 600; margin: 0 0 0.4rem; }
+  .toc-top { display: none; }
+  main { margin: 0; }
+}
 h1 { font-size: 1.75rem; line-height: 1.25; margin: 0.5rem 0 0.8rem; }
 h2 { font-size: 1.3rem; margin: 2.4rem 0 0.6rem; padding-bottom: 0.2rem; border-bottom: 1px solid var(--rule); }
 h3 { font-size: 1.15rem; margin: 2rem 0 0.4rem; }
 h3 math { font-size: 1.15em; }
 p { margin: 0.55rem 0; }
 math { font-size: 1.08em; font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math; }
-.display { overflow-x: auto; overflow-y: hidden; margin: 0.7rem 0; padding: 0.25rem 0; }
-.display math { display: block; font-size: 1.08em; }
-.display mtd { padding: 0.18rem 0; }
-.display mtd:nth-child(odd) { text-align: right; }      /* MathML Core ignores columnalign */
-.display mtd:nth-child(even) { text-align: left; }
+.display { margin: 0.7rem 0; padding: 0.25rem 0; }
+/* aligned rows: the left-hand sides right-aligned in one column, "= ..." left-aligned in the next, so every "="
+   of a display stands at one x (MathML Core ignores mtable's columnalign, so the grid does the aligning) */
+.eqs { display: grid; grid-template-columns: max-content max-content; column-gap: 0.28em; row-gap: 0.3rem;
+       align-items: baseline; width: max-content; margin: 0 auto; }
+.eqs .lhs { text-align: right; } .eqs .rhs { text-align: left; }
+.eqs math { font-size: 1.08em; }
+/* a box wider than the screen scrolls inside itself; a shadow on the side where more is hidden shows that it does */
+.scroll { overflow-x: auto; overflow-y: hidden; scrollbar-width: thin;
+  background: linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)) left / 2.5rem 100% no-repeat local,
+              linear-gradient(to left, #fff 30%, rgba(255, 255, 255, 0)) right / 2.5rem 100% no-repeat local,
+              radial-gradient(farthest-side at 0 50%, rgba(31, 41, 51, 0.35), rgba(31, 41, 51, 0)) left / 0.8rem 100% no-repeat scroll,
+              radial-gradient(farthest-side at 100% 50%, rgba(31, 41, 51, 0.35), rgba(31, 41, 51, 0)) right / 0.8rem 100% no-repeat scroll; }
 figure { margin: 1rem 0; text-align: center; }
 figure svg { max-width: 100%; height: auto; }
 figure.small svg { max-width: min(100%, 26rem); }
 figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 0.3rem; }
-.table { overflow-x: auto; margin: 0.8rem 0; }
+.table { margin: 0.8rem 0; }
 table { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--rule); vertical-align: middle; }
 thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
@@ -53,11 +76,26 @@ ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
 @media print {
   body { font-size: 10.5pt; color: #000; }
   main { max-width: none; padding: 0; }
-  .display, .table { overflow: visible; }
+  .layout { display: block; }
+  .scroll { overflow: visible; background: none; }
+  nav.toc { display: none; }
   .display, table, figure, .note { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   .note { background: none; border: 1px solid #888; }
 }
+"""
+
+
+# Jupyter's HTML repr: the sheet's look for one display, every rule scoped to the output's own element
+NOTEBOOK_CSS = """
+.gradproof-sheet { color: #1f2933; background: #fff; padding: 0.3rem 0.6rem;
+  font: 16px/1.5 "Iowan Old Style", "Palatino Linotype", Palatino, Georgia, "DejaVu Serif", serif; }
+.gradproof-sheet math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math;
+  font-size: 1.08em; }
+.gradproof-sheet .display { margin: 0.4rem 0; overflow-x: auto; overflow-y: hidden; }
+.gradproof-sheet .eqs { display: grid; grid-template-columns: max-content max-content; column-gap: 0.28em;
+  row-gap: 0.3rem; align-items: baseline; width: max-content; }
+.gradproof-sheet .eqs .lhs { text-align: right; } .gradproof-sheet .eqs .rhs { text-align: left; }
 """
 
 
@@ -74,20 +112,28 @@ def _number(match):
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>{out}</mrow></math>'
 
 
+# latex2mathml writes \mathbb{1} as a double-struck "1" that Chromium draws as a plain 1 (reading 1[z > 0] as a
+# product); the indicator's own character, U+1D7D9, is in the math fonts the stylesheet names
+_INDICATOR = ('<mn mathvariant="double-struck">1</mn>', "<mn>&#x1D7D9;</mn>")
+
+
 @functools.lru_cache(maxsize=None)
-def _math(tex, display=False):
-    if not display:
-        match = _NUMBER.match(tex)
-        if match:
-            return _number(match)
-    from latex2mathml.converter import convert
-    try:
-        out = convert(tex, display="block" if display else "inline")
-    except Exception as error:                       # latex2mathml raises many types; name the formula
-        raise GradproofError(f"latex2mathml cannot convert {tex!r}: {error!r}") from None
-    if "\\" in out:                                  # an unknown command comes through as raw text
-        raise GradproofError(f"latex2mathml left LaTeX unconverted in {tex!r}")
-    return out
+def _math(tex, display=False, style=False):
+    """A formula as MathML carrying its LaTeX as ``alttext`` (for screen readers and copying); ``style`` sets it
+    in display style (full-size fractions) inside a line."""
+    match = _NUMBER.match(tex) if not display else None
+    if match:
+        out = _number(match)
+    else:
+        from latex2mathml.converter import convert
+        try:
+            out = convert((r"\displaystyle " if style else "") + tex, display="block" if display else "inline")
+        except Exception as error:                       # latex2mathml raises many types; name the formula
+            raise GradproofError(f"latex2mathml cannot convert {tex!r}: {error!r}") from None
+        if "\\" in out:                                  # an unknown command comes through as raw text
+            raise GradproofError(f"latex2mathml left LaTeX unconverted in {tex!r}")
+        out = out.replace(*_INDICATOR)
+    return out.replace("<math ", f'<math alttext="{escape(tex.strip(), quote=True)}" ', 1)
 
 
 def inline(content):
@@ -96,7 +142,7 @@ def inline(content):
 
 def _cell(tag, align, content):
     # fractions of partials in display style, as in the LaTeX tables, so that they stay legible
-    cell = "".join(_math(r"\displaystyle " + c.tex) if isinstance(c, Math) and r"\frac" in c.tex
+    cell = "".join(_math(c.tex, style=True) if isinstance(c, Math) and r"\frac" in c.tex
                    else _math(c.tex) if isinstance(c, Math) else escape(c) for c in content)
     return f"<{tag} class=\"{align}\">{cell}</{tag}>"
 
@@ -106,7 +152,35 @@ def _table(block):
     head = "".join(_cell("th", a, c) for a, c in zip(align, block.header))
     body = "\n".join("<tr>" + "".join(_cell("td", a, c) for a, c in zip(align, row)) + "</tr>" for row in block.rows)
     caption = f"<caption>{inline(block.caption)}</caption>" if block.caption else ""
-    return f'<div class="table"><table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
+    return f'<div class="table scroll"><table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
+
+
+def display(rows):
+    """Aligned rows (``lhs & = rhs``) as a grid of two columns, each side its own formula in display style."""
+    cells = []
+    for row in rows:
+        lhs, _, rhs = row.partition("&")
+        lhs, rhs = lhs.strip(), rhs.strip()
+        kind = "rel" if rhs.startswith("=") else "cont"
+        cells.append(f'<span class="lhs">{_math(lhs, style=True) if lhs else ""}</span>'
+                     f'<span class="rhs {kind}">{_math(rhs, style=True)}</span>')
+    return f'<div class="display scroll"><div class="eqs">{"".join(cells)}</div></div>'
+
+
+def _contents(sheet):
+    """The table of contents: one entry per section (level 2), its parameters (level 3) nested under it."""
+    from urllib.parse import quote
+    sections = []
+    for block in sheet.blocks:
+        if isinstance(block, Heading) and block.anchor and block.level in (2, 3):
+            link = f'<a href="#{quote(block.anchor)}">{inline(block.content)}</a>'
+            if block.level == 2 or not sections:
+                sections.append((link, []))
+            else:
+                sections[-1][1].append(link)
+    items = "".join(f"<li>{link}" + ("<ol>" + "".join(f"<li>{s}</li>" for s in subs) + "</ol>" if subs else "")
+                    + "</li>" for link, subs in sections)
+    return f"<ol>{items}</ol>" if sections else ""
 
 
 class HtmlRenderer(Renderer):
@@ -122,8 +196,7 @@ class HtmlRenderer(Renderer):
         return f"<p>{inline(block.content)}</p>"
 
     def _render_Display(self, block):
-        tex = r"\begin{align*}" + r" \\ ".join(block.rows) + r"\end{align*}"
-        return f'<div class="display">{_math(tex, display=True)}</div>'
+        return display(block.rows)
 
     def _render_Items(self, block):
         tag = "ol" if block.ordered else "ul"
@@ -142,13 +215,20 @@ class HtmlRenderer(Renderer):
 
 
 def render(sheet, renderer=None):
-    """The sheet as one HTML page."""
+    """The sheet as one HTML page: the contents beside the text on a wide screen (sticky), above it on a phone."""
     renderer = (renderer or HtmlRenderer)(sheet)      # a subclass may render blocks of its own
-    body = "\n".join(renderer.block(b) for b in sheet.blocks)
+    blocks = [renderer.block(b) for b in sheet.blocks]
+    contents = _contents(sheet)
+    side = top = ""
+    if contents:
+        side = f'<nav class="toc toc-side" aria-label="Contents"><p class="title">Contents</p>{contents}</nav>\n'
+        top = f'<details class="toc toc-top"><summary>Contents</summary><nav aria-label="Contents">{contents}</nav></details>\n'
+        blocks.insert(1 if blocks and isinstance(sheet.blocks[0], Heading) else 0, top.rstrip())
+    body = "\n".join(blocks)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{escape(sheet.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n"
-            "</main>\n</body>\n</html>\n")
+            f"<title>{escape(sheet.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<div class=\"layout\">\n"
+            f"{side}<main>\n{body}\n</main>\n</div>\n</body>\n</html>\n")
 
 
 def files(sheet):

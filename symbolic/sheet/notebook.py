@@ -49,7 +49,9 @@ def evaluation_latex(evaluation):
 
 
 def as_html(display_latex):
-    """Display LaTeX (as the two functions above return it) as a MathML block."""
-    from .html import _math
-    return _math(display_latex.strip("$").replace(r"\begin{aligned}", r"\begin{align*}")
-                 .replace(r"\end{aligned}", r"\end{align*}"), display=True)
+    """Display LaTeX (as the two functions above return it) as the sheet shows a display: aligned MathML rows in
+    the sheet's fonts and colours, the style scoped to this output (a notebook page has styles of its own)."""
+    from .html import NOTEBOOK_CSS, display
+    body = display_latex.strip("$").removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}")
+    rows = display(body.split(r" \\ "))
+    return f'<div class="gradproof-sheet"><style>{NOTEBOOK_CSS}</style>{rows}</div>'
