@@ -35,8 +35,8 @@ def keep(name, data):
 
 
 def problems(log):
-    """Errors and overfull boxes in a pdflatex log."""
-    errors = [line for line in log.splitlines() if line.startswith("! ")]
+    """Errors, overfull boxes and unsettled longtable columns ("Rerun LaTeX") in a pdflatex log."""
+    errors = [line for line in log.splitlines() if line.startswith("! ") or "Rerun LaTeX" in line]
     return errors + tex.overfull(log)
 
 

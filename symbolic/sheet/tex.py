@@ -166,14 +166,18 @@ def pdf(tex):
     binary = pdflatex()
     with tempfile.TemporaryDirectory(prefix="gradproof-sheet-") as tmp:
         Path(tmp, "sheet.tex").write_text(tex, encoding="utf-8")
-        done = subprocess.run([binary, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "sheet.tex"],
-                              cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
-        log_path = Path(tmp, "sheet.log")
-        log = log_path.read_text(encoding="latin-1") if log_path.exists() else done.stdout.decode("latin-1")
-        out = Path(tmp, "sheet.pdf")
-        if done.returncode != 0 or not out.exists():
-            first = re.search(r"^! .*$(\n.*){0,3}", log, re.M)
-            raise GradproofError("pdflatex failed: " + (first.group(0).strip() if first else "see its log"))
+        # longtable sets its columns from widths the previous run measured: run again while it asks (twice at most)
+        for _ in range(3):
+            done = subprocess.run([binary, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                                   "sheet.tex"], cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+            log_path = Path(tmp, "sheet.log")
+            log = log_path.read_text(encoding="latin-1") if log_path.exists() else done.stdout.decode("latin-1")
+            out = Path(tmp, "sheet.pdf")
+            if done.returncode != 0 or not out.exists():
+                first = re.search(r"^! .*$(\n.*){0,3}", log, re.M)
+                raise GradproofError("pdflatex failed: " + (first.group(0).strip() if first else "see its log"))
+            if "Rerun LaTeX" not in log:
+                break
         return out.read_bytes(), log
 
 
