@@ -14,7 +14,7 @@ from functools import cached_property
 import sympy as sp
 
 from .model import L, Model, R
-from .printing import Partial, latex, ordered_factors, text
+from .printing import Partial, latex, ordered_factors, terminal
 
 MAX_PATHS = 64
 
@@ -114,9 +114,9 @@ class Derivation:
     >>> d
     Derivation(dL/dw^1_11, 2 paths)
     >>> print(text(d.leibniz))
-    ∂L/∂O₃₁ · [∂O₃₁/∂O₂₁ · ∂O₂₁/∂O₁₁ + ∂O₃₁/∂O₂₂ · ∂O₂₂/∂O₁₁] · ∂O₁₁/∂w¹₁₁
+    ∂L/∂O_31 · [∂O_31/∂O_21 · ∂O_21/∂O_11 + ∂O_31/∂O_22 · ∂O_22/∂O_11] · ∂O_11/∂w^1_11
     >>> print(text(d.memoized))
-    δ₁₁·O₁₁·(1 − O₁₁)·x₁
+    O_11*δ_11*x_1*(1 - O_11)
     """
 
     model: Model
@@ -223,8 +223,8 @@ class Derivation:
         data["paths"] = None if self.paths is None else [[str(s) for s in path] for path in self.paths]
         data["chain_rule_latex"] = None if self.leibniz is None else latex(self.leibniz, **latex_settings)
         data["local_derivatives"] = None if self.local_derivatives is None else [
-            {"factor": text(partial), "factor_latex": latex(partial, **latex_settings),
-             "derivative": text(form), "latex": latex(form, **latex_settings)}
+            {"factor": terminal(partial), "factor_latex": latex(partial, **latex_settings),
+             "derivative": terminal(form), "latex": latex(form, **latex_settings)}
             for partial, form in self.local_derivatives]
         data["closed_form_latex"] = None if self.closed_form is None else latex(self.closed_form, **latex_settings)
         data["memoized_latex"] = latex(self.memoized, **latex_settings)

@@ -23,9 +23,9 @@ Examples
 (1/4, 1)
 >>> model = Model(Spec(layers=(1, 1, 1, 1)))
 >>> print(text(chain_product(model)))
-(O₃₁·(1 − O₃₁)·w³₁₁)·(O₂₁·(1 − O₂₁)·w²₁₁)
+(O_21*w^2_11*(1 - O_21))*(O_31*w^3_11*(1 - O_31))
 >>> print(text(chain_bound(model)))
-(|w³₁₁|/4)·(|w²₁₁|/4)
+(Abs(w^2_11)/4)*(Abs(w^3_11)/4)
 """
 from dataclasses import dataclass
 from functools import lru_cache

@@ -189,6 +189,40 @@ def unicode_name(name):
 
 
 class GradproofStrPrinter(StrPrinter):
+    """Plain text: the notes' names as written in answers (O_21, w^2_11), delta and lambda as Greek letters, the
+    chain's order. The grader's messages speak this way, next to the student's own spelling."""
+
+    _default_settings = dict(StrPrinter._default_settings, order="none")
+
+    def _print_Symbol(self, expr):
+        name = expr.name
+        if name.startswith("delta_"):
+            return "δ" + name[5:]
+        return {"lambda": "λ", "eta": "η"}.get(name, name)
+
+    def _as_ordered_terms(self, expr, order=None):
+        return _keep_built_order(self, expr, order) or super()._as_ordered_terms(expr, order=order)
+
+    def _print_Mul(self, expr):
+        if _is_chain(expr):
+            return " · ".join(_chain_factors(self, expr, "[%s]"))
+        return super()._print_Mul(expr)
+
+
+def text(expr):
+    """A plain reading of an expression, factors in the order they were built.
+
+    Examples
+    ========
+    >>> import sympy as sp
+    >>> from gradproof.symbolic.printing import text
+    >>> text(sp.Mul(sp.Symbol("delta_21"), 1 - sp.Symbol("O_21"), evaluate=False))
+    'δ_21*(1 - O_21)'
+    """
+    return GradproofStrPrinter().doprint(expr)
+
+
+class UnicodePrinter(StrPrinter):
     """Readable Unicode for a terminal: the notes' names with Unicode scripts (O₃₁, w¹₁₁, δ₂₁), · for a product,
     − for minus, powers as superscripts, |x|, the indicator 𝟙[z > 0]; products in the notes' order."""
 
@@ -255,19 +289,19 @@ class GradproofStrPrinter(StrPrinter):
         return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
 
 
-def text(expr):
-    """A terminal's reading of an expression, factors in the order they were built.
+def terminal(expr):
+    """A terminal's reading of an expression in readable Unicode, products in the notes' order.
 
     Examples
     ========
     >>> import sympy as sp
-    >>> from gradproof.symbolic.printing import text
-    >>> text(sp.Mul(sp.Symbol("delta_21"), 1 - sp.Symbol("O_21"), evaluate=False))
+    >>> from gradproof.symbolic.printing import terminal
+    >>> terminal(sp.Mul(sp.Symbol("delta_21"), 1 - sp.Symbol("O_21"), evaluate=False))
     'δ₂₁·(1 − O₂₁)'
-    >>> text((sp.Symbol("y_1") - sp.Symbol("O_31")) ** 2), text(abs(sp.Symbol("w^2_11")) / 4)
+    >>> terminal((sp.Symbol("y_1") - sp.Symbol("O_31")) ** 2), terminal(abs(sp.Symbol("w^2_11")) / 4)
     ('(y₁ − O₃₁)²', '|w²₁₁|/4')
     """
-    return GradproofStrPrinter().doprint(expr)
+    return UnicodePrinter().doprint(expr)
 
 
 class GradproofLatexPrinter(LatexPrinter):

@@ -123,7 +123,7 @@ def test_text_output_and_bad_input(capsys, tmp_path):
     path.write_text(json.dumps(MAZUR_POINT))
     assert main(["step", "--net", "2-2-2", "--bias", "--loss", "half_squared", "--at", str(path), "--lr", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "O_21 = 0.7513650696" in out and "w^2_11 -> 0.3589164797" in out
+    assert "O₂₁ = 0.7513650696" in out and "w²₁₁ → 0.3589164797" in out
     assert main(["step", "--net", "2-2-2", "--at", str(path), "--lr", "0.5"]) == 2
     assert "POINT field 'b' given but the spec has no biases" in capsys.readouterr().err
     assert main(["step", "--net", "2-2-2", "--bias", "--at", str(path), "--lr", "-1"]) == 2

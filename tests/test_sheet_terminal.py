@@ -51,10 +51,10 @@ def test_the_unicode_printer_keeps_the_value():
     """Printing reorders and re-signs (y - O first, the chain from the output back): the printed product, read back
     by hand, is the same number as sympy's."""
     from gradproof.numeric.notation import Neuron, Param
-    from gradproof.symbolic.printing import symbol, text
+    from gradproof.symbolic.printing import symbol, terminal
     O, y, x, w = symbol(Neuron("O", 2, 1)), symbol(Neuron("y", 0, 1)), symbol(Neuron("x", 0, 1)), symbol(Param.weight(2, 1, 1))
     expr = sp.factor(2 * (O - y)) * O * (1 - O) * w * x
-    assert text(expr) == "−2·(y₁ − O₂₁)·O₂₁·(1 − O₂₁)·w²₁₁·x₁"
+    assert terminal(expr) == "−2·(y₁ − O₂₁)·O₂₁·(1 − O₂₁)·w²₁₁·x₁"
     values = {O: 0.3, y: 1.0, x: 2.0, w: -0.5}
     by_hand = -2 * (1.0 - 0.3) * 0.3 * (1 - 0.3) * -0.5 * 2.0
     assert float(expr.subs(values)) == pytest.approx(by_hand, rel=1e-15)

@@ -142,4 +142,4 @@ def test_printed_forms_stay_readable(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     printed = json.dumps(data["parameters"][0])
     assert "Softplus" not in printed and "Sigmoid" not in printed and "dL/dz" not in printed
-    assert data["parameters"][0]["memoized_latex"] == r"O_{11} \cdot \delta_{11} \cdot x_{1} \cdot \left(1 - O_{11}\right)"
+    assert data["parameters"][0]["memoized_latex"] == r"\delta_{11} \cdot O_{11} \cdot \left(1 - O_{11}\right) \cdot x_{1}"

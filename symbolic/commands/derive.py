@@ -61,7 +61,8 @@ def _text(spec, derivations, values):
     """The derivation for a terminal: per parameter its paths, chain rule, closed and memoized forms; then
     each delta it uses, defined once from the output back (the memoization)."""
     from ..model import L
-    from ..printing import Partial, text
+    from ..printing import Partial
+    from ..printing import terminal as text
     lines = [f"Network {spec.layers_text}: activations {', '.join(spec.activations)}; "
              f"{'with' if spec.bias else 'no'} biases; loss {spec.loss} ({spec.reduction} over samples); "
              f"regularization {spec.regularization}" + (f" (λ = {spec.lam:g})" if spec.regularization != "none" else "")]

@@ -159,7 +159,7 @@ def render(report, where):
 
     from ..chain import derive
     from ..flow import chain_bound, chain_product, chain_product_leibniz
-    from ..printing import text
+    from ..printing import terminal as text
 
     spec, f = report.spec, report.flow
     n = spec.depth
