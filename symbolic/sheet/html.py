@@ -167,13 +167,31 @@ def display(rows):
     return f'<div class="display scroll"><div class="eqs">{"".join(cells)}</div></div>'
 
 
+_SCRIPT = re.compile(r"([_^])\{?([0-9,]+)\}?")
+
+
+def _plain(content):
+    """A heading as plain text for the contents (w^{1}_{11} as w¹₁₁): no formula to lay out in a list that one
+    screen or the other hides."""
+    from ..printing import _SUB, _SUP
+    out = []
+    for c in content:
+        if isinstance(c, Math):
+            tex = c.tex.replace(r"\delta", "δ").replace(r"\hat{y}", "ŷ")
+            tex = _SCRIPT.sub(lambda m: m.group(2).translate(_SUP if m.group(1) == "^" else _SUB), tex)
+            out.append(tex.replace("{", "").replace("}", "").replace("\\", ""))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def _contents(sheet):
     """The table of contents: one entry per section (level 2), its parameters (level 3) nested under it."""
     from urllib.parse import quote
     sections = []
     for block in sheet.blocks:
         if isinstance(block, Heading) and block.anchor and block.level in (2, 3):
-            link = f'<a href="#{quote(block.anchor)}">{inline(block.content)}</a>'
+            link = f'<a href="#{quote(block.anchor)}">{escape(_plain(block.content))}</a>'
             if block.level == 2 or not sections:
                 sections.append((link, []))
             else:
