@@ -69,11 +69,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def _version():
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("gradproof")
+    except PackageNotFoundError:          # run from the folders without an install
+        return "unknown (not installed)"
+
+
 def build_parser():
     parser = _Parser(
         prog="gradproof",
-        description="Derive, explain and verify the gradients of multilayer perceptrons.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+        description="Derive, explain and verify the gradients of multilayer perceptrons.",
+        epilog="'gradproof COMMAND --help' shows a command's options and examples.")
+    parser.add_argument("--version", action="version", version=f"gradproof {_version()}")
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
@@ -98,9 +108,17 @@ def _glue_text_options(argv):
     return out
 
 
+def wrote(path):
+    """Say on stderr which file a command wrote (stdout keeps the command's own output)."""
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(_glue_text_options(sys.argv[1:] if argv is None else argv))
+    if args.command is None:                 # bare `gradproof`: the list of commands
+        parser.print_help()
+        return 0
     try:
         return args.run(args)
     except GradproofError as error:

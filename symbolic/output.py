@@ -18,11 +18,9 @@ def write_output(text, path):
     path = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        raise GradproofError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist") from None
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
-        raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
+        raise GradproofError(f"cannot write {str(path)!r}: {_why(path.parent, error)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -34,3 +32,18 @@ def write_output(text, path):
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)
         raise GradproofError(f"cannot write {str(path)!r}: {error.strerror}") from None
+
+
+def _why(folder, error):
+    """Why no file can be made in folder: it is missing, a file stands in its place, or the folder refuses
+    (permissions, a read-only or virtual file system: the system's own words)."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{str(parent)!r} is a file, not a folder"
+            if parent != folder:
+                return f"folder {str(folder)!r} does not exist"
+            if isinstance(error, FileNotFoundError):      # e.g. /proc: there, but it makes no new files
+                return f"folder {str(folder)!r} exists but does not accept new files"
+            return f"folder {str(folder)!r} cannot be written ({error.strerror or error})"
+    return f"folder {str(folder)!r} does not exist"

@@ -2,10 +2,36 @@
 gradient norms of the flow analysis, a regularization sweep's losses and exact zeros, and a 1-D regression's
 fitted curves.
 
-Each takes the library's results and a path, and writes the whole file or nothing (symbolic/output.py).
-matplotlib is imported when a plot is drawn, never when this module is imported.
+Each takes the library's results and a path, and writes the whole file or nothing (symbolic/output.py), in
+the format its suffix names (PLOT_FORMATS). matplotlib is imported when a plot is drawn, never when this
+module is imported.
 """
+from pathlib import Path
+
+from gradproof.numeric.errors import GradproofError
+
 from .output import write_output
+
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def plot_format(path):
+    """The format a plot's file name asks for; any other suffix is an error (checked before any work is done).
+
+    Examples
+    ========
+    >>> plot_format("loss.SVG"), plot_format("runs/flow.png")
+    ('svg', 'png')
+    >>> plot_format("loss.jpg")
+    Traceback (most recent call last):
+    ...
+    gradproof.numeric.errors.GradproofError: cannot plot to 'loss.jpg': the file must end in .png, .svg or .pdf
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_FORMATS:
+        raise GradproofError(f"cannot plot to {str(path)!r}: the file must end in "
+                             f"{', '.join(list(PLOT_FORMATS)[:-1])} or {list(PLOT_FORMATS)[-1]}")
+    return PLOT_FORMATS[suffix]
 
 
 def _pyplot():
@@ -16,18 +42,31 @@ def _pyplot():
 
 
 def save(fig, path):
-    """Write the figure to path as PNG, then close it."""
+    """Write the figure to path in the format of its suffix (PNG at 120 dpi, SVG or PDF), then close it."""
     import io
 
+    fmt = plot_format(path)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
+    # no creation date in SVG and PDF: the same plot gives the same bytes
+    fig.savefig(buffer, format=fmt, dpi=120, metadata={"Date": None} if fmt == "svg" else
+                {"CreationDate": None} if fmt == "pdf" else None)
     _pyplot().close(fig)
     write_output(buffer.getvalue(), path)
 
 
+def _network(spec, room=40):
+    """The network for a title: "4-3-2-1 (sigmoid)", or for a deep one "2-2-…-2-2 (41 layers, tanh)", which fits."""
+    acts = spec.activations[0] if len(set(spec.activations)) == 1 else ",".join(spec.activations)
+    if len(spec.layers_text) <= room:
+        return f"{spec.layers_text} ({acts})"
+    n = spec.layers
+    return f"{n[0]}-{n[1]}-…-{n[-2]}-{n[-1]} ({len(n)} layers, {acts})"
+
+
 # ---- training ------------------------------------------------------------------------------------
-def plot_loss(spec, data, history, path):
-    """A PNG of L per epoch, with labelled axes (log scale when the loss spans two decades)."""
+def plot_loss(spec, data, history, path, lr, batch_size, init):
+    """L per epoch, with labelled axes (log scale when the loss spans two decades); the title gives the
+    settings that shape the curve: learning rate, batch size (and whether that is GD) and initialisation."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
@@ -36,7 +75,9 @@ def plot_loss(spec, data, history, path):
     ax.set_xlabel("epoch (0 = at initialisation)")
     ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
                   + (f", + {spec.regularization}" if spec.regularization != "none" else "") + ")")
-    ax.set_title(f"training {spec.layers_text} on {data.name}")
+    batch = f"{batch_size}" + (" (all: GD)" if batch_size >= data.samples else " (SGD)" if batch_size == 1 else "")
+    ax.set_title(f"training {_network(spec)} on {data.name}\n"
+                 f"learning rate η = {lr:g}, batch size {batch}, init {init}", fontsize=10)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     save(fig, path)
@@ -82,11 +123,15 @@ def _axes(ax, depth, drawn=True):
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_flow(runs, title, path):
-    """One network: ||dL/dW^k|| and ||delta_k|| per layer on a log scale."""
+def plot_flow(report, path):
+    """One network: ||dL/dW^k|| and ||delta_k|| per layer on a log scale; the title gives the network, the
+    verdict and the ratio it rests on, in two lines so that it fits."""
     plt = _pyplot()
-    (_, report), = runs
-    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    n = report.spec.depth
+    ratio = "n/a" if report.flow.ratio is None else f"{report.flow.ratio:.3g}"
+    title = (f"gradient flow in {_network(report.spec)}: {report.verdict}\n"
+             rf"ratio $\|\delta_1\| \,/\, \|\delta_{{{n}}}\|$ = {ratio}")
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
     drawn = [_line(ax, report.flow.grad_norms, r"$\|\partial L/\partial W^k\|$ (weight gradient)"),
              _line(ax, report.flow.delta_norms, r"$\|\delta_k\| = \|\partial L/\partial O_k\|$ (backpropagated signal)",
                    offset=1, linestyle="--")]

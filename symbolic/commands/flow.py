@@ -58,7 +58,8 @@ def add_arguments(parser):
     group = parser.add_argument_group("output")
     group.add_argument("--compare", action="store_true",
                        help="sigmoid, tanh and ReLU with every initialisation, same architecture and seed")
-    group.add_argument("--plot", metavar="FILE.png", help="write a PNG of the per-layer gradient norms (log scale)")
+    group.add_argument("--plot", metavar="FILE.png",
+                       help="plot the per-layer gradient norms (log scale) to a .png, .svg or .pdf file")
     group.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -99,8 +100,12 @@ def run(args):
     from gradproof.numeric.errors import GradproofError
     from gradproof.numeric.point import load_point
 
+    from ..cli import wrote
     from ..flow import analyse, random_point
+    from ..plots import plot_format
 
+    if args.plot:
+        plot_format(args.plot)                   # a suffix it cannot write is an error before any work
     spec = build_spec(args)
     init, seed, gain = _point_settings(args)
     if args.compare:
@@ -112,8 +117,8 @@ def run(args):
     where = f"at {args.at}" if args.at else f"at a random point (seed {seed}, init {init}, gain {gain:g})"
     if args.plot:
         from ..plots import plot_flow
-        plot_flow([(None, report)], f"gradient flow in {spec.layers_text} ({_acts(spec)}): {report.verdict}, "
-                  f"ratio ‖δ_1‖/‖δ_n‖ = {_num(report.flow.ratio, 3)}", args.plot)
+        plot_flow(report, args.plot)
+        wrote(args.plot)
     print(json.dumps(report.to_json(), indent=1) if args.json else render(report, where))
     return 0
 
@@ -123,6 +128,7 @@ def _run_compare(args, spec, init, seed, gain):
     from gradproof.numeric.init import INITS
     from gradproof.numeric.point import load_point
 
+    from ..cli import wrote
     from ..flow import analyse, random_point
 
     inits = [None] if args.at else [init] if init else list(INITS)
@@ -136,6 +142,7 @@ def _run_compare(args, spec, init, seed, gain):
         from ..plots import plot_compare
         where = f"at {args.at}" if args.at else f"seed {seed}" + (f", gain {gain:g}" if gain != 1 else "")
         plot_compare(runs, f"per-layer gradient norms, {spec.layers_text} network, {where}", args.plot)
+        wrote(args.plot)
     if args.json:
         data = {"seed": None if args.at else seed, "gain": None if args.at else gain,
                 "runs": [{"activation": act, "init": name, **report.to_json()} for act, name, report in runs]}

@@ -42,7 +42,7 @@ def add_arguments(parser):
                         help="relative tolerance for a numeric answer (default 1e-3)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--batch", metavar="CSV", help="grade every row of a CSV with columns id,param,answer")
-    parser.add_argument("-o", "--output", metavar="FILE", help="with --batch: write results.csv or results.json here")
+    parser.add_argument("-o", "--output", metavar="FILE", help="with --batch: write the results here, as .csv or .json (by the suffix)")
     parser.add_argument("--jobs", type=int, metavar="N", help="with --batch: worker processes (default: every core)")
     parser.add_argument("--key", metavar="KEY.json", help="with --batch: an exercise key; rows id,variant,question,answer")
     parser.add_argument("--totals", metavar="CSV", help="with --key: each student's total score here")
@@ -88,6 +88,9 @@ def as_json(data):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+RESULT_FORMATS = ("csv", "json")          # what -o writes: its suffix chooses
+
+
 def _run(args):
     from gradproof.numeric.errors import GradproofError
     from gradproof.numeric.notation import parse_param
@@ -95,6 +98,9 @@ def _run(args):
 
     from ..cli import spec_from_args
 
+    if args.output is not None and args.output.lower().rsplit(".", 1)[-1] not in RESULT_FORMATS:
+        raise GradproofError(f"-o {args.output}: the results are written as CSV or JSON; give a file ending in "
+                             f"{' or '.join('.' + f for f in RESULT_FORMATS)}")
     if args.key is not None or args.totals or args.report:
         return _keyed(args)
     spec = spec_from_args(args)
@@ -132,6 +138,7 @@ def _keyed(args):
 
     from gradproof.numeric.errors import GradproofError
 
+    from ..cli import wrote
     from ..exercise import batch
     from ..output import write_output
     from ..progress import ProgressBar
@@ -168,6 +175,7 @@ def _keyed(args):
             sys.stdout.write(text)
         else:
             write_output(text, path)
+            wrote(path)
     counts = {v: sum(1 for r in results if r.verdict == v) for v in ("correct", "incorrect", "invalid")}
     print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
           f"{counts['incorrect']} incorrect, {counts['invalid']} not gradable", file=sys.stderr)
@@ -196,6 +204,7 @@ def _text(result):
 def _batch(spec, args, at):
     import time
 
+    from ..cli import wrote
     from ..grade.batch import grade_rows, read_answers, to_csv, to_json
     from ..output import write_output
     from ..progress import ProgressBar
@@ -211,6 +220,7 @@ def _batch(spec, args, at):
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
     if args.output:
         write_output(to_json(results) if want_json else to_csv(results), args.output)
+        wrote(args.output)
     else:
         sys.stdout.write(to_json(results) if want_json else to_csv(results, terminal=True))
     counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "incorrect", "invalid")}

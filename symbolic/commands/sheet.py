@@ -10,9 +10,10 @@ pdflatex (Debian: texlive-latex-base, texlive-latex-recommended, texlive-picture
 Examples:
   gradproof sheet --at derivations/notes-point.json -o notes.html
   gradproof sheet --at derivations/notes-point.json -o notes.pdf
-  gradproof sheet derivations/chain.toml --param w^1_11 --at derivations/chain-point.json --format md -o chain.md
+  gradproof sheet derivations/chain-tanh.toml --param w^1_11 --at derivations/chain-point.json --format md -o chain.md
   gradproof sheet --regenerate derivations          every sheet listed in derivations/sheets.toml
   gradproof sheet --claims -o claims.html            the notes' claims, measured, and their slips, corrected
+  gradproof sheet --regenerate derivations -o sheets    the same into the folder sheets (made if missing)
 """
 import sys
 
@@ -37,7 +38,8 @@ def add_arguments(parser):
                         help="the sheet of the course notes' claims, measured, and of their slips, corrected; "
                              "prints GD, SGD and mini-batch timings (which the sheet leaves out)")
     parser.add_argument("--regenerate", metavar="DIR",
-                        help="generate every sheet listed in DIR/sheets.toml (into -o DIR2 if given, else DIR)")
+                        help="generate every sheet listed in DIR/sheets.toml (into -o DIR2 if given, made if "
+                             "missing; else DIR)")
 
 
 def run(args):
@@ -45,10 +47,12 @@ def run(args):
 
     from gradproof.numeric.errors import GradproofError
 
+    from ..cli import wrote
+
     if args.regenerate:
         from ..sheet import manifest
         for path in manifest.regenerate(args.regenerate, args.output):
-            print(path)
+            wrote(path)
         return 0
 
     from gradproof.numeric.notation import parse_param
@@ -89,6 +93,7 @@ def run(args):
         for file_name, data in out.items():
             path = target if file_name == f"{name}.{fmt}" else target.with_name(file_name)
             write_output(data, path)
+            wrote(path)
     if args.claims:
         _timings(sys.stderr if target is None else sys.stdout)
     return 0

@@ -7,6 +7,10 @@ loss, and the per-sample values (z, O, delta) are lists. With --reg l1 the updat
 subgradient lambda*sign(w) (0 at w = 0), as a textbook update would; `gradproof train` uses the
 proximal step instead.
 
+Examples:
+  gradproof step --at derivations/notes-point.json --lr 0.1
+  gradproof step derivations/step.toml --at derivations/step-point.json --lr 0.5 --json
+
 JSON (--json):
   {"loss_before": L, "forward": {"z_11": ..., "O_11": ...}, "delta": {"O_11": dL/dO_11, ...},
    "gradients": {"w^1_11": ..., "b^1_1": ...}, "updated": {"W": [...], "b": [...] or null},

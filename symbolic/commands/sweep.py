@@ -25,7 +25,7 @@ Losses: the spec's data loss, the mean over each split's samples, without the re
 
 Examples:
   gradproof sweep --data builtin:notes --reg l1 --lam 0,1e-4,1e-3,1e-2 --depths 1,2,3 --plot sweep.png
-  gradproof sweep --net 1-8-1 --act tanh,linear --data builtin:sine --reg l2 --lam 0,1e-3,1e-2,1e-1
+  gradproof sweep --net 1-8-1 --act tanh,linear --data builtin:sine --reg l2 --lam 0,1e-3,1e-2,1e-1 --lr 0.01
   gradproof sweep --data builtin:notes-small --reg l2 --lam 0,1e-3,1e-2,3e-2,1e-1 --seeds 0,1,2,3,4 --epochs 100 \
       --lr 1 --plot sweep.png
   gradproof sweep --net 1-24-1 --act tanh,linear --bias --init he --data builtin:sine-small --reg l2 \
@@ -90,9 +90,10 @@ def add_arguments(parser):
     add_training_arguments(group, "the training split", "the split, the initialisation and the shuffles")
     group = parser.add_argument_group("output")
     group.add_argument("--plot", metavar="FILE.png",
-                       help="write a PNG: losses (with error bars across seeds) and exact zeros against lambda")
-    group.add_argument("--fits", metavar="FILE.png", help="1-D data: write a PNG of the fitted curves for the "
-                                                          "smallest, best and largest lambda over the data")
+                       help="plot the losses (with error bars across seeds) and exact zeros against lambda to a .png, "
+                            ".svg or .pdf file")
+    group.add_argument("--fits", metavar="FILE.png", help="1-D data: plot the fitted curves for the smallest, best "
+                                                          "and largest lambda over the data (.png, .svg or .pdf)")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -102,8 +103,13 @@ def run(args):
     from gradproof.numeric.init import initializer
     from gradproof.numeric.sweep import sweep
 
-    from ..cli import spec_from_args
+    from ..cli import spec_from_args, wrote
+    from ..plots import plot_format
+    from .train import resolve_batch_size
 
+    for path in (args.plot, args.fits):
+        if path:
+            plot_format(path)                    # a suffix it cannot write is an error before any work
     if args.reg not in ("l1", "l2"):
         raise GradproofError(f"sweep needs --reg l1 or --reg l2; got {args.reg!r}" if args.reg else
                              "sweep needs --reg l1 or --reg l2 (the regularization to sweep)")
@@ -116,6 +122,7 @@ def run(args):
     initializer(args.init)
     spec = spec_from_args(args)
     data = load_data(args.data, spec)
+    args.batch_size = resolve_batch_size(args.batch_size, data.samples)      # all: every sample of the split
     if args.fits and (spec.layers[0], spec.layers[-1]) != (1, 1):
         raise GradproofError(f"--fits draws curves of one input and one output; the network is {spec.layers_text}")
     seeds = args.seeds or [args.seed]
@@ -136,8 +143,10 @@ def run(args):
     if args.plot:
         from ..plots import plot_sweep
         plot_sweep(result, spec, args.plot)
+        wrote(args.plot)
     if args.fits:
         _plot_fits(rows, train_set, validation, regularization, args.fits)
+        wrote(args.fits)
     print(json.dumps(result, indent=1) if args.json else render(result, spec))
     return 0
 

@@ -15,6 +15,11 @@ holding every sample) takes them in the file's order either way.
 `gradproof step --at FILE` and `gradproof derive --at FILE` evaluate at the trained weights over the
 same data (its loss is the final loss).
 
+Examples:
+  gradproof train --data builtin:notes --plot loss.png --save params.json
+  gradproof train --net 1-8-1 --act tanh,linear --data builtin:sine --batch-size all --lr 0.003 --plot sine.svg
+  gradproof train --data builtin:notes --reg l1 --lam 0.5 --json
+
 JSON (--json):
   {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "params": {"W", "b"}}
 loss_history[0] is the loss at initialisation and loss_history[e] the loss after epoch e, over the
@@ -25,13 +30,30 @@ import json
 HELP = "train the network on a CSV file or a built-in data set; plot and save the result"
 
 
+def batch_size(text):
+    """--batch-size: a whole number, or `all` (every sample in one batch: gradient descent)."""
+    import argparse
+
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number (1 = SGD) or all (GD); got {text!r}") from None
+
+
+def resolve_batch_size(value, samples):
+    """The number of samples per update: `all` is every sample."""
+    return samples if value == "all" else value
+
+
 def add_training_arguments(group, data="the data", seeded="the initialisation and the shuffles"):
     """--epochs, --batch-size, --lr, --init, --seed: the settings of the training engine (train and sweep)."""
     from gradproof.numeric.train import DEFAULTS
 
     group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], metavar="N",
                        help=f"passes over {data} (default {DEFAULTS['epochs']})")
-    group.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], metavar="B",
+    group.add_argument("--batch-size", type=batch_size, default=DEFAULTS["batch_size"], metavar="B",
                        help=f"samples per update: 1 = SGD, all = GD (default {DEFAULTS['batch_size']})")
     group.add_argument("--lr", type=float, default=DEFAULTS["lr"], metavar="η",
                        help=f"learning rate (default {DEFAULTS['lr']})")
@@ -56,7 +78,7 @@ def add_arguments(parser):
                        help="walk the samples in the file's order every epoch (default: shuffled)")
     group.add_argument("--tol", type=float, metavar="T",
                        help="stop when no parameter moves by T or more in an epoch (default: run every epoch)")
-    group.add_argument("--plot", metavar="loss.png", help="write a PNG of the loss per epoch")
+    group.add_argument("--plot", metavar="loss.png", help="plot the loss per epoch to a .png, .svg or .pdf file")
     group.add_argument("--save", metavar="params.json", help="write the trained weights as a POINT file")
     group.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
@@ -88,10 +110,13 @@ def run(args):
     from gradproof.numeric.data import load_data
     from gradproof.numeric.point import Point
     from gradproof.numeric.train import train
-    from gradproof.symbolic.cli import spec_from_args
+    from gradproof.symbolic.cli import spec_from_args, wrote
     from gradproof.symbolic.output import write_output
+    from gradproof.symbolic.plots import plot_format
     from gradproof.symbolic.progress import ProgressBar
 
+    if args.plot:
+        plot_format(args.plot)                   # a suffix it cannot write is an error before any work
     spec = spec_from_args(args)
     data = load_data(args.data, spec)
     params = None
@@ -99,10 +124,11 @@ def run(args):
         from gradproof.numeric.point import load_point
         start = load_point(args.at, spec)
         params = (start.W, start.b)
+    batch = resolve_batch_size(args.batch_size, data.samples)
     bar = ProgressBar.on_terminal(args.epochs, "epochs", enabled=not args.json)
     on_epoch = (lambda epoch, loss: bar(epoch, f"loss {loss:.6g}")) if bar else None
     try:
-        result = train(spec, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        result = train(spec, data, epochs=args.epochs, batch_size=batch, lr=args.lr,
                        init=args.init, seed=args.seed, tol=args.tol, on_epoch=on_epoch, params=params,
                        shuffle=args.shuffle)
     finally:
@@ -110,9 +136,11 @@ def run(args):
             bar.close()
     if args.plot:
         from ..plots import plot_loss
-        plot_loss(spec, data, result.loss_history, args.plot)
+        plot_loss(spec, data, result.loss_history, args.plot, lr=args.lr, batch_size=batch, init=args.init)
+        wrote(args.plot)
     if args.save:
         point = Point(data.x, data.y, result.W, result.b)
         write_output(json.dumps(point.to_json(), indent=1) + "\n", args.save)
+        wrote(args.save)
     print(json.dumps(summary(result), indent=2) if args.json else render(result, data))
     return 0

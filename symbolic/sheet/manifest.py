@@ -56,8 +56,10 @@ def regenerate(folder, out=None):
 
     folder = Path(folder)
     out = Path(out) if out is not None else folder
+    entries = read(folder)                       # a broken manifest is an error before any folder is made
+    _make_folder(out)
     written = []
-    for entry in read(folder):
+    for entry in entries:
         if entry.get("kind") == "claims":
             from ..claims import sheet as claims_sheet
             sheet = claims_sheet.build(name=entry["name"], title=entry.get("title", claims_sheet.TITLE))
@@ -72,3 +74,13 @@ def regenerate(folder, out=None):
                 write_output(data, out / name)
                 written.append(out / name)
     return written
+
+
+def _make_folder(out):
+    """The output folder, made with its parents when missing; a file in its way is an error naming it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise GradproofError(f"cannot write into {str(out)!r}: it is a file, not a folder") from None
+    except OSError as error:
+        raise GradproofError(f"cannot make the folder {str(out)!r}: {error.strerror}") from None

@@ -1,0 +1,112 @@
+"""Every example a user is shown runs: the "Examples:" of every command's --help and the commands of the README.
+
+Each runs as written, in a fresh folder holding what the examples name: a copy of derivations/, and the files
+that stand for the user's own (point.json, spec.toml, answers.csv, homework.toml from the README's assignment,
+with 2 variants). The one change to a command line: `gradproof bench` runs at its test size (--tiny appended),
+since its smallest public size takes minutes.
+"""
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gradproof.symbolic import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+PLACEHOLDERS = re.compile(r"[\[\]|…]|\b(FILE|SPEC|NAME|POINT|DIR|ASSIGNMENT|LATEX|KIND)\b|\.\.\.")
+
+
+def help_examples():
+    """(command, example) for every line of the Examples: block of every command's help."""
+    import importlib
+    out = []
+    for name in cli.COMMANDS:
+        doc = importlib.import_module(f"gradproof.symbolic.commands.{name}").__doc__ or ""
+        block = re.search(r"^Examples:\n((?:  .*\n?)+)", doc, re.M)
+        for line in block.group(1).splitlines() if block else []:
+            out.append((f"gradproof {name} --help", re.split(r"\s{2,}", line.strip())[0]))
+    return out
+
+
+def readme_examples():
+    """The gradproof commands of the README's code blocks (after an install's &&) and its inline code."""
+    out = []
+    for line in re.findall(r"^    (.*gradproof .*)$", README, re.M):
+        out += [("README", part.strip()) for part in line.split("&&") if part.strip().startswith("gradproof ")]
+    for span in re.findall(r"`(gradproof [^`]+)`", README):
+        if not PLACEHOLDERS.search(span):
+            out.append(("README", " ".join(span.split())))
+    return out
+
+
+def _unique(examples):
+    """Each distinct command once, credited to the first place that shows it (bench runs at its test size
+    whatever its size flag says, so `bench --quick` is `bench`)."""
+    seen = {}
+    for where, example in examples:
+        key = example.replace(" --quick", "") if example.startswith("gradproof bench") else example
+        seen.setdefault(key, (where, example))
+    return list(seen.values())
+
+
+EXAMPLES = _unique(help_examples() + readme_examples())
+
+
+def test_every_command_shows_examples_and_the_readme_has_some():
+    shown = {where for where, _ in EXAMPLES}
+    assert {f"gradproof {name} --help" for name in cli.COMMANDS} <= shown
+    assert sum(where == "README" for where, _ in EXAMPLES) >= 3
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """A user's folder: derivations/ and the files the examples stand for."""
+    shutil.copytree(ROOT / "derivations", tmp_path / "derivations")
+    shutil.copy(ROOT / "derivations" / "notes-point.json", tmp_path / "point.json")
+    shutil.copy(ROOT / "derivations" / "notes.toml", tmp_path / "spec.toml")
+    (tmp_path / "answers.csv").write_text("id,param,answer\ns1,w^3_11,-2(y-\\hat{y})\\hat{y}(1-\\hat{y}) O_{21}\n"
+                                          "s2,w^3_11,0\n", encoding="utf-8")
+    assignment = [block for block in re.findall(r"```toml\n(.*?)```", README, re.S) if "[assignment]" in block]
+    if assignment:
+        (tmp_path / "homework.toml").write_text(re.sub(r"(?m)^variants = \d+", "variants = 2", assignment[0]))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _argv(example):
+    """The argument list and the file stdout goes to (a shell's `> FILE`), if any."""
+    words = shlex.split(example)
+    assert words[0] == "gradproof", example
+    words, target = words[1:], None
+    if ">" in words:
+        at = words.index(">")
+        words, target = words[:at], words[at + 1]
+    if words and words[0] == "bench":
+        words.append("--tiny")
+    return words, target
+
+
+def _answers_for_key(folder):
+    """The --key example grades answers.csv against hw1's key: rows id,variant,question,answer of variant 1."""
+    import json
+    variant = json.loads((folder / "hw1" / "key.json").read_text())["variants"][0]["variant"]
+    (folder / "answers.csv").write_text(f"id,variant,question,answer\ns1,{variant},1,0\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("where,example", EXAMPLES, ids=[f"{w}: {e}" for w, e in EXAMPLES])
+def test_example_runs(where, example, folder, capsys):
+    argv, target = _argv(example)
+    if "--key" in argv and (folder / "homework.toml").exists():
+        assert cli.main(["exercise", "homework.toml", "-o", "hw1", "--no-pdf"]) == 0
+        _answers_for_key(folder)
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    # grade's exit status says the answer was incorrect (1); anything else is a failure to run
+    allowed = (0, 1) if argv[0] in ("grade", "check") else (0,)
+    assert status in allowed, f"{where}: `{example}` exited {status}: {err.strip()}"
+    if target:
+        (folder / target).write_text(out)
+        assert out.strip()
