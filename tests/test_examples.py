@@ -1,8 +1,8 @@
 """Every example a user is shown runs: the "Examples:" of every command's --help and the commands of the README.
 
 Each runs as written, in a fresh folder holding what the examples name: a copy of derivations/, and the files
-that stand for the user's own (point.json, spec.toml, answers.csv, homework.toml from the README's assignment,
-with 2 variants). The one change to a command line: `gradproof bench` runs at its test size (--tiny appended),
+that stand for the user's own (point.json, spec.toml, answers.csv, homework.toml from the README's assignment
+with 2 variants, a correct student.py and a submissions/ folder). The one change to a command line: `gradproof bench` runs at its test size (--tiny appended),
 since its smallest public size takes minutes.
 """
 import re
@@ -24,7 +24,7 @@ def help_examples():
     import importlib
     out = []
     for name in cli.COMMANDS:
-        doc = importlib.import_module(f"gradproof.symbolic.commands.{name}").__doc__ or ""
+        doc = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}").__doc__ or ""
         block = re.search(r"^Examples:\n((?:  .*\n?)+)", doc, re.M)
         for line in block.group(1).splitlines() if block else []:
             out.append((f"gradproof {name} --help", re.split(r"\s{2,}", line.strip())[0]))
@@ -54,6 +54,24 @@ def _unique(examples):
 
 EXAMPLES = _unique(help_examples() + readme_examples())
 
+# a student's correct backprop for the notes' network (sigmoid, squared loss summed; biases when given)
+STUDENT = """import numpy as np
+
+
+def backward(W, b, x, y):
+    O = [x]
+    for k, w in enumerate(W):
+        z = O[-1] @ w + (b[k] if b is not None else 0)
+        O.append(1 / (1 + np.exp(-z)))
+    delta = -2 * (y - O[-1])
+    dW, db = [None] * len(W), [None] * len(W)
+    for k in range(len(W) - 1, -1, -1):
+        g = delta * O[k + 1] * (1 - O[k + 1])
+        dW[k], db[k] = O[k].T @ g, g.sum(axis=0)
+        delta = g @ W[k].T
+    return dW, db if b is not None else None
+"""
+
 
 def test_every_command_shows_examples_and_the_readme_has_some():
     shown = {where for where, _ in EXAMPLES}
@@ -67,6 +85,10 @@ def folder(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "derivations", tmp_path / "derivations")
     shutil.copy(ROOT / "derivations" / "notes-point.json", tmp_path / "point.json")
     shutil.copy(ROOT / "derivations" / "notes.toml", tmp_path / "spec.toml")
+    shutil.copy(ROOT / "derivations" / "notes.toml", tmp_path / "hw3.toml")
+    (tmp_path / "student.py").write_text(STUDENT, encoding="utf-8")
+    (tmp_path / "submissions").mkdir()
+    (tmp_path / "submissions" / "ada.py").write_text(STUDENT, encoding="utf-8")
     (tmp_path / "answers.csv").write_text("id,param,answer\ns1,w^3_11,-2(y-\\hat{y})\\hat{y}(1-\\hat{y}) O_{21}\n"
                                           "s2,w^3_11,0\n", encoding="utf-8")
     assignment = [block for block in re.findall(r"```toml\n(.*?)```", README, re.S) if "[assignment]" in block]
