@@ -26,7 +26,8 @@ def help_examples():
     for name in cli.COMMANDS:
         doc = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}").__doc__ or ""
         block = re.search(r"^Examples:\n((?:  .*\n?)+)", doc, re.M)
-        for line in block.group(1).splitlines() if block else []:
+        # a long example goes on over lines that end in a backslash, as in a shell
+        for line in re.sub(r"\s*\\\n\s+", " ", block.group(1)).splitlines() if block else []:
             out.append((f"gradproof {name} --help", re.split(r"\s{2,}", line.strip())[0]))
     return out
 

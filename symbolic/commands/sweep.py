@@ -26,10 +26,10 @@ Losses: the spec's data loss, the mean over each split's samples, without the re
 Examples:
   gradproof sweep --data builtin:notes --reg l1 --lam 0,1e-4,1e-3,1e-2 --depths 1,2,3 --plot sweep.png
   gradproof sweep --net 1-8-1 --act tanh,linear --data builtin:sine --reg l2 --lam 0,1e-3,1e-2,1e-1 --lr 0.01
-  gradproof sweep --data builtin:notes-small --reg l2 --lam 0,1e-3,1e-2,3e-2,1e-1 --seeds 0,1,2,3,4 --epochs 100 \
+  gradproof sweep --data builtin:notes-small --reg l2 --lam 0,1e-3,1e-2,3e-2,1e-1 --seeds 0,1,2,3,4 --epochs 100 \\
       --lr 1 --plot sweep.png
-  gradproof sweep --net 1-24-1 --act tanh,linear --bias --init he --data builtin:sine-small --reg l2 \
-      --lam 0,1e-3,1e-2,1e-1,1 --epochs 3000 --lr 0.01 --seeds 0,1,2 --fits fits.png
+  gradproof sweep --net 1-24-1 --act tanh,linear --bias --init he --data builtin:sine-small --reg l2 \\
+      --lam 0,1e-3,1e-2,1e-1,1 --epochs 3000 --lr 0.003 --seeds 0,1,2 --fits fits.png
 
 JSON (--json): {"regularization", "lambdas", "depths", "split": {"train", "validation", "fraction",
 "seed"}, "training": {"epochs", "batch_size", "lr", "init", "seed", "seeds"}, "seeds", "widths",
