@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError
+from .losses import LOSSES
+from .notation import Neuron
 
 
 @dataclass
@@ -142,10 +144,29 @@ def from_mapping(data, spec, source="POINT"):
                 b.append(v)
         elif "b" in data:
             raise GradproofError("POINT field 'b' given but the spec has no biases (add --bias)")
+        _check_targets(spec, y)
     except GradproofError as error:
         message = str(error)
         raise GradproofError(message if message.startswith(source) else f"{source}: {message}") from None
     return Point(x, y, W, b, single)
+
+
+def outside_targets(spec, y):
+    """(sample, output) indices (0-based) of the first target outside the range the spec's loss needs
+    (its registry row's `targets`: [0, 1] for bce), or None."""
+    bounds = LOSSES[spec.loss].targets
+    if bounds is None:
+        return None
+    bad = np.argwhere((y < bounds[0]) | (y > bounds[1]))
+    return None if bad.size == 0 else (int(bad[0][0]), int(bad[0][1]))
+
+
+def _check_targets(spec, y):
+    bad = outside_targets(spec, y)
+    if bad is not None:
+        (n, j), (lo, hi) = bad, LOSSES[spec.loss].targets
+        raise GradproofError(f"sample {n + 1}: target {Neuron('y', spec.depth, j + 1).name} = {y[n, j]:g} is outside "
+                             f"[{lo:g}, {hi:g}], which loss {spec.loss!r} needs")
 
 
 def load_point(path, spec):

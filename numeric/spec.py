@@ -11,8 +11,8 @@ squared loss summed over samples, no regularization. It reads from a TOML file o
     kind = "squared"
     reduction = "sum"
     [regularization]
-    kind = "none"
-    lambda = 0.0
+    kind = "none"               # or "l1", "l2": then lambda (its strength) is required
+    # lambda = 0.01             # only with l1 or l2: a lambda with "none" is an error, not ignored
 """
 import math
 import tomllib
@@ -82,6 +82,9 @@ class Spec:
         if not isinstance(self.lam, (int, float)) or isinstance(self.lam, bool) or not math.isfinite(self.lam) or self.lam < 0:
             raise GradproofError(f"lambda must be a finite number >= 0; got {self.lam!r}")
         object.__setattr__(self, "lam", float(self.lam))
+        if self.regularization == "none" and self.lam != 0:
+            raise GradproofError(f"lambda = {self.lam:g} is given but the regularization is none, which would ignore it; "
+                                 "choose l1 or l2, or drop lambda")
         if LOSSES[self.loss].needs_probability and not activation(acts[-1]).probability:
             allowed = " or ".join(a.name for a in ACTIVATIONS.values() if a.probability)
             raise GradproofError(f"loss {self.loss!r} needs outputs in (0, 1): the output layer's activation must be "
@@ -184,6 +187,9 @@ class Spec:
         for key, kind in (("bias", bool), ("loss", str), ("reduction", str), ("regularization", str)):
             if key in fields and not isinstance(fields[key], kind):
                 raise GradproofError(f"{source}: {key} must be a {kind.__name__}; got {fields[key]!r}")
+        if fields.get("regularization", "none") in set(REGULARIZATIONS) - {"none"} and "lam" not in fields:
+            raise GradproofError(f"{source}: [regularization] kind = {fields['regularization']!r} needs its strength: "
+                                 "lambda = (a number >= 0)")
         try:
             return cls(**fields)
         except GradproofError as error:

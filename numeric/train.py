@@ -121,7 +121,7 @@ def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size
     W = [np.array(w, dtype=float) for w in W]
     b = [np.array(v, dtype=float) for v in b] if spec.bias else None
     # L1 is applied by the proximal step, so the gradient is of the rest of the loss
-    grad_spec = spec.replace(regularization="none") if spec.regularization == "l1" else spec
+    grad_spec = spec.replace(regularization="none", lam=0.0) if spec.regularization == "l1" else spec
     history = [_loss(spec, data, W, b)]
     converged, epoch = False, 0
     for epoch in range(1, epochs + 1):

@@ -6,11 +6,12 @@ and ``run(args) -> int``; those modules import heavy libraries inside ``run`` on
 """
 import argparse
 import importlib
+import math
 import sys
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.losses import LOSSES
+from gradproof.numeric.losses import LOSSES, REGULARIZATIONS
 from gradproof.numeric.spec import Spec, parse_layers
 
 COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "export", "bench",
@@ -29,8 +30,10 @@ def add_spec_arguments(parser, without=()):
                        help="give every neuron a bias b^k_j (--no-bias: none, whatever the spec file says)"),
         "--loss": dict(metavar="KIND", help=f"{', '.join(LOSSES)} (default: squared)"),
         "--reduction": dict(metavar="HOW", help="sum (default) or mean over samples"),
-        "--reg": dict(metavar="KIND", help="regularization: none (default), l1 or l2"),
-        "--lam": dict(type=float, metavar="λ", help="regularization strength (weights only)"),
+        "--reg": dict(metavar="KIND", help="regularization: none (default), l1 or l2; l1 and l2 need --lam "
+                                           "(or a spec file's lambda)"),
+        "--lam": dict(type=float, metavar="λ", help="regularization strength (weights only); needs --reg l1 or l2 "
+                                                    "(or a spec file's): with none it is an error, not ignored"),
     }
     unknown = set(without) - set(flags)
     if unknown:
@@ -59,7 +62,26 @@ def spec_from_args(args, base=None):
                         ("reg", "regularization"), ("lam", "lam")):
         if getattr(args, flag, None) is not None:
             changes[field] = getattr(args, flag)
+    _regularization_flags(args, spec, changes)
     return spec.replace(**changes) if changes else spec
+
+
+def _regularization_flags(args, spec, changes):
+    """--reg and --lam go together: l1 or l2 needs a lambda (from --lam or the spec file), and a lambda
+    other than 0 needs l1 or l2 (it is never silently ignored). --reg none over a spec file's l1 or l2
+    drops its lambda."""
+    reg, lam = getattr(args, "reg", None), getattr(args, "lam", None)
+    if lam is not None and not (math.isfinite(lam) and lam >= 0):
+        return                                   # the spec names a bad lambda
+    if reg == "none" and lam:
+        raise GradproofError(f"--lam {lam:g} is given with --reg none, which would ignore it; "
+                             "choose --reg l1 or --reg l2, or drop --lam")
+    if reg == "none":
+        changes["lam"] = 0.0
+    elif reg in REGULARIZATIONS and lam is None and spec.regularization == "none":
+        raise GradproofError(f"--reg {reg} needs its strength: give --lam λ (e.g. --lam 0.01)")
+    elif lam and reg is None and spec.regularization == "none":
+        raise GradproofError(f"--lam {lam:g} needs a regularization to weigh: give --reg l1 or --reg l2")
 
 
 class _Parser(argparse.ArgumentParser):

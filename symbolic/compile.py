@@ -55,6 +55,21 @@ class Expm1(_Stable):
     helper = "_gp_expm1"
 
 
+class Sech2(_Stable):
+    """1 - tanh(u)^2 = 1/cosh(u)^2 = 4 e^{-2|u|} / (1 + e^{-2|u|})^2: every digit where tanh(u) rounds to ±1."""
+    helper = "_gp_sech2"
+
+
+def _np_sech2(u):
+    e = numpy.exp(-2 * numpy.abs(u))             # never overflows
+    return 4 * e / (1 + e) ** 2
+
+
+def _mp_sech2(u):
+    import mpmath
+    return mpmath.sech(u) ** 2
+
+
 def _np_sigmoid(u):
     e = numpy.exp(-numpy.abs(u))                 # never overflows; the two branches are one function
     return numpy.where(numpy.greater_equal(u, 0), 1.0, e) / (1 + e)
@@ -77,8 +92,9 @@ def _mp_expm1(u):
 
 
 NUMPY_HELPERS = {"_gp_sigmoid": _np_sigmoid, "_gp_softplus": lambda u: numpy.logaddexp(0.0, u),
-                 "_gp_expm1": numpy.expm1}
-MPMATH_HELPERS = {"_gp_sigmoid": _mp_sigmoid, "_gp_softplus": _mp_softplus, "_gp_expm1": _mp_expm1}
+                 "_gp_expm1": numpy.expm1, "_gp_sech2": _np_sech2}
+MPMATH_HELPERS = {"_gp_sigmoid": _mp_sigmoid, "_gp_softplus": _mp_softplus, "_gp_expm1": _mp_expm1,
+                  "_gp_sech2": _mp_sech2}
 
 
 def _exp_argument(e):
@@ -102,6 +118,8 @@ def _complement(e):
             return Sigmoid(-(-t).args[0]) + others
         if const == -1 and isinstance(t, Sigmoid):              # sigma(v) - 1 = -sigma(-v)
             return -Sigmoid(-t.args[0]) + others
+        if const == 1 and isinstance(-t, sp.Pow) and (-t).exp == 2 and isinstance((-t).base, sp.tanh):
+            return Sech2((-t).base.args[0]) + others           # 1 - tanh(v)^2 = sech(v)^2
         if const == 1 and isinstance(-t, sp.exp):               # 1 - e^v = -expm1(v)
             return -Expm1((-t).args[0]) + others
         if const == -1 and isinstance(t, sp.exp):               # e^v - 1 = expm1(v)

@@ -93,7 +93,8 @@ class Evaluable:
         for k in range(1, top + 1):
             for j in range(1, n[k] + 1):
                 f = stable(m.O_equation(k, j))
-                if f != m.O_equation(k, j):
+                # tanh too: its O is rewritten only where a rule then applies (1 - tanh^2 = sech^2)
+                if f != m.O_equation(k, j) or isinstance(f, sp.tanh):
                     self._O[m.O[k][j]] = f
         self._memo, self._walked, self._stable_memo = {}, {}, {}
 

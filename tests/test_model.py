@@ -62,13 +62,14 @@ def test_numpy_and_sympy_functions_agree(name):
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_numpy_and_sympy_derivatives_agree_kinks_included(name):
-    """Given the same z and O, both halves compute the same f'(z). (In float64 the notes' O(1 - O) is 0 once
-    O rounds to 1, at z = 30; that is the form's, not the table's.)"""
+    """Both halves compute the same f'(z): numpy's from z and its float O, sympy's form with O in 80 digits.
+    (Where O saturates, |z| > 5, the table takes f' from z: O(1 - O) and 1 - O^2 of a float O lose digits.)"""
     row = ACTIVATIONS[name]
     for z in ZS:
         O = row.f(np.array([z]))
         numeric = float(row.df(np.array([z]), O)[0])
-        symbolic = sympy_value(row.sympy_df(sp, sp.Float(z, 30), sp.Float(float(O[0]), 30)))
+        exact_O = row.sympy_f(sp, sp.Float(z, 80)).evalf(80)
+        symbolic = sympy_value(row.sympy_df(sp, sp.Float(z, 80), exact_O))
         assert numeric == pytest.approx(symbolic, rel=1e-12, abs=1e-300), z
 
 

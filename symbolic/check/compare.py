@@ -23,6 +23,8 @@ Examples
 >>> check(Spec(), [random_point(Spec(), seed=1)], methods={"backprop": wrong}).failures[0].failed_methods
 ['backprop']
 """
+import numpy as np
+
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.backprop import backprop
 from gradproof.numeric.errors import GradproofError
@@ -31,7 +33,7 @@ from gradproof.numeric.notation import parse_param
 from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import from_mapping, random_point
 
-from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, merge_tolerances
+from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, merge_tolerances, rounding_allowance
 from .report import Report, Row
 
 __all__ = ["check", "random_points", "compiled"]
@@ -129,31 +131,44 @@ def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, ex
                      "raise --max-paths to include them")
     rows = []
     for n, point in enumerate(points, start=1):
-        s = _as_values(spec, given["symbolic"](spec, point), params) if "symbolic" in given \
-            else _symbolic(spec, point)
-        values = {}
-        for m in names:
-            if m in given:
-                values[m] = _as_values(spec, given[m](spec, point), params)
-            elif m == "backprop":
-                values[m] = _backprop(spec, point)
-            elif m == "per_path":
-                values[m] = per_path(spec, point, params, max_paths=max_paths).values
-            elif m == "central":
-                values[m] = {e.param: e.value for e in central(spec, point, params)}
-            elif m == "complex_step":
-                values[m] = {e.param: e.value for e in complex_step(spec, point, params)} if analytic else {}
-        exact_values = compiled(spec, EXACT_DIGITS).evaluate(point).gradients if exact else {}
-        kinked = kinks(spec, point, params)
-        for p in params:
-            row = Row(p, n, float(s[p]), {m: _maybe(values[m].get(p)) for m in names}, tols,
-                      kink=kinked.get(p), exact=exact_values.get(p))
-            if p in skipped and "per_path" not in given:
-                row.notes.append(f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}")
-            row.status = "fail" if row.failed_methods else ("kink" if row.kink else "pass")
-            rows.append(row)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # a non-finite value is a status
+            rows += _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analytic, exact)
     return Report(spec, rows, len(points), names, tols, notes, exact,
                   sources or [{"point": n} for n in range(1, len(points) + 1)])
+
+
+def _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analytic, exact):
+    """The rows of one point: every method's value of every parameter, judged."""
+    s = _as_values(spec, given["symbolic"](spec, point), params) if "symbolic" in given \
+        else _symbolic(spec, point)
+    values = {}
+    for m in names:
+        if m in given:
+            values[m] = _as_values(spec, given[m](spec, point), params)
+        elif m == "backprop":
+            values[m] = _backprop(spec, point)
+        elif m == "per_path":
+            values[m] = per_path(spec, point, params, max_paths=max_paths).values
+        elif m == "central":
+            estimates = {e.param: e for e in central(spec, point, params)}
+            values[m] = {p: e.value for p, e in estimates.items()}
+        elif m == "complex_step":
+            values[m] = {e.param: e.value for e in complex_step(spec, point, params)} if analytic else {}
+    exact_values = compiled(spec, EXACT_DIGITS).evaluate(point).gradients if exact else {}
+    kinked = kinks(spec, point, params)
+    rows = []
+    for p in params:
+        row = Row(p, n, float(s[p]), {m: _maybe(values[m].get(p)) for m in names}, tols,
+                  kink=kinked.get(p), exact=exact_values.get(p))
+        if "central" in names and "central" not in given:
+            row.unresolved = estimates[p].unresolved
+            row.extra["central"] = rounding_allowance(tols["central"], estimates[p].rounding)
+        if p in skipped and "per_path" not in given:
+            row.notes.append(f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}")
+        row.status = ("nonfinite" if row.nonfinite else "fail" if row.failed_methods
+                      else "kink" if row.kink else "pass")
+        rows.append(row)
+    return rows
 
 
 def _maybe(value):

@@ -18,7 +18,7 @@ from gradproof.numeric.errors import unknown
 from gradproof.numeric.fd import COMPLEX_H
 
 __all__ = ["METHODS", "DESCRIPTIONS", "RULE", "MAX_PATHS", "EXACT_DIGITS", "Tolerance", "TIGHT", "TOLERANCES",
-           "merge_tolerances"]
+           "ROUNDING_ALLOWANCE", "merge_tolerances", "rounding_allowance"]
 
 METHODS = ("backprop", "per_path", "central", "complex_step")   # compared with the reference, "symbolic"
 RULE = "pass iff |a − s| <= atol + rtol·|s|"
@@ -62,6 +62,20 @@ class Tolerance:
 TIGHT = Tolerance(rtol=1e-10, atol=1e-12)
 TOLERANCES = {"backprop": TIGHT, "per_path": TIGHT, "central": Tolerance(rtol=1e-5, atol=1e-7),
               "complex_step": TIGHT}
+# Central differences also carry the rounding of L at its magnitude, eps |L| / h over the step (a loss of
+# 1e300 rounds to ±2e284; numeric.fd.Estimate.rounding): at the default rtol their allowance grows by
+# ROUNDING_ALLOWANCE times it, in proportion to the rtol asked for (none at rtol 0). For a loss of order 1
+# it is about 4e-10, nothing next to atol 1e-7; for a loss of 1e300 it is what makes the check possible.
+ROUNDING_ALLOWANCE = 10
+
+
+def rounding_allowance(tolerance, rounding):
+    """What central differences may be off by, beyond atol + rtol·|s|, for the rounding of L over their step.
+
+    >>> rounding_allowance(TOLERANCES["central"], 0.5), rounding_allowance(Tolerance(0.0, 0.0), 0.5)
+    (5.0, 0.0)
+    """
+    return ROUNDING_ALLOWANCE * rounding * (tolerance.rtol / TOLERANCES["central"].rtol)
 
 
 def merge_tolerances(names, rtol=None, atol=None, base=None):

@@ -16,7 +16,13 @@ __all__ = ["Row", "Report"]
 @dataclass
 class Row:
     """One parameter at one point: the symbolic value s, each method's value a (None: not computed),
-    the status (pass, fail or kink) and the notes explaining it."""
+    the status and the notes explaining it.
+
+    Statuses: "nonfinite" (some value, the reference's or a method's, is NaN or infinite: never a pass),
+    "fail" (a judged method breaks the rule), "kink" (central differences straddle a kink, so they are
+    not judged; the rest pass), "pass". Central differences are not judged either where no step
+    resolves the derivative against the rounding of L (`unresolved`); their allowance grows by
+    `extra["central"]`, atol scaled with that rounding (eps |L| / h), so that a large loss does not fail them."""
 
     param: Param
     point: int                           # 1-based
@@ -26,11 +32,26 @@ class Row:
     status: str = "pass"
     notes: list = field(default_factory=list)
     kink: str | None = None              # why central differences are not judged here
+    unresolved: str | None = None        # why central differences cannot resolve this derivative
+    extra: dict = field(default_factory=dict)    # {method: allowance added to atol + rtol·|s|}
     exact: object = None                 # the 50-digit symbolic value (an mpmath number), with --exact
 
     def judged(self, method):
-        """Whether the method's value is compared: computed, and not central differences at a kink."""
-        return self.values.get(method) is not None and not (self.kink and method == "central")
+        """Whether the method's value is compared: computed, and not central differences at a kink or
+        where no step resolves the derivative."""
+        return self.values.get(method) is not None and not (method == "central" and (self.kink or self.unresolved))
+
+    @property
+    def nonfinite(self):
+        """The names ("symbolic" or a method) whose value is NaN or infinite."""
+        named = {"symbolic": self.symbolic, **self.values}
+        return [m for m, v in named.items() if v is not None and not math.isfinite(v)]
+
+    def not_judged_why(self, method):
+        """Why a computed value is not judged ("kink", "unresolved"), or None."""
+        if method != "central" or self.values.get(method) is None:
+            return None
+        return "kink" if self.kink else ("unresolved" if self.unresolved else None)
 
     def abs_err(self, method):
         a = self.values.get(method)
@@ -43,20 +64,21 @@ class Row:
         return err / abs(self.symbolic)
 
     def allowed(self, method):
-        return self.tolerances[method].allowed(self.symbolic)
+        return self.tolerances[method].allowed(self.symbolic) + self.extra.get(method, 0.0)
 
     def ratio(self, method):
         """|a − s| as a share of what the rule allows: above 1 fails (nan counts as inf)."""
         err, allowed = self.abs_err(method), self.allowed(method)
         if err is None:
             return None
-        if math.isnan(err):
-            return math.inf
+        if not (math.isfinite(err) and math.isfinite(allowed)):
+            return math.inf                          # nothing non-finite uses a share of an allowance
         return err / allowed if allowed > 0 else (0.0 if err == 0 else math.inf)
 
     def passes(self, method):
+        """The rule, for finite values only: with s = inf, |a − s| <= atol + rtol·|s| would hold for any a."""
         err = self.abs_err(method)
-        return err is not None and err <= self.allowed(method)      # False for nan
+        return err is not None and math.isfinite(err) and math.isfinite(self.symbolic) and err <= self.allowed(method)
 
     @property
     def failed_methods(self):
@@ -86,6 +108,11 @@ class Row:
         entry["status"] = self.status
         if self.kink:
             entry["kink"] = self.kink
+        if self.unresolved:
+            entry["unresolved"] = self.unresolved
+        if self.nonfinite:
+            entry["nonfinite"] = self.nonfinite
+        entry["allowed"] = {m: _num(self.allowed(m)) for m in methods}
         if self.notes:
             entry["notes"] = list(self.notes)
         if self.exact is not None:
@@ -97,7 +124,10 @@ class Row:
     def explain(self):
         """Every value, its error, its allowance and the verdict, one method a line (for failures and kinks)."""
         head = f"{self.param} at point {self.point}: {self.status.upper()}"
-        lines = [head + (f" (central differences not judged: {self.kink})" if self.kink else ""),
+        if self.nonfinite:
+            head += f" (not finite: {', '.join(self.nonfinite)})"
+        why = self.kink or self.unresolved
+        lines = [head + (f" (central differences not judged: {why})" if why else ""),
                  f"    rule: {RULE}, s = symbolic = {self.symbolic!r}",
                  f"    {'method':<13} {'value a':>24}  {'|a − s|':>9}  {'|a − s|/|s|':>11}  {'allowed':>9}  "
                  f"{'(rtol, atol)':<14} result"]
@@ -106,7 +136,9 @@ class Row:
             if a is None:
                 verdict = "not computed"
             elif not self.judged(m):
-                verdict = "not judged (kink)"
+                verdict = f"not judged ({self.not_judged_why(m)})"
+            elif not math.isfinite(a):
+                verdict = "FAIL (not finite)"
             else:
                 verdict = "pass" if self.passes(m) else "FAIL"
             lines.append(f"    {m:<13} {'-' if a is None else repr(a):>24}  {_short(self.abs_err(m)):>9}  {_short(self.rel_err(m)):>11}  "
@@ -134,7 +166,12 @@ class Report:
 
     @property
     def failures(self):
-        return [r for r in self.rows if r.status == "fail"]
+        """The rows that fail: a method breaks the rule, or some value is not finite."""
+        return [r for r in self.rows if r.status in ("fail", "nonfinite")]
+
+    @property
+    def nonfinite(self):
+        return [r for r in self.rows if r.status == "nonfinite"]
 
     @property
     def kinks(self):
@@ -142,12 +179,12 @@ class Report:
 
     def ordered(self):
         """Rows worst first: failures, then kinks, then passes, each by the share of the allowance used."""
-        rank = {"fail": 0, "kink": 1, "pass": 2}
+        rank = {"nonfinite": 0, "fail": 0, "kink": 1, "pass": 2}
         return sorted(self.rows, key=lambda r: (rank[r.status], -r.worst[1]))
 
     def worst(self):
         """The row and method closest to failing (or failing worst), or None with nothing judged."""
-        best = max(self.rows, key=lambda r: (r.status == "fail", r.worst[1]), default=None)
+        best = max(self.rows, key=lambda r: (r.status in ("fail", "nonfinite"), r.worst[1]), default=None)
         return None if best is None or best.worst[0] is None else best
 
     def to_json(self):
@@ -156,13 +193,15 @@ class Report:
                 "parameters": [r.to_json() for r in self.rows], "worst": {}}
         if worst is not None:
             method, ratio = worst.worst
-            data["worst"] = dict(worst.to_json(), method=method, ratio=_num(ratio), allowed=worst.allowed(method))
+            data["worst"] = dict(worst.to_json(), method=method, ratio=_num(ratio), allowed=_num(worst.allowed(method)))
         data["rule"] = RULE
         data["tolerances"] = {m: {"rtol": t.rtol, "atol": t.atol} for m, t in self.tolerances.items()}
         data["network"] = self.spec.to_json()
         data["sources"] = self.sources
         data["notes"] = self.notes
-        data["counts"] = {status: sum(r.status == status for r in self.rows) for status in ("pass", "fail", "kink")}
+        data["counts"] = {status: sum(r.status == status for r in self.rows)
+                          for status in ("pass", "fail", "kink", "nonfinite")}
+        data["counts"]["unresolved"] = sum(r.unresolved is not None for r in self.rows)
         if self.exact:
             data["exact_digits"] = EXACT_DIGITS
         return data
@@ -176,11 +215,20 @@ class Report:
             where = where.replace("× of its allowance", " times its allowance")
         n, params = len(self.rows), len({r.param for r in self.rows})
         at = f"{self.points} point{'s' if self.points != 1 else ''}"
+        if self.nonfinite:
+            named = list(dict.fromkeys(f"{r.param} ({', '.join(r.nonfinite)})" for r in self.nonfinite))
+            names = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
+            return (f"FAIL: {len(self.nonfinite)} of {n} checks ({params} parameters at {at}) have a value that "
+                    f"is not finite (NaN or infinite), which never passes: {names}")
         if self.failures:
             named = list(dict.fromkeys(f"{r.param} ({', '.join(r.failed_methods)})" for r in self.failures))
             names = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
             return (f"FAIL: {len(self.failures)} of {n} checks ({params} parameters at {at}) disagree: {names}{where}")
         kinks = f"; {len(self.kinks)} at a kink (central differences not judged)" if self.kinks else ""
+        unresolved = sum(r.unresolved is not None for r in self.rows)
+        if unresolved:
+            kinks += (f"; {unresolved} where no step of central differences resolves the derivative against the "
+                      "rounding of L (not judged)")
         return f"PASS: all {params} parameters agree by every method at {at}{kinks}{where}"
 
     def to_text(self, top=20):
@@ -194,7 +242,9 @@ class Report:
             unused = "   (not computed here: see Notes)" if all(r.values[m] is None for r in self.rows) else ""
             lines.append(f"  {m:<13} {DESCRIPTIONS.get(m, 'the gradient given to the check'):<52} "
                          f"rtol {_g(tol.rtol):<6} atol {_g(tol.atol)}{unused}")
-        lines += ["Columns: s; then |a − s| for each method ('-' = not computed, 'kink' = not judged);",
+        unjudged = "'kink' = not judged" + ("; 'no step' = not judged: no step resolves it against the rounding of L"
+                                            if any(r.unresolved for r in self.rows) else "")
+        lines += [f"Columns: s; then |a − s| for each method ('-' = not computed, {unjudged});",
                   "'used' = the largest |a − s| as a share of what the rule allows (up to 100% passes; '3.2×' fails).",
                   "Worst rows first.",
                   ""]
@@ -212,8 +262,7 @@ class Report:
             shown += 1
             cells = [str(r.param), str(r.point), _full(r.symbolic)]
             for m in self.methods:
-                cells.append("kink" if r.kink and m == "central" and r.values.get(m) is not None
-                             else _short(r.abs_err(m)))
+                cells.append({"kink": "kink", "unresolved": "no step"}.get(r.not_judged_why(m)) or _short(r.abs_err(m)))
             cells += [_share(r.worst[1]), r.status]
             lines.append("  ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, header)).rstrip())
         if shown < len(ordered):
@@ -228,7 +277,7 @@ class Report:
                 if errs:
                     err, r = max(errs, key=lambda e: e[0])
                     lines.append(f"  {m:<13} {err:.3e}   (on {r.param} at point {r.point})")
-        details = self.failures + self.kinks
+        details = self.failures + self.kinks + [r for r in self.rows if r.unresolved and r.status == "pass"]
         if details:
             lines += ["", "Details (each value, its error, the allowance atol + rtol·|s| and the verdict):"]
             lines += [r.explain() for r in details]

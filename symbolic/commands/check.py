@@ -13,7 +13,15 @@ step of 0, central differences mean nothing: the parameter is marked "kink", wit
 central difference is not judged. Random points are drawn again until they avoid kinks (--allow-kinks
 keeps them). The complex step applies to analytic activations only (not relu, leaky_relu).
 
-Exit status: 0 if everything passes (kinks included), 1 if any check fails, 2 for bad input.
+Central differences take a longer step where L is so large that its rounding (eps |L|) swamps the change
+over the usual one (a loss of 1e300), and their allowance includes that rounding over the step; where no step
+resolves the derivative it is shown but not judged ("no step"), like a kink.
+
+A value that is not finite (NaN or infinite) from any method, the symbolic one included, never passes: the
+parameter gets the status "nonfinite". Where float64 cannot hold the true value (backprop overflows too), the
+quantity and its layer are named instead, with exit status 2.
+
+Exit status: 0 if everything passes (kinks included), 1 if any check fails, 2 for bad input or overflow.
 
 Examples:
   gradproof check                                 the notes' 4-3-2-1 network at one random point
@@ -23,7 +31,9 @@ Examples:
 
 JSON (--json): {"passed", "points", "parameters": [{"name", "point", "symbolic", "backprop", "per_path",
 "central", "complex_step", "abs_err": {...}, "rel_err": {...}, "status", ...}], "worst": {...}, ...}
-with one entry per parameter per point (numbered from 1); a method not computed is null.
+with one entry per parameter per point (numbered from 1); a method not computed is null. Each entry also
+has "allowed" (each method's allowance) and, where they apply, "kink", "unresolved" and "nonfinite";
+"counts" has "pass", "fail", "kink", "nonfinite" and "unresolved".
 """
 import json
 import math
@@ -94,6 +104,18 @@ def _tolerances(rtols, atols):
     return chosen
 
 
+def _overflow(spec, points, report):
+    """Where a value is not finite because float64 truly cannot hold it (backprop overflows too), that is
+    no failure of a method but a point beyond float64: name the quantity and its layer (exit 2)."""
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.finite import first_nonfinite
+
+    for n in sorted({r.point for r in report.nonfinite}):
+        reason = first_nonfinite(spec, points[n - 1])
+        if reason is not None:
+            raise GradproofError(f"point {n}: {reason}" if len(points) > 1 else reason)
+
+
 def run(args):
     from gradproof.numeric.errors import GradproofError
     from gradproof.numeric.notation import parse_param
@@ -118,5 +140,6 @@ def run(args):
         points, sources = [p for p, _ in drawn], [s for _, s in drawn]
     report = check(spec, points, params=params, tolerances=tolerances, max_paths=max_paths, exact=args.exact,
                    sources=sources)
-    print(json.dumps(report.to_json(), indent=1) if args.json else report.to_text(top=top))
+    _overflow(spec, points, report)
+    print(json.dumps(report.to_json(), indent=1, allow_nan=False) if args.json else report.to_text(top=top))
     return 0 if report.passed else 1

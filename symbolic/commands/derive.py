@@ -23,6 +23,7 @@ def add_arguments(parser):
 
 
 def run(args):
+    from gradproof.numeric.finite import reported, require_finite
     from gradproof.numeric.notation import parse_param
     from gradproof.numeric.point import load_point
 
@@ -36,9 +37,13 @@ def run(args):
     point = load_point(args.at, spec) if args.at else None
     model = Model(spec)
     derivations = [derive(spec, p, model, args.max_paths) for p in params]
-    values = Compiled(model).evaluate(point) if point is not None else None
+    values = None
+    if point is not None:
+        with reported():
+            values = Compiled(model).evaluate(point)
+        require_finite(spec, point, {"loss": values.loss, "gradients": values.gradients}, "the loss and gradients")
     if args.json:
-        print(json.dumps(_json(spec, derivations, values), indent=1))
+        print(json.dumps(_json(spec, derivations, values), indent=1, allow_nan=False))
     else:
         print(_text(spec, derivations, values))
     return 0

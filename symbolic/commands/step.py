@@ -58,11 +58,15 @@ def render(step):
 
 
 def run(args):
-    from gradproof.numeric.point import load_point
+    from gradproof.numeric.finite import reported, require_finite
+    from gradproof.numeric.point import Point, load_point
     from gradproof.numeric.step import worked_step
     from gradproof.symbolic.cli import spec_from_args
 
     spec = spec_from_args(args)
-    step = worked_step(spec, load_point(args.at, spec), args.lr, args.freeze_bias)
-    print(json.dumps(step.to_json(), indent=2) if args.json else render(step))
+    point = load_point(args.at, spec)
+    with reported():
+        step = worked_step(spec, point, args.lr, args.freeze_bias)
+    data = require_finite(spec, point, step.to_json(), "the step", after=Point(point.x, point.y, step.W, step.b))
+    print(json.dumps(data, indent=2, allow_nan=False) if args.json else render(step))
     return 0

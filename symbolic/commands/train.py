@@ -108,6 +108,7 @@ def render(result, data):
 
 def run(args):
     from gradproof.numeric.data import load_data
+    from gradproof.numeric.finite import require_finite
     from gradproof.numeric.point import Point
     from gradproof.numeric.train import train
     from gradproof.symbolic.cli import spec_from_args, wrote
@@ -134,13 +135,14 @@ def run(args):
     finally:
         if bar is not None:
             bar.close()
+    require_finite(spec, Point(data.x, data.y, result.W, result.b), summary(result), "the training result")
     if args.plot:
         from ..plots import plot_loss
         plot_loss(spec, data, result.loss_history, args.plot, lr=args.lr, batch_size=batch, init=args.init)
         wrote(args.plot)
     if args.save:
         point = Point(data.x, data.y, result.W, result.b)
-        write_output(json.dumps(point.to_json(), indent=1) + "\n", args.save)
+        write_output(json.dumps(point.to_json(), indent=1, allow_nan=False) + "\n", args.save)
         wrote(args.save)
-    print(json.dumps(summary(result), indent=2) if args.json else render(result, data))
+    print(json.dumps(summary(result), indent=2, allow_nan=False) if args.json else render(result, data))
     return 0
