@@ -67,14 +67,6 @@ def agree(ours, theirs, exact, name):
 # ---- the reference ---------------------------------------------------------------------------
 
 
-def _act(name, z):
-    """The activations, written with torch's own functions (stable forms where torch has them)."""
-    F = torch.nn.functional
-    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda v: v,
-            "leaky_relu": lambda v: F.leaky_relu(v, 0.01),
-            "softplus": lambda v: torch.logaddexp(v, torch.zeros_like(v))}[name](z)
-
-
 def reference(spec, point):
     """(loss, {param name: dL/dparam}, z per layer, O per layer) by torch autograd in float64."""
     W = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in point.W]
@@ -84,7 +76,7 @@ def reference(spec, point):
     zs, Os = [], []
     for k in range(spec.depth):
         z = O @ W[k] + (b[k] if b is not None else 0)
-        O = _act(spec.activations[k], z)
+        O = ACTIVATIONS[spec.activations[k]].torch_f(torch, z)      # the table's torch form
         zs.append(z)
         Os.append(O)
     if spec.loss == "bce":          # from the logits, torch's own stable form
