@@ -2,7 +2,8 @@
 
 Each runs as written, in a fresh folder holding what the examples name: a copy of derivations/, and the files
 that stand for the user's own (point.json, spec.toml, answers.csv, homework.toml from the README's assignment
-with 2 variants, a correct student.py and a submissions/ folder). The one change to a command line: `gradproof bench` runs at its test size (--tiny appended),
+with 2 variants, a correct student.py and a submissions/ folder; for export's examples, the exercise folder
+`homework` made from it and a roster.csv). The one change to a command line: `gradproof bench` runs at its test size (--tiny appended),
 since its smallest public size takes minutes.
 """
 import re
@@ -16,8 +17,6 @@ from gradproof.symbolic import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-# NOT YET RUN: export's examples read an exercise folder (`homework`) and a roster this test does not build
-NEEDS_A_COURSE = {"export"}
 PLACEHOLDERS = re.compile(r"[\[\]|…]|\b(FILE|SPEC|NAME|POINT|DIR|ASSIGNMENT|LATEX|KIND)\b|\.\.\.")
 
 
@@ -26,8 +25,6 @@ def help_examples():
     import importlib
     out = []
     for name in cli.COMMANDS:
-        if name in NEEDS_A_COURSE:
-            continue
         doc = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}").__doc__ or ""
         block = re.search(r"^Examples:\n((?:  .*\n?)+)", doc, re.M)
         # a long example goes on over lines that end in a backslash, as in a shell
@@ -82,7 +79,7 @@ def backward(W, b, x, y):
 
 def test_every_command_shows_examples_and_the_readme_has_some():
     shown = {where for where, _ in EXAMPLES}
-    assert {f"gradproof {name} --help" for name in set(cli.COMMANDS) - NEEDS_A_COURSE} <= shown
+    assert {f"gradproof {name} --help" for name in cli.COMMANDS} <= shown
     assert sum(where == "README" for where, _ in EXAMPLES) >= 3
 
 
@@ -125,9 +122,20 @@ def _answers_for_key(folder):
     (folder / "answers.csv").write_text(f"id,variant,question,answer\ns1,{variant},1,0\n", encoding="utf-8")
 
 
+def _roster(folder):
+    """roster.csv: a student for each variant of the homework folder (student,variant)."""
+    import json
+    variants = [v["variant"] for v in json.loads((folder / "homework" / "key.json").read_text())["variants"]]
+    rows = "".join(f"student{n}@example.edu,{v}\n" for n, v in enumerate(variants, 1))
+    (folder / "roster.csv").write_text("student,variant\n" + rows, encoding="utf-8")
+
+
 @pytest.mark.parametrize("where,example", EXAMPLES, ids=[f"{w}: {e}" for w, e in EXAMPLES])
 def test_example_runs(where, example, folder, capsys):
     argv, target = _argv(example)
+    if argv[0] == "export":         # an exercise folder `homework` (2 variants) and a roster to export
+        assert cli.main(["exercise", "homework.toml", "-o", "homework", "--no-pdf"]) == 0
+        _roster(folder)
     if "--key" in argv and (folder / "homework.toml").exists():
         assert cli.main(["exercise", "homework.toml", "-o", "hw1", "--no-pdf"]) == 0
         _answers_for_key(folder)
