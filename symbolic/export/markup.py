@@ -48,12 +48,18 @@ def _cells(line):
     return [c.strip() for c in re.split(r"(?<!\\)\|", body)]
 
 
+# the pages' column of lines to write on: on a platform the answer goes into the platform's own input
+ANSWER_COLUMN = "your answer"
+
+
 def _table(lines):
     head, rule, *rows = lines
     aligns = ["right" if c.endswith(":") and not c.startswith(":") else "left" for c in _cells(rule)]
+    keep = [c.strip().lower() != ANSWER_COLUMN for c in _cells(head)]
 
     def row(line, tag):
-        cells = "".join(f'<{tag} style="text-align:{a}">{_inline(c)}</{tag}>' for c, a in zip(_cells(line), aligns))
+        cells = "".join(f'<{tag} style="text-align:{a}">{_inline(c)}</{tag}>'
+                        for c, a, k in zip(_cells(line), aligns, keep) if k)
         return f"<tr>{cells}</tr>"
     body = "".join(row(r, "td") for r in rows)
     return f"<table><thead>{row(head, 'th')}</thead><tbody>{body}</tbody></table>"
