@@ -192,11 +192,12 @@ def gradient(spec, point):
     return np.array([grads.value(p) for p in spec.parameters()])
 
 
-def assert_close(actual, expected, rtol, label):
-    """|a - e| <= rtol * (|e| + max|e|/10): relative, with a floor at the gradient's own scale for
-    components that nearly cancel (zero gradients of ReLU networks are compared exactly)."""
+def assert_close(actual, expected, rtol, label, slack=0.0):
+    """|a - e| <= rtol * (|e| + max|e|/10) + slack: relative, with a floor at the gradient's own scale for
+    components that nearly cancel (zero gradients of ReLU networks are compared exactly); ``slack`` is a
+    method's own stated error, where it has one."""
     floor = np.max(np.abs(expected)) / 10 if expected.size else 0.0
-    np.testing.assert_array_less(np.abs(actual - expected), rtol * (np.abs(expected) + floor) + 1e-300,
+    np.testing.assert_array_less(np.abs(actual - expected), rtol * (np.abs(expected) + floor) + slack + 1e-300,
                                  err_msg=label)
 
 
@@ -238,9 +239,11 @@ def test_backprop_equals_central_differences(case):
     estimates = central(spec, point)
     expected = gradient(spec, point)
     actual = np.array([e.value for e in estimates])
-    assert_close(actual, expected, 1e-6, f"central vs backprop for {spec!r}")
-    # the reported error bounds the actual one (within a factor, as an estimate should)
     errors = np.array([e.error for e in estimates])
+    # agreement to 1e-6, except where central differences themselves can do no better: a gradient far
+    # below the loss's own rounding over the step (L ~ 1, dL/dw ~ 1e-5 leaves ~1e-11 of it unresolved)
+    assert_close(actual, expected, 1e-6, f"central vs backprop for {spec!r}", slack=errors)
+    # the reported error bounds the actual one (within a factor, as an estimate should)
     assert np.all(np.abs(actual - expected) <= 10 * errors + 1e-14 * np.max(np.abs(expected)))
 
 
