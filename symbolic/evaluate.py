@@ -149,11 +149,12 @@ class Evaluable:
         return out
 
     def _holds_O(self, part):
-        """Whether part is O_kj, -O_kj (a number times it) or a power of it, for an O that is better written in z."""
+        """Whether part is O_kj, a power of it, or a number times either (-O_kj, -O_kj^2 in 1 - O_kj^2), for an O
+        that is better written in z."""
         if part in self._O:
             return True
         if isinstance(part, sp.Mul) and len(part.args) == 2 and part.args[0].is_Number:
-            return part.args[1] in self._O
+            return self._holds_O(part.args[1])
         return isinstance(part, sp.Pow) and part.base in self._O
 
     def _fused(self, factors):
