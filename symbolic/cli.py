@@ -9,10 +9,7 @@ import importlib
 import math
 import sys
 
-from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.losses import LOSSES, REGULARIZATIONS
-from gradproof.numeric.spec import Spec, parse_layers
 
 COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep", "exercise", "export", "bench",
             "check-code")
@@ -21,6 +18,8 @@ COMMANDS = ("derive", "check", "sheet", "grade", "step", "train", "flow", "sweep
 def add_spec_arguments(parser, without=()):
     """The network spec, from a TOML file and/or flags (flags win); `without` leaves out flags (by name,
     e.g. ("--reg", "--lam")) that a command defines its own way."""
+    from gradproof.numeric.activations import ACTIVATIONS
+    from gradproof.numeric.losses import LOSSES
     group = parser.add_argument_group("network spec (default: the notes' 4-3-2-1 sigmoid network)")
     flags = {
         "--net": dict(metavar="4-3-2-1", help="layer sizes, input first"),
@@ -47,6 +46,7 @@ def add_spec_arguments(parser, without=()):
 
 def spec_from_args(args, base=None):
     """The spec file (or ``base``, or the notes' network) with the flags applied."""
+    from gradproof.numeric.spec import Spec, parse_layers
     spec = base if base is not None else Spec.from_toml(args.spec) if args.spec else Spec()
     changes = {}
     if args.net:
@@ -70,6 +70,7 @@ def _regularization_flags(args, spec, changes):
     """--reg and --lam go together: l1 or l2 needs a lambda (from --lam or the spec file), and a lambda
     other than 0 needs l1 or l2 (it is never silently ignored). --reg none over a spec file's l1 or l2
     drops its lambda."""
+    from gradproof.numeric.losses import REGULARIZATIONS
     reg, lam = getattr(args, "reg", None), getattr(args, "lam", None)
     if lam is not None and not (math.isfinite(lam) and lam >= 0):
         return                                   # the spec names a bad lambda
@@ -99,7 +100,10 @@ def _version():
         return "unknown (not installed)"
 
 
-def build_parser():
+def build_parser(command=None):
+    """The parser. Every command is listed with its one-line help; only `command`'s options are added,
+    because adding a command's options may import what that command needs, and `gradproof --version` or one
+    `gradproof grade` should not pay for every other command's imports."""
     parser = _Parser(
         prog="gradproof",
         description="Derive, explain and verify the gradients of multilayer perceptrons.",
@@ -108,11 +112,17 @@ def build_parser():
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}")
-        command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+        parsers = sub.add_parser(name, help=module.HELP, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-        module.add_arguments(command)
-        command.set_defaults(run=module.run)
+        if name == command:
+            module.add_arguments(parsers)
+        parsers.set_defaults(run=module.run)
     return parser
+
+
+def _command_in(argv):
+    """The command argv names: its first word that is not an option (the top level has options only)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 # options whose value is free text that may begin with '-' (an answer such as -2(y - \hat{y})): argparse
@@ -136,8 +146,9 @@ def wrote(path):
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(_glue_text_options(sys.argv[1:] if argv is None else argv))
+    argv = _glue_text_options(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(argv))
+    args = parser.parse_args(argv)
     if args.command is None:                 # bare `gradproof`: the list of commands
         parser.print_help()
         return 0
