@@ -4,13 +4,9 @@ the same cases for everybody, one row of results per file, in the folder's order
 A submission that cannot be checked at all (unreadable, or gradproof's own failure on it) gets a
 ``failed`` row naming the problem; the others are checked all the same.
 """
-import csv
-import io
-import json
-import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from .. import batch
 from ..errors import GradproofError
 from .api import check_file
 from .cases import make_cases
@@ -33,37 +29,22 @@ def submissions(folder):
 
 def check_folder(folder, spec, function="backward", points=4, seed=0, limits=Limits(), jobs=None, progress=None,
                  forward=None, loss=None):
-    """Reports as JSON dicts, one per file in the folder, checked by ``jobs`` children at a time (default: every core)."""
+    """Reports as JSON dicts, one per file in the folder, checked by ``jobs`` children at a time (default: every
+    core); ``progress``: the unit of a progress bar on a terminal ("submissions"), or None."""
     files = submissions(folder)
     cases = make_cases(spec, points, seed)
     expected = [expected_at(c) for c in cases]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
 
-    def one(path):
-        try:
-            report = check_file(path, spec, function, points, seed, limits, forward, loss, cases, expected)
-            return report.to_json()
-        except Exception as error:           # one submission must not stop the class
-            return {"file": str(path), "function": function, "verdict": "failed", "exit_code": 1,
-                    "failure": {"kind": "checker", "message": f"could not be checked: {error}"[:400]},
-                    "layers": [], "first_wrong": None, "diagnosis": None, "seconds": 0.0, "tests": []}
+    def check(path):
+        return check_file(path, spec, function, points, seed, limits, forward, loss, cases, expected).to_json()
 
-    results = [None] * len(files)
-    done = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(one, path): i for i, path in enumerate(files)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            done += 1
-            if progress:
-                progress(done, len(files))
-    return results
+    def failed(path, error):                 # one submission must not stop the class
+        return {"file": str(path), "function": function, "verdict": "failed", "exit_code": 1,
+                "failure": {"kind": "checker", "message": f"could not be checked: {error}"[:400]},
+                "layers": [], "first_wrong": None, "diagnosis": None, "seconds": 0.0, "tests": []}
 
-
-def _safe(cell):
-    """A cell that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading '."""
-    text = str(cell)
-    return "'" + text if text.lstrip()[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r") else text
+    # threads: each submission runs in a child process of its own, so a worker only waits on it
+    return batch.run(files, lambda: check, jobs=jobs, failed=failed, threads=True, progress=progress)
 
 
 def row(result):
@@ -79,13 +60,8 @@ def row(result):
 
 
 def to_csv(results):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for result in results:
-        writer.writerow({k: _safe(v) for k, v in row(result).items()})
-    return out.getvalue()
+    return batch.to_csv(COLUMNS, ([row(result)[c] for c in COLUMNS] for result in results))
 
 
 def to_json(results):
-    return json.dumps(results, indent=1, ensure_ascii=False) + "\n"
+    return batch.to_json(results)

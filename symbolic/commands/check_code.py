@@ -96,25 +96,20 @@ def run(args):
 
 
 def _safe(value):
-    from ..grade.batch import terminal_safe
+    from gradproof.numeric.batch import terminal_safe
     return terminal_safe(value)
 
 
 def _batch(spec, args, limits):
     import time
 
-    from gradproof.numeric.codecheck.batch import check_folder, submissions, to_csv, to_json
+    from gradproof.numeric.codecheck.batch import check_folder, to_csv, to_json
 
     from ..output import write_output
-    from ..progress import ProgressBar
 
-    bar = ProgressBar.on_terminal(len(submissions(args.batch)), "submissions")
-    progress = (lambda done, total: bar(done, f"{bar.rate(done):.1f}/s")) if bar else None
     start = time.perf_counter()
-    results = check_folder(args.batch, spec, args.function, args.points, args.seed, limits, args.jobs, progress,
+    results = check_folder(args.batch, spec, args.function, args.points, args.seed, limits, args.jobs, "submissions",
                            args.check_forward, args.check_loss)
-    if bar:
-        bar.close()
     as_json = args.json or (args.output and args.output.lower().endswith(".json"))
     body = to_json(results) if as_json else to_csv(results)
     if args.output:

@@ -77,7 +77,7 @@ def run(args):
             raise
         # a program reading --json gets JSON even for a usage error (and the person, the line on stderr)
         print(as_json({"error": str(error), "exit_status": 2}))
-        from ..grade.batch import terminal_safe
+        from gradproof.numeric.batch import terminal_safe
         print(f"gradproof grade: error: {terminal_safe(error)}", file=sys.stderr)
         return 2
 
@@ -141,7 +141,6 @@ def _keyed(args):
     from ..cli import wrote
     from ..exercise import batch
     from ..output import write_output
-    from ..progress import ProgressBar
 
     if args.key is None:
         raise GradproofError("--totals and --report go with --key KEY.json")
@@ -155,12 +154,8 @@ def _keyed(args):
     grader = batch.KeyGrader.from_file(args.key)
     rows = batch.read_rows(args.batch)
     batch.check_rows(grader, rows, args.batch)
-    bar = ProgressBar.on_terminal(len(rows), "answers")
-    progress = (lambda done, total: bar(done, f"{bar.rate(done):.0f}/s")) if bar else None
     start = time.perf_counter()
-    results = batch.grade_rows(grader, rows, args.jobs, progress)
-    if bar:
-        bar.close()
+    results = batch.grade_rows(grader, rows, args.jobs, progress="answers")
     seconds = time.perf_counter() - start
     outputs = {}
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
@@ -183,7 +178,7 @@ def _keyed(args):
 
 
 def _text(result):
-    from ..grade.batch import terminal_safe
+    from gradproof.numeric.batch import terminal_safe
     lines = [f"∂L/∂{result.param}: {result.verdict}"]
     if result.parsed_latex is not None:
         lines.append(f"  read as:    {result.parsed_latex}")
@@ -207,15 +202,10 @@ def _batch(spec, args, at):
     from ..cli import wrote
     from ..grade.batch import grade_rows, read_answers, to_csv, to_json
     from ..output import write_output
-    from ..progress import ProgressBar
 
     rows = read_answers(args.batch, args.param)
-    bar = ProgressBar.on_terminal(len(rows), "answers")
-    progress = (lambda done, total: bar(done, f"{bar.rate(done):.0f}/s")) if bar else None
     start = time.perf_counter()
-    results = grade_rows(spec, rows, at, args.rtol, args.jobs, progress, dedupe=True)
-    if bar:
-        bar.close()
+    results = grade_rows(spec, rows, at, args.rtol, args.jobs, progress="answers", dedupe=True)
     seconds = time.perf_counter() - start
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
     if args.output:

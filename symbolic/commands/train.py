@@ -110,11 +110,11 @@ def run(args):
     from gradproof.numeric.data import load_data
     from gradproof.numeric.finite import require_finite
     from gradproof.numeric.point import Point
+    from gradproof.numeric.progress import ProgressBar
     from gradproof.numeric.train import train
     from gradproof.symbolic.cli import spec_from_args, wrote
     from gradproof.symbolic.output import write_output
     from gradproof.symbolic.plots import plot_format
-    from gradproof.symbolic.progress import ProgressBar
 
     if args.plot:
         plot_format(args.plot)                   # a suffix it cannot write is an error before any work

@@ -10,7 +10,7 @@ class ProgressBar:
     Examples
     ========
     >>> import io
-    >>> from gradproof.symbolic.progress import ProgressBar
+    >>> from gradproof.numeric.progress import ProgressBar
     >>> out = io.StringIO()
     >>> bar = ProgressBar(4, "answers", out, width=8)
     >>> bar(1, "3/s"); bar.close()
