@@ -53,14 +53,19 @@ def run(items, start, *, jobs=None, key=None, group=1, memo=None, failed=None, p
     results = [None] * len(items)
     done = 0
     pool = None
-    if jobs == 1:
-        _start(start, memo, failed)
-        outputs = map(_run_task, tasks)
-    elif threads:
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-        _start(start, memo, failed)
-        pool = ThreadPoolExecutor(max_workers=jobs)
-        outputs = (future.result() for future in as_completed([pool.submit(_run_task, t) for t in tasks]))
+    if jobs == 1 or threads:
+        # here (not in the module's state, which a nested run would replace): one worker state for all
+        state = _state(start, memo, failed)
+
+        def one(task):
+            return [(index, _handle(state, item)) for index, item in task]
+
+        if jobs == 1:
+            outputs = map(one, tasks)
+        else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            outputs = (future.result() for future in as_completed([pool.submit(one, t) for t in tasks]))
     else:
         import multiprocessing
         if prepare is not None:
@@ -98,27 +103,32 @@ def _tasks(items, key, group):
     return tasks
 
 
-def _start(start, memo, failed):
+def _state(start, memo, failed):
     """A worker's state, built once for all the tasks it runs."""
+    return {"handle": start(), "memo": memo, "failed": failed, "seen": {}}
+
+
+def _start(start, memo, failed):
+    """Pool initializer: the worker process's state."""
     _worker.clear()
-    _worker.update(handle=start(), memo=memo, failed=failed, seen={})
+    _worker.update(_state(start, memo, failed))
 
 
 def _run_task(task):
-    return [(index, _handle(item)) for index, item in task]
+    return [(index, _handle(_worker, item)) for index, item in task]
 
 
-def _handle(item):
-    memo, seen = _worker["memo"], _worker["seen"]
+def _handle(state, item):
+    memo, seen = state["memo"], state["seen"]
     mark = memo(item) if memo else None
     if mark is not None and mark in seen:
         return seen[mark]                     # many students write the same answer: handle it once
     try:
-        result = _worker["handle"](item)
+        result = state["handle"](item)
     except Exception as error:
-        if _worker["failed"] is None:
+        if state["failed"] is None:
             raise
-        result = _worker["failed"](item, error)
+        result = state["failed"](item, error)
     if mark is not None and len(seen) < SEEN:
         seen[mark] = result
     return result

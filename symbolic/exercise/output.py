@@ -10,9 +10,9 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gradproof.numeric import batch
 from gradproof.numeric.errors import GradproofError
 
 from ..sheet import html, md, tex
@@ -88,13 +88,8 @@ def _pages(assignment, ctx, variants, want_tex, jobs):
     model = ctx.model
     model.local = _cached(model.local)
     _worker.update(a=assignment, m=model, d=Derivations(ctx), t=len(variants), tex=want_tex)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(variants)))
-    if jobs == 1:
-        out = [_render(v) for v in variants]
-    else:
-        import multiprocessing
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            out = pool.map(_render, variants, chunksize=max(1, len(variants) // (4 * jobs)))
+    group = max(1, len(variants) // (4 * (jobs or os.cpu_count() or 1)))
+    out = batch.run(variants, lambda: _render, jobs=jobs, group=group)
     return [(vid, files, {k: _portable(s, model) for k, s in sheets.items()}) for vid, files, sheets in out]
 
 
@@ -178,10 +173,11 @@ def write(assignment, ctx, variants, target, pdf=True, jobs=None, log=None):
             jobs_pdf = [(tmp / "variants" / vid / f"{kind}.pdf", files[f"{kind}.tex"].decode())
                         for vid, files, _ in rendered for kind in ("question", "solution")]
             jobs_pdf += [(tmp / "questions.pdf", paged_tex(questions)), (tmp / "solutions.pdf", paged_tex(solutions))]
-            with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-                for (path, _), (data, bad) in zip(jobs_pdf, pool.map(lambda job: _pdf(job[1]), jobs_pdf)):
-                    path.write_bytes(data)
-                    warnings += [f"{path.relative_to(tmp)}: {w}" for w in bad]
+            # threads: each PDF is a pdflatex child of its own
+            for (path, _), (data, bad) in zip(jobs_pdf, batch.run(jobs_pdf, lambda: lambda job: _pdf(job[1]),
+                                                                  threads=True)):
+                path.write_bytes(data)
+                warnings += [f"{path.relative_to(tmp)}: {w}" for w in bad]
         _publish(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
