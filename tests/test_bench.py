@@ -23,16 +23,20 @@ def report():
 
 def test_json_from_the_command_line(capsys, monkeypatch):
     # the command prints exactly the report run() builds; run() itself is exercised by the fixture
-    monkeypatch.setattr(bench, "run", lambda sizes, progress=None: {"sizes": sizes.name, "stub": True})
+    monkeypatch.setattr(bench, "run", lambda sizes, progress=None, only=None: {"sizes": sizes.name, "only": only})
     assert main(["bench", "--tiny", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"sizes": "tiny", "stub": True}
+    assert json.loads(capsys.readouterr().out) == {"sizes": "tiny", "only": None}
     assert main(["bench", "--quick", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sizes"] == "quick"
+    assert main(["bench", "--tiny", "--json", "--only", "symengine,sheet"]) == 0
+    assert json.loads(capsys.readouterr().out)["only"] == ["symengine", "sheet"]
+    assert main(["bench", "--tiny", "--only", "symengin"]) == 2
+    assert "unknown benchmark 'symengin'; valid: symbolic, symengine" in capsys.readouterr().err
 
 
 def test_report_sections_and_machine(report):
-    assert set(report) >= {"sizes", "machine", "symbolic", "backprop", "gradient_checks", "grading", "sheet",
-                           "targets", "seconds"}
+    assert set(report) >= {"sizes", "machine", "symbolic", "symengine", "backprop", "gradient_checks", "grading",
+                           "sheet", "targets", "seconds"}
     m = report["machine"]
     assert m["cores"] >= 1 and m["numpy"] == np.__version__
     assert set(m["blas"]) >= {"name", "version", "kernel", "threads"}
@@ -51,6 +55,28 @@ def test_symbolic_rows_are_verified_against_backprop(report):
         # the naive child finished within the tiny cap, so the ratio is a measurement, not a bound
         assert n["completed"] and n["parameters"] == r["parameters"] and not r["speedup_is_lower_bound"]
         assert r["speedup_derive"] == pytest.approx(n["total_s"] / r["derive_s"])
+
+
+def test_symengine_race_computes_the_same_gradients(report):
+    section = report["symengine"]
+    if not section["available"]:
+        pytest.skip(section["note"])
+    rows = section["networks"]
+    assert [tuple(r["layers"]) for r in rows] == [tuple(n) for n in bench.SIZES["tiny"].peer_nets]
+    for r in rows:
+        weights = [p for p in Spec(layers=tuple(r["layers"])).parameters() if p.is_weight]
+        assert r["weights"] == len(weights) and r["completed"]
+        assert r["max_rel_difference"] < 1e-12            # symengine's diff and gradproof's delta form agree
+        assert r["ratio"] == pytest.approx(r["symengine_s"] / r["gradproof_s"])
+    judged = [g for g in report["targets"] if g["target"].startswith("symengine")]
+    assert len(judged) == 2 * len(rows) + 1
+
+
+def test_symengine_child_stops_at_its_cap():
+    from gradproof.symbolic.bench.symengine_peer import available, symengine_run
+    if not available():
+        pytest.skip("symengine is not installed")
+    assert symengine_run("58-58-58-58-1", 0.5) == {"completed": False, "at_least_s": 0.5}
 
 
 def test_backprop_rows_without_torch_at_tiny_size(report):

@@ -14,7 +14,7 @@ tests/test_bench.py. Nothing else changes: the run, the JSON and the text report
 from dataclasses import dataclass
 from typing import Callable
 
-from . import backprop, checks, code_check, homework, sheet, symbolic, throughput
+from . import backprop, checks, code_check, homework, sheet, symbolic, symengine_peer, throughput
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("symbolic", symbolic.TITLE, symbolic.measure, symbolic.lines, symbolic.goals),
+    Benchmark("symengine", symengine_peer.TITLE, symengine_peer.measure, symengine_peer.lines, symengine_peer.goals),
     Benchmark("backprop", backprop.TITLE, backprop.backprop_vs_torch, backprop.lines, backprop.goals),
     Benchmark("backprop_malloc_kept", backprop.MALLOC_TITLE, backprop.backprop_malloc_kept, backprop.malloc_lines,
               when=("full",)),

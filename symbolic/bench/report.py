@@ -7,15 +7,16 @@ from .machine import load_average, machine
 from .registry import BENCHMARKS
 
 
-def run(sizes, progress=None):
+def run(sizes, progress=None, only=None):
     """Every benchmark that runs at these sizes, with the machine; the report ``gradproof bench --json`` prints.
 
     Its keys: "sizes", "machine", one per benchmark (registry.BENCHMARKS), "seconds", and "targets": the
-    performance goals judged (each {"target", "wanted", "value", "met", "note"?})."""
+    performance goals judged (each {"target", "wanted", "value", "met", "note"?}). ``only``: the keys of the
+    benchmarks to run (all when None)."""
     report = {"sizes": sizes.name, "machine": machine()}
     started = time.perf_counter()
     for row in BENCHMARKS:
-        if sizes.name in row.when:
+        if sizes.name in row.when and (only is None or row.key in only):
             report[row.key] = row.measure(sizes, progress)
     report["seconds"] = time.perf_counter() - started
     report["machine"]["load_average_after"] = load_average()

@@ -29,6 +29,9 @@ class Sizes:
     torch: bool = True                   # compare with torch when it is installed
     code_check_layers: tuple = (784, 128, 64, 10)   # the network of the code-check row
     code_check_repeats: int = 3
+    peer_nets: tuple = (NOTES, DEEP5, (16, 16, 16, 1), (32, 32, 32, 1), (58, 58, 58, 58, 1))   # the symengine race
+    peer_repeats: int = 5                # interleaved pairs on networks under 1,000 weights (1 above)
+    peer_cap: float = 120.0              # seconds before symengine's child is killed
 
 
 SIZES = {s.name: s for s in [
@@ -38,8 +41,9 @@ SIZES = {s.name: s for s in [
           fd_layers=(32, 64, 64, 32, 1), fd_samples=16, answers=1000),
     Sizes("quick", (NOTES, DEEP5, (16, 16, 16, 16, 1)),
           naive_cap=8.0, backprop_layers=(256, 512, 512, 512, 10), batch=1024, repeats=5, peak_n=1536,
-          fd_layers=(16, 32, 32, 1), fd_samples=8, answers=60, sheet_repeats=1, code_check_repeats=1),
+          fd_layers=(16, 32, 32, 1), fd_samples=8, answers=60, sheet_repeats=1, code_check_repeats=1,
+          peer_nets=(NOTES, DEEP5, (16, 16, 16, 1)), peer_repeats=3, peer_cap=20.0),
     Sizes("tiny", (NOTES, (3, 2, 1)), naive_cap=20.0, backprop_layers=(8, 16, 4), batch=8, repeats=2, peak_n=64,
           fd_layers=(3, 4, 1), fd_samples=2, answers=4, sheet=False, torch=False, code_check_layers=NOTES,
-          code_check_repeats=1),
+          code_check_repeats=1, peer_nets=(NOTES, (3, 2, 1)), peer_repeats=1, peer_cap=20.0),
 ]}
