@@ -249,7 +249,7 @@ class Grader:
                 outcome = self._grade(question, reading, at, rtol)
             # what is left (the diagnosis, a symbolic proof) has its own bounds, and builds the
             # parameter's variants once, so it runs outside the answer's time
-            return outcome() if callable(outcome) else outcome
+            return _read_back(outcome() if callable(outcome) else outcome, reading)
         except AnswerError as error:
             return Result("invalid", reading.latex if reading else None, str(error), param=str(param))
         except TimeLimit:
@@ -406,6 +406,14 @@ class Grader:
         sentences = " ".join(diagnosis.SENTENCES[c] for c in codes)
         here = f" Here: {'; '.join(details)}." if details else ""
         return f"Not equal to ∂L/∂{param} ({value}). {sentences}{here}"
+
+
+def _read_back(result, reading):
+    """The result with the answer as read in its message (and how an ambiguous spelling was taken), so that a
+    student sees what was graded."""
+    notes = "".join(f" {note[0].upper()}{note[1:]}." for note in reading.notes)
+    result.message = f"{result.message} Read as: {reading.readback}.{notes}"
+    return result
 
 
 def _where(point):

@@ -10,19 +10,21 @@ partials until the grader gives them their values).
 Limits (length, nesting, size of numbers and exponents) make a hostile answer invalid before it can
 cost anything; an unknown name lists the names that exist.
 """
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
-from lark import Lark, Transformer
+from lark import Lark, Transformer, v_args
+from sympy.printing.precedence import PRECEDENCE
 
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.notation import parse_param
+from gradproof.numeric.notation import Param, parse_param
 
 from ..model import L
-from ..printing import GradproofLatexPrinter, Partial, latex
-from .spelling import respell
+from ..printing import GradproofLatexPrinter, Partial, UnicodePrinter, latex, unicode_name
+from .spelling import DASHES, described, respell, unknown_name
 from .vocabulary import FUNCTIONS, AnswerError, plain
 
 MAX_LENGTH = 5000          # characters
@@ -32,6 +34,9 @@ MAX_EXPONENT = 1000        # |p| of a numeric exponent
 MAX_MAGNITUDE = 300        # |log10| of a number built from numbers (10^300)
 
 ETA = sp.Symbol("eta", real=True)
+# a weight or bias token's parts (the grammar's PARAM): layer and indices, in either order
+PARAM_PARTS = re.compile(r"[wb]\s*(?:\^\s*(\{\s*\d+\s*\}|\d)\s*_\s*(\{[\d,\s]*\}|\d+)"
+                         r"|_\s*(\{[\d,\s]*\}|\d+)\s*\^\s*(\{\s*\d+\s*\}|\d))")
 
 
 class Call(sp.Expr):
@@ -46,7 +51,7 @@ class Call(sp.Expr):
         return rf"{self.args[0].name}\left({printer._print(self.args[1])}\right)"
 
     def _sympystr(self, printer):
-        return f"{self.args[0].name}({printer._print(self.args[1])})"
+        return f"{_plain_head(self.args[0].name)}({printer._print(self.args[1])})"
 
 
 class Frac(sp.Expr):
@@ -58,7 +63,8 @@ class Frac(sp.Expr):
         return rf"\frac{{{printer._print(self.args[0])}}}{{{printer._print(self.args[1])}}}"
 
     def _sympystr(self, printer):
-        return f"({printer._print(self.args[0])})/({printer._print(self.args[1])})"
+        top, bottom = (printer.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in self.args)
+        return f"{top}/{bottom}"
 
 
 class Written(sp.Symbol):
@@ -67,12 +73,56 @@ class Written(sp.Symbol):
     def _gradproof_latex(self, printer):
         return self.name
 
+    def _sympystr(self, printer):
+        return unicode_name(self.name.replace(r"\hat{y}", "ŷ"))
+
+
+def _plain_head(head):
+    r"""A function's LaTeX head as a plain reading shows it: \sigma' -> σ', \operatorname{ReLU} -> ReLU."""
+    head = re.sub(r"\\operatorname\{([^{}]*)\}", r"\1", head)
+    head = re.sub(r"f_\{(\d+)\}", lambda m: unicode_name("f_" + m.group(1)), head)
+    return head.replace("\\sigma", "σ").replace("\\sqrt", "√").lstrip("\\")
+
 
 class EchoPrinter(GradproofLatexPrinter):
     """The LaTeX printer for echoes: sums and products in the order the student wrote them."""
 
     def _as_ordered_terms(self, expr, order=None):
         return list(expr.args)
+
+
+SUPERSCRIPT_DIGITS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class EchoTextPrinter(UnicodePrinter):
+    """The plain reading of an echo for a verdict's message: Unicode names, in the order the student wrote them."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        return list(expr.args)
+
+    def _print_Mul(self, expr):
+        factors = list(expr.args)
+        sign = ""
+        if factors and factors[0] == -1:
+            sign, factors = "−", factors[1:]
+        if not factors:
+            return "−1"
+        return sign + "·".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors)
+
+    def _print_Float(self, expr):
+        return f"{float(expr):.15g}".replace("-", "−")
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.args
+        shown = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
+        if exp.is_Integer:
+            return shown + str(exp).translate(SUPERSCRIPT_DIGITS)
+        return f"{shown}^{self.parenthesize(exp, PRECEDENCE['Pow'], strict=True)}"
+
+
+def readback(echo):
+    """An echo read back in plain Unicode: -2(y - ŷ)ŷ(1 - ŷ)O_21 as −2·(y − ŷ)·ŷ·(1 − ŷ)·O₂₁."""
+    return EchoTextPrinter().doprint(echo)
 
 
 class Node:
@@ -124,33 +174,63 @@ class Reading:
     lhs: object = None       # the Partial on the left of '=', when the answer is written as an equation
     sides: list = None
     figures: int | None = None     # significant figures of the most precise decimal in the answer
+    readback: str = ""             # the answer as read, in plain Unicode, for the verdict's message
+    notes: list = field(default_factory=list)     # how an ambiguous spelling was read
 
 
 @lru_cache(maxsize=None)
-def _parser():
-    """The LALR parser, built once per process, with the builder applied at each reduction."""
-    grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=Builder())
+def _grammar():
+    return Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
 
 
-def _indices(text, count):
-    """Indices of a subscript: '31' -> (3, 1) for two; '{3,1}' -> (3, 1); '{12}' -> (12,) for one."""
+def _split(digits, sizes):
+    """Every way to cut a run of digits into len(sizes) indices within 1..size (0..size for a first index
+    of 0, the input layer): '112' for sizes (2, 12) -> [(1, 12)]."""
+    if not sizes:
+        return [()] if not digits else []
+    out = []
+    for cut in range(1, len(digits) - len(sizes) + 2):
+        head = digits[:cut]
+        if head.startswith("0") and len(head) > 1:
+            continue
+        if 0 <= int(head) <= sizes[0]:
+            out += [(int(head), *rest) for rest in _split(digits[cut:], sizes[1:])]
+    return out
+
+
+def _indices(text, count, bounds=None):
+    """Indices of a subscript: '31' -> (3, 1) for two; '{3,1}' -> (3, 1); '{12}' -> (12,) for one.
+
+    ``bounds``: a function of a candidate tuple saying whether it names something in the network, so that a
+    run of digits is cut where only one cut does ('112' is (1, 12) in a 12-12-1 network)."""
     inner = text.strip().strip("{}").replace(" ", "")
     if "," in inner:
         parts = tuple(int(p) for p in inner.split(",") if p)
     elif count == 1:
         parts = (int(inner),) if inner else ()
-    else:
+    elif len(inner) == count or bounds is None:
         parts = tuple(int(c) for c in inner)
+    else:
+        found = [c for c in _split(inner, (10 ** len(inner),) * count) if bounds(c)]
+        return found[0] if len(found) == 1 else None
     return parts if len(parts) == count else None
 
 
 class Builder(Transformer):
-    """The lark callbacks: each builds a Node from its children. ``model`` is set before each parse."""
+    """The lark callbacks for one model's network: each builds a Node from its children.
 
-    model = None
-    spelled = None          # the respelled Text being parsed, to give columns in the typed answer
-    figures = []            # significant figures of each decimal number read (for the rounding diagnosis)
+    One Builder (and its own parser) per model; ``begin`` resets what one answer's parse collects.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.spelled = None         # the respelled Text being parsed, to give columns in the typed answer
+        self.figures = []           # significant figures of each decimal number read (for the rounding diagnosis)
+        self.notes = []             # how an ambiguous spelling was read, for the verdict's message
+
+    def begin(self, spelled):
+        self.spelled, self.figures, self.notes = spelled, [], []
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
@@ -168,59 +248,77 @@ class Builder(Transformer):
             return Node(None, None, max(left.depth, self._deeper(right)), op, left.parts)
         return Node(None, None, self._deeper(left, right), op, ([left.echo, echo_right], [left.math, math_right]))
 
-    def _error(self, token, message):
+    def _column(self, token):
         column = getattr(token, "column", None)
         if column and self.spelled is not None:
             column = self.spelled.column(column - 1)
-        where = f" (column {column})" if column else ""
-        return AnswerError(message + where)
+        return column
+
+    def _error(self, token, message):
+        column = self._column(token)
+        return AnswerError(message + (f" (column {column})" if column else ""))
 
     # -- arithmetic ----------------------------------------------------------------------------
-    def add(self, c):
-        return self._chain("add", c[0], c[2], c[2].echo, c[2].math)
+    @v_args(inline=True)
+    def add(self, left, _plus, right):
+        return self._chain("add", left, right, right.echo, right.math)
 
-    def sub(self, c):
-        return self._chain("add", c[0], c[2], sp.Mul(-1, c[2].echo, evaluate=False), -c[2].math)
+    @v_args(inline=True)
+    def sub(self, left, _minus, right):
+        return self._chain("add", left, right, sp.Mul(-1, right.echo, evaluate=False), -right.math)
 
-    def mul(self, c):
-        left, right = c[0], c[-1]
+    @v_args(inline=True)
+    def mul(self, left, _times, right):
         return self._chain("mul", left, right, right.echo, right.math)
 
-    def div(self, c):
-        left, right = c[0], c[2]
-        if right.math == 0:
-            raise self._error(c[1], "division by zero")
-        return Node(Frac(left.echo, right.echo), left.math / right.math, self._deeper(left, right))
+    @v_args(inline=True)
+    def juxt(self, left, right):
+        if left.op == "div" and right.math not in (1, -1) and not self.notes:
+            top, bottom = left.parts
+            self.notes.append(f"a/b c is read as (a/b)·c: {readback(Frac(top, bottom))} times {readback(right.echo)}, "
+                              f"not {readback(top)} over {readback(bottom)}·{readback(right.echo)}; write "
+                              "a/(b c) for the product under the line")
+        return self._chain("mul", left, right, right.echo, right.math)
 
-    def frac(self, c):
-        top, bottom = c[2], c[5]
+    @v_args(inline=True)
+    def div(self, top, slash, bottom):
         if bottom.math == 0:
-            raise self._error(c[0], "division by zero in \\frac")
+            raise self._error(slash, "division by zero")
+        return Node(Frac(top.echo, bottom.echo), top.math / bottom.math, self._deeper(top, bottom), "div",
+                    (top.echo, bottom.echo))
+
+    @v_args(inline=True)
+    def frac(self, command, _open1, top, _close1, _open2, bottom, _close2):
+        if bottom.math == 0:
+            raise self._error(command, "division by zero in \\frac")
         return Node(Frac(top.echo, bottom.echo), top.math / bottom.math, self._deeper(top, bottom))
 
-    def neg(self, c):
-        echo = -c[1].echo if c[1].echo.is_Number else sp.Mul(-1, c[1].echo, evaluate=False)
-        return Node(echo, -c[1].math, self._deeper(c[1]))
+    @v_args(inline=True)
+    def neg(self, _minus, inner):
+        echo = -inner.echo if inner.echo.is_Number else sp.Mul(-1, inner.echo, evaluate=False)
+        return Node(echo, -inner.math, self._deeper(inner))
 
-    def pos(self, c):
-        return c[1]
+    @v_args(inline=True)
+    def pos(self, _plus, inner):
+        return inner
 
-    def group(self, c):
-        inner = c[1]
+    @v_args(inline=True)
+    def group(self, _open, inner, _close):
         return Node(inner.echo, inner.math, self._deeper(inner))
 
-    def power(self, c):
-        base, exponent = c[0], c[2]
-        math = _checked_power(base.math, exponent.math, c[1])
+    @v_args(inline=True)
+    def power(self, base, caret, exponent):
+        math = _checked_power(base.math, exponent.math, caret)
         return Node(sp.Pow(base.echo, exponent.echo, evaluate=False), math, self._deeper(base, exponent))
 
-    def number(self, c):
-        text = str(c[0])
+    @v_args(inline=True)
+    def number(self, token):
+        text = str(token)
         mantissa, _, power = text.lower().partition("e")
         if len(mantissa) > MAX_NUMBER_DIGITS:
-            raise self._error(c[0], f"a number with more than {MAX_NUMBER_DIGITS} digits")
+            raise self._error(token, f"a number with more than {MAX_NUMBER_DIGITS} digits")
         if power and abs(int(power)) > MAX_MAGNITUDE:
-            raise self._error(c[0], f"number too large (over 10^{MAX_MAGNITUDE})")
+            raise self._error(token, f"number too large (over 10^{MAX_MAGNITUDE})")
         whole, _, frac = mantissa.partition(".")
         exact = sp.Rational(int((whole or "0") + frac), 10 ** len(frac))
         if power:
@@ -230,37 +328,65 @@ class Builder(Transformer):
         echo = exact if not (frac or power) else sp.Float(exact, max(15, len(whole) + len(frac)))
         return Node(echo, exact)
 
-    def chain(self, c):
+    def chain(self, children):
         """A = B = C: each side kept; a first side ∂L/∂(something) is the left side, the rest are answers."""
-        sides = [n for n in c if isinstance(n, Node)]
+        sides = [n for n in children if isinstance(n, Node)]
         node = Node(sides[-1].echo, sides[-1].math, max(n.depth for n in sides))
         node.op = ("chain", sides)
         return node
 
     # -- names ---------------------------------------------------------------------------------
-    def param(self, c):
+    @v_args(inline=True)
+    def param(self, token):
+        text = str(token)
         try:
-            p = parse_param(str(c[0]))
+            p = parse_param(text)
         except GradproofError:
-            raise self._error(c[0], f"cannot read {str(c[0])!r} as a weight w^{{k}}_{{ij}} or bias b^{{k}}_{{j}}") from None
+            p = self._cut_param(text, token)
         try:
             self.model.spec.check_param(p)
         except GradproofError as error:
-            raise self._error(c[0], str(error)) from None
+            raise self._error(token, str(error)) from None
         s = self.model.symbols[p]
         return Node(s, s)
 
-    def indexed(self, c):
-        text = str(c[0])
-        letter, _, sub = text.partition("_")
-        letter = letter.strip()
-        s = self._neuron(letter, sub, c[0])
+    def _cut_param(self, text, token):
+        """w^3_{112} in a 12-12-1 network: the digits cut where only one cut names a weight (or bias)."""
+        m = PARAM_PARTS.fullmatch(text.strip())
+        layer, digits = (m.group(1) or m.group(4), m.group(2) or m.group(3)) if m else (None, None)
+        found = self._cut(text.strip()[0], layer.strip("{} ") + digits.strip("{} ")) if m else None
+        if found is None:
+            raise self._error(token, f"cannot read {text!r} as a weight w^{{k}}_{{ij}} or bias b^{{k}}_{{j}}")
+        return found
+
+    def _cut(self, letter, digits):
+        """The weight (or bias) k, i, j of a run of digits where only one cut names one in the network, else None."""
+        n = self.model.spec.layers
+        sizes = (len(n) - 1, max(n), max(n)) if letter == "w" else (len(n) - 1, max(n))
+        found = []
+        for c in _split(digits.replace(" ", ""), sizes):
+            try:
+                found.append(self.model.spec.check_param(Param.weight(*c) if letter == "w" else Param.bias(*c)))
+            except (GradproofError, ValueError):
+                continue
+        return found[0] if len(found) == 1 else None
+
+    @v_args(inline=True)
+    def indexed(self, token):
+        letter, _, sub = str(token).partition("_")
+        s = self._neuron(letter.strip(), sub, token)
         return Node(s, s)
+
+    def _in_network(self, letter):
+        n = self.model.spec.layers
+        if letter == "O":
+            return lambda kj: (kj[0] == 0 and 1 <= kj[1] <= n[0]) or (1 <= kj[0] < len(n) and 1 <= kj[1] <= n[kj[0]])
+        return lambda kj: 1 <= kj[0] < len(n) and 1 <= kj[1] <= n[kj[0]]
 
     def _neuron(self, letter, sub, token):
         m, n = self.model, self.model.spec.layers
         if letter in ("O", "z"):
-            ij = _indices(sub, 2)
+            ij = _indices(sub, 2, self._in_network(letter))
             if ij and letter == "O" and ij[0] == 0 and 1 <= ij[1] <= n[0]:
                 return m.x[ij[1]]
             if ij and 1 <= ij[0] < len(n) and 1 <= ij[1] <= n[ij[0]]:
@@ -271,41 +397,49 @@ class Builder(Transformer):
             if 1 <= i < len(row):
                 return row[i]
         elif letter in ("w", "b"):
-            raise self._error(token, f"{letter}_{sub.strip()} needs its layer: write "
-                                     + ("w^{k}_{ij}, e.g. w^{1}_{11}" if letter == "w" else "b^{k}_{j}, e.g. b^{1}_{1}"))
+            cut = self._cut(letter, sub.strip().strip("{}"))       # w_{311}: w^3_11 where only that cut exists
+            if cut is not None:
+                return m.symbols[cut]
+            else:
+                raise self._error(token, f"{letter}_{sub.strip()} needs its layer: write "
+                                         + ("w^{k}_{ij}, e.g. w^{1}_{11}" if letter == "w" else "b^{k}_{j}, e.g. b^{1}_{1}"))
         raise self._error(token, f"unknown symbol {letter}_{sub.strip()}; {available(self.model)}")
 
-    def hat(self, c):
-        text = str(c[0])
+    @v_args(inline=True)
+    def hat(self, token):
+        text = str(token)
         sub = text.split("_", 1)[1] if "_" in text else None
         m, top = self.model, self.model.output_layer
         outputs = m.spec.layers[-1]
         if sub is None:
             if outputs != 1:
-                raise self._error(c[0], f"this network has {outputs} outputs: write \\hat{{y}}_j, j in 1..{outputs}")
+                raise self._error(token, f"this network has {outputs} outputs: write \\hat{{y}}_j, j in 1..{outputs}")
             j = 1
         else:
             (j,) = _indices(sub, 1) or (0,)
             if not 1 <= j <= outputs:
-                raise self._error(c[0], f"unknown output \\hat{{y}}_{{{j}}}; {available(self.model)}")
+                raise self._error(token, f"unknown output \\hat{{y}}_{{{j}}}; {available(self.model)}")
         s = m.O[top][j]
         return Node(Written(r"\hat{y}" + (f"_{{{j}}}" if sub is not None else "")), s)
 
-    def delta(self, c):
-        text = str(c[0])
-        ij = _indices(text.split("_", 1)[1], 2)
+    @v_args(inline=True)
+    def delta(self, token):
+        text = str(token)
+        ij = _indices(text.split("_", 1)[1], 2, self._in_network("delta"))
         n = self.model.spec.layers
         if not ij or not (1 <= ij[0] < len(n) and 1 <= ij[1] <= n[ij[0]]):
-            raise self._error(c[0], f"unknown symbol {text}; {available(self.model)}")
+            raise self._error(token, f"unknown symbol {text}; {available(self.model)}")
         s = self.model.delta[ij[0]][ij[1]]
         return Node(s, s)
 
-    def greek(self, c):
-        s = self.model.lam if "lambda" in str(c[0]) else ETA
+    @v_args(inline=True)
+    def greek(self, token):
+        s = self.model.lam if "lambda" in str(token) else ETA
         return Node(s, s)
 
-    def letter(self, c):
-        name, m = str(c[0]), self.model
+    @v_args(inline=True)
+    def letter(self, token):
+        name, m = str(token), self.model
         if name == "e":
             return Node(sp.E, sp.E)
         if name == "L":
@@ -314,41 +448,46 @@ class Builder(Transformer):
             row = m.x if name == "x" else m.y
             if len(row) == 2:
                 return Node(Written(name), row[1])
-            raise self._error(c[0], f"this network has {len(row) - 1} {'inputs' if name == 'x' else 'outputs'}: "
-                                    f"write {name}_1 .. {name}_{len(row) - 1}")
-        raise self._error(c[0], f"unknown symbol {name}; {available(m)}")
+            raise self._error(token, f"this network has {len(row) - 1} {'inputs' if name == 'x' else 'outputs'}: "
+                                     f"write {name}_1 .. {name}_{len(row) - 1}")
+        raise self._error(token, unknown_name(self.spelled, token.start_pos, name) + f"; {available(m)}")
 
-    def unknown_command(self, c):
-        name = str(c[0])
+    @v_args(inline=True)
+    def unknown_command(self, token):
+        name = str(token)
         hint = " (write \\delta_{kj} with its indices)" if name == "\\delta" else ""
-        raise self._error(c[0], f"unknown command {name}{hint}; the answer language knows \\frac, \\partial, "
-                                "\\cdot, \\times, \\left, \\right, \\sigma, \\tanh, \\exp, \\ln, \\log, \\max, "
-                                "\\operatorname{ReLU}, \\hat{y}, \\lambda, \\eta, \\delta_{kj}, \\mathbb{1}[...]")
+        raise self._error(token, f"unknown command {name}{hint}; the answer language knows \\frac, \\partial, "
+                                 "\\cdot, \\times, \\left, \\right, \\sigma, \\tanh, \\exp, \\ln, \\log, \\sqrt, \\max, "
+                                 "\\operatorname{ReLU}, \\hat{y}, \\lambda, \\eta, \\delta_{kj}, \\mathbb{1}[...]")
 
     # -- partials and functions ----------------------------------------------------------------
-    def leibniz(self, c):
-        names = [x for x in c if isinstance(x, Node)]
+    def leibniz(self, children):
+        names = [x for x in children if isinstance(x, Node)]
         top, bottom = names[0].math, names[1].math
         for s in (top, bottom):
             if s != L and not (self.model.neuron_of(s) and self.model.neuron_of(s)[0] in ("O", "z")) \
                     and s not in self.model.param_of and s not in self.model.x[1:]:
-                raise self._error(c[0], f"a Leibniz partial takes L, O_kj, z_kj, w^k_ij or b^k_j; got {latex(s)}")
+                raise self._error(children[0], f"a Leibniz partial takes L, O_kj, z_kj, w^k_ij or b^k_j; got {latex(s)}")
         if bottom == L:
-            raise self._error(c[0], "∂A/∂L is not a derivative of the network: L is the end of every chain")
+            raise self._error(children[0], "∂A/∂L is not a derivative of the network: L is the end of every chain")
         p = Partial(top, bottom)
         return Node(p, p, 2)
 
-    def function(self, c):
-        return c[0]
+    @v_args(inline=True)
+    def function(self, token):
+        return token
 
-    def call(self, c):
-        return self._apply(c[0], c[-1], prime=False, power=None)
+    @v_args(inline=True)
+    def call(self, head, arg):
+        return self._apply(head, arg, prime=False, power=None)
 
-    def call_prime(self, c):
-        return self._apply(c[0], c[-1], prime=True, power=None)
+    @v_args(inline=True)
+    def call_prime(self, head, _prime, arg):
+        return self._apply(head, arg, prime=True, power=None)
 
-    def call_power(self, c):
-        return self._apply(c[0], c[-1], prime=False, power=(c[1], c[2]))
+    @v_args(inline=True)
+    def call_power(self, head, caret, exponent, arg):
+        return self._apply(head, arg, prime=False, power=(caret, exponent))
 
     def _apply(self, token, arg, prime, power):
         head, kind, act = self._function(token, arg)
@@ -388,7 +527,7 @@ class Builder(Transformer):
         kind, act = entry
         head = act.latex if kind == "act" else {"exp": r"\exp", "log": r"\ln", "sign": r"\operatorname{sign}",
                                                  "abs": r"\operatorname{abs}", "sech": r"\operatorname{sech}",
-                                                 "cosh": r"\cosh", "step": "H"}[kind]
+                                                 "cosh": r"\cosh", "step": "H", "sqrt": r"\sqrt"}[kind]
         return head, kind, act
 
     def _layer_of_f(self, text, arg, token):
@@ -425,6 +564,10 @@ class Builder(Transformer):
             return sp.log(u)
         if kind == "sign":
             return sp.sign(u)
+        if kind == "sqrt":
+            if u.is_number and u.is_negative:
+                raise self._error(token, "the square root of a negative number")
+            return sp.sqrt(u)
         if kind in ("sech", "cosh"):
             # sech = 2/(e^u + e^-u): tanh' = sech^2, which the walker computes from exp
             _check_exponent(u, token)
@@ -434,21 +577,28 @@ class Builder(Transformer):
             return sp.Heaviside(u, 0)          # H(z) with H(0) = 0, as ReLU'(0) = 0
         return sp.Abs(u)
 
-    def maximum(self, c):
-        a, b = c[2], c[4]
+    @v_args(inline=True)
+    def maximum(self, _max, _open, a, _comma, b, _close):
         return Node(sp.Max(a.echo, b.echo, evaluate=False), sp.Max(a.math, b.math), self._deeper(a, b))
 
-    def indicator_sub(self, c):
-        return self.indicator(c[1:])
+    @v_args(inline=True)
+    def indicator_sub(self, one, _underscore, _open, a, _greater, b, _close):
+        return self._indicator(a, b)
 
-    def indicator_less(self, c):
-        return self.indicator([c[0], c[1], c[4], c[3], c[2]])
+    @v_args(inline=True)
+    def indicator_less(self, one, _open, a, _less, b, _close):
+        return self._indicator(b, a)
 
-    def indicator_sub_less(self, c):
-        return self.indicator_less(c[1:])
+    @v_args(inline=True)
+    def indicator_sub_less(self, one, _underscore, _open, a, _less, b, _close):
+        return self._indicator(b, a)
 
-    def indicator(self, c):
-        a, b = c[2], c[4]
+    @v_args(inline=True)
+    def indicator(self, one, _open, a, _greater, b, _close):
+        return self._indicator(a, b)
+
+    def _indicator(self, a, b):
+        """𝟙[a > b]."""
         u = a.math - b.math
         echo_u = a.echo if b.math == 0 else sp.Add(a.echo, sp.Mul(-1, b.echo, evaluate=False), evaluate=False)
         return Node(sp.Heaviside(echo_u, 0, evaluate=False), sp.Heaviside(u, 0), self._deeper(a, b))
@@ -522,14 +672,24 @@ def _expected(names):
 
 
 def shown(text, limit=20):
-    """Text from an answer, safe to echo in a message: control and markup characters escaped, length cut."""
+    """Text from an answer, safe to echo in a message: the characters themselves, but markup and invisible or
+    control characters as code points (U+003C), length cut."""
     out = []
     for ch in text[:limit]:
-        if ch in "<>&\"'`" or not ch.isprintable() or ord(ch) > 0x7E:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
+        out.append(f"U+{ord(ch):04X}" if ch in "<>&\"`" or not ch.isprintable() else ch)
     return "".join(out) + ("..." if len(text) > limit else "")
+
+
+def _typed(text, spelled, index):
+    """The character the student typed where the respelled text has ``index``: itself, its name, a hint, and
+    what it was read as when it was respelled (an en dash read as -)."""
+    typed = text[min(spelled.column(index) - 1, len(text) - 1)]
+    read_as = spelled.text[index:index + 1]
+    if typed in DASHES:
+        return f"'{typed}' ({DASHES[typed]}: write - for minus)"
+    if typed != read_as and typed.isprintable() and not typed.isspace():
+        return described(typed) + f", read as '{shown(read_as)}'"
+    return described(read_as or typed)
 
 
 def check_limits(text, typed=True):
@@ -550,6 +710,15 @@ def check_limits(text, typed=True):
             depth -= 1
     if deepest > MAX_DEPTH:
         raise AnswerError(f"the answer is nested too deeply ({deepest} levels of brackets; the limit is {MAX_DEPTH})")
+
+
+def _reader(model):
+    """The model's Builder and the parser that applies it at each reduction, made once per model."""
+    key = ("grade: reader",)
+    if key not in model.memo:
+        builder = Builder(model)
+        model.memo[key] = (builder, Lark(_grammar(), parser="lalr", lexer="contextual", transformer=builder))
+    return model.memo[key]
 
 
 def read(text, model):
@@ -573,15 +742,14 @@ def read(text, model):
     check_limits(text)
     spelled = respell(text)
     check_limits(spelled.text, typed=False)
-    parser = _parser()
-    Builder.model, Builder.spelled, Builder.figures = model, spelled, []
+    builder, parser = _reader(model)
+    builder.begin(spelled)
     where = lambda index: _line_column(text, spelled.column(index) - 1)
     try:
         node = parser.parse(spelled.text)
     except UnexpectedCharacters as error:
-        found = shown(spelled.text[error.pos_in_stream:error.pos_in_stream + 1])
-        raise AnswerError(f"cannot read the answer at {where(error.pos_in_stream)}: "
-                          f"unexpected character '{found}'; expected {_expected(error.allowed or ())}") from None
+        raise AnswerError(f"cannot read the answer at {where(error.pos_in_stream)}: unexpected character "
+                          f"{_typed(text, spelled, error.pos_in_stream)}; expected {_expected(error.allowed or ())}") from None
     except UnexpectedEOF as error:
         raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
                           f"expected {_expected(error.expected)}") from None
@@ -589,12 +757,13 @@ def read(text, model):
         if error.token.type == "$END":
             raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
                               f"expected {_expected(error.expected)}") from None
+        typed = text[spelled.column(error.token.start_pos) - 1]
+        found = (_typed(text, spelled, error.token.start_pos) if typed not in str(error.token) or len(error.token) == 1
+                 else f"'{shown(str(error.token))}'")
         raise AnswerError(f"cannot read the answer at {where(error.token.start_pos)}: "
-                          f"unexpected '{shown(str(error.token))}'; expected {_expected(error.expected)}") from None
+                          f"unexpected {found}; expected {_expected(error.expected)}") from None
     except RecursionError:
         raise AnswerError(f"the answer is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
-    finally:
-        Builder.spelled = None
     sides = node.op[1] if isinstance(node.op, tuple) else [node]
     for side in sides:
         for number in side.math.atoms(sp.Rational):
@@ -603,11 +772,12 @@ def read(text, model):
     printer = EchoPrinter()
     written = [Side(n.echo, n.math, printer.doprint(n.echo)) for n in sides]
     latex_ = " = ".join(side.latex for side in written)
+    read_back = " = ".join(readback(side.echo) for side in written)
     lhs = None
     if len(written) > 1 and isinstance(written[0].math, Partial) and written[0].math.numerator == L:
         lhs = written.pop(0).math
-    figures = max(Builder.figures) if Builder.figures else None
-    return Reading(written[-1].echo, written[-1].math, latex_, lhs, written, figures)
+    figures = max(builder.figures) if builder.figures else None
+    return Reading(written[-1].echo, written[-1].math, latex_, lhs, written, figures, read_back, builder.notes)
 
 
 def significant_figures(mantissa):

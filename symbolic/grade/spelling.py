@@ -8,7 +8,9 @@ grammar (grammar.lark) reads, as plain text edits: nothing is evaluated, and the
 parsed under the same limits as any answer. Every character of the result remembers the column it came
 from, so that an error still points into what the student typed.
 """
+import difflib
 import re
+import unicodedata
 
 from .vocabulary import FUNCTIONS, AnswerError, plain
 
@@ -63,20 +65,69 @@ class Text:
         return self.edit(spans) if spans else self
 
 
-# ---- characters typed on a phone --------------------------------------------------------------
+# ---- characters: phones, Word, widgets --------------------------------------------------------
 UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "ŷ": r"\hat{y}", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
-    "×": r"\times ", "−": "-", "′": "'", "’": "'", "″": "''", "²": "^{2}", "³": "^{3}", "¹": "^{1}",
-    "δ": r"\delta", "λ": r"\lambda ", "η": r"\eta ", "∑": r"\sum", "Σ": r"\sum", "∗": "*", "≈": r"\approx ",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "•": r"\cdot ", "×": r"\times ", "✕": r"\times ", "⨯": r"\times ", "∗": "*", "÷": "/", "∕": "/", "⁄": "/",
+    "′": "'", "’": "'", "ʹ": "'", "‘": "'", "″": "''", "δ": r"\delta", "λ": r"\lambda ", "η": r"\eta ",
+    "∑": r"\sum", "Σ": r"\sum", "≈": r"\approx ", "√": r"\sqrt ", "〖": "{", "〗": "}", "ℯ": "e",
+    "\u2062": " ",                                  # UnicodeMath's invisible times: a product
 }
-SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉"
+# what a character was read as, for a message that points at it
+DASHES = {"−": "a minus sign", "–": "an en dash", "—": "an em dash", "‐": "a hyphen", "‑": "a non-breaking hyphen",
+          "‒": "a figure dash", "﹣": "a small hyphen-minus", "－": "a fullwidth hyphen-minus"}
+UNICODE.update({dash: "-" for dash in DASHES})
+INVISIBLE = "\u200b\u200c\u200d\u2060\u2061\u2063\u2064\ufeff"   # zero widths, UnicodeMath's function application
+SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎"
+SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾"
+PLAIN_SCRIPT = "0123456789+-()"
+
+
+def _scripts(chars, table):
+    return "".join(PLAIN_SCRIPT[table.index(c)] for c in chars)
+
+
+def _compatible(m):
+    """Word's math italic letters (𝑂, 𝜎, 𝑤) and fullwidth forms as the plain letters they stand for."""
+    plain_ = unicodedata.normalize("NFKC", m.group())
+    return "".join(UNICODE.get(c, c) for c in plain_)
 
 
 def _unicode(t):
-    t = t.sub("y\u0302", r"\\hat{y}")                                 # y with a combining circumflex
-    t = t.sub(f"[{SUBSCRIPT_DIGITS}]+", lambda m: "_{" + "".join(str(SUBSCRIPT_DIGITS.index(c)) for c in m.group()) + "}")
+    t = t.sub("y\u0302", r"\\hat{y}")                                # y with a combining circumflex
+    t = t.sub(f"[{INVISIBLE}]", "")
+    t = t.sub(r"[^\S\n]", " ")                                       # no-break, thin, narrow and other blanks
+    t = t.sub("[\U0001D400-\U0001D7FF\uFF01-\uFF5E\u210E]", _compatible)
+    t = t.sub(f"[{SUBSCRIPT}]+", lambda m: "_{" + _scripts(m.group(), SUBSCRIPT) + "}")
+    t = t.sub(f"[{SUPERSCRIPT}]+", lambda m: "^{" + _scripts(m.group(), SUPERSCRIPT) + "}")
     return t.sub("[" + "".join(re.escape(c) for c in UNICODE) + "]", lambda m: UNICODE[m.group()])
+
+
+def described(ch):
+    """A character of an answer for a message: itself (a code point for an invisible or markup one), its name,
+    and what to write instead where that is known.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.grade.spelling import described
+    >>> described("±"), described("\\u200e")
+    ("'±' (plus-minus sign: choose + or -)", 'U+200E (left-to-right mark)')
+    """
+    name = unicodedata.name(ch, "").lower() or "an unnamed character"
+    hint = HINTS.get(ch)
+    if ch in "<>&\"`" or not ch.isprintable():
+        return f"U+{ord(ch):04X} ({name}{': ' + hint if hint else ''})"
+    return f"'{ch}' ({name}{': ' + hint if hint else ''})"
+
+
+HINTS = {
+    "±": "choose + or -", "∓": "choose + or -", "≠": "write the answer only", "∫": "the answer is a derivative, "
+    "write it without integrals", "…": "write every term, or a sum \\sum_{j=1}^{2}", "|": "write sign(w) for the "
+    "derivative of |w|", "°": "not an answer's symbol", "%": "write the number itself", "#": "not an answer's symbol",
+    "?": "not an answer's symbol", "!": "no factorials in a gradient", "@": "write * for a product",
+    "<": "comparisons only in the step's indicator, 1[z \\gt 0]", ">": "comparisons only in the step's indicator, 1[z \\gt 0]", "\"": "no quotes",
+    "`": "no quotes", "&": "not an answer's symbol",
+}
 
 
 # ---- decoration: math delimiters, labels, boxes, alignment ---------------------------------------
@@ -107,6 +158,9 @@ def _decoration(t):
     t = t.sub(r"\\(approx|simeq|doteq)(?![A-Za-z])", "=")
     t = t.sub(r"\\(widehat|hat)\s*\{\s*y\s*_\s*(\{\s*\d+\s*\}|\d)\s*\}", r"\\hat{y}_\2")   # \hat{y_1}
     t = t.sub(r"\\widehat(?![A-Za-z])", r"\\hat")
+    t = t.sub(r"\\exponentialE(?![A-Za-z])", " e ")                    # MathLive's keyboard e
+    t = t.sub(r"\\differentialD(?![A-Za-z])", "d")
+    t = t.sub(r"\\placeholder\s*(\[[^\]]*\])?\s*\{\s*\}", " ")
     return t
 
 
@@ -210,6 +264,48 @@ def _over(t):
 def _leibniz_d(t):
     """dL/dw and \\frac{dL}{dO_{31}}: a lone d before a name of the network is the Leibniz ∂."""
     return t.sub(r"(?<![A-Za-z\\])d(?=\s*(L|O|o|z|w|W|b|y|x|\\hat|\\widehat|\{))", r"\\partial ")
+
+
+# ---- plain keyboards: Python, Maxima, AsciiMath, UnicodeMath, widgets' LaTeX --------------------------
+# words an answer may spell without a backslash (functions come from the activation table: FUNCTIONS)
+WORDS = {"sigma": r"\sigma", "lambda": r"\lambda", "lam": r"\lambda", "eta": r"\eta", "delta": r"\delta",
+         "partial": r"\partial", "del": r"\partial", "hat": r"\hat", "cdot": r"\cdot", "xx": r"\times",
+         "times": r"\times", "max": r"\max", "frac": r"\frac", "dfrac": r"\frac", "sum": r"\sum", "sqrt": r"\sqrt",
+         "yhat": r"\hat{y}", "exp": r"\exp", "tanh": r"\tanh", "ln": r"\ln", "log": r"\log", "prime": "'"}
+SIZING = r"\\(left|right|mleft|mright|bigl?|bigr?|Bigl?|Bigr?|biggl?|biggr?|Biggl?|Biggr?)(?![A-Za-z])\s*"
+
+
+def _word(m):
+    """A plain word: a command, an activation's name, or left alone for the parser to name."""
+    if m.group(1):
+        return None                                    # a LaTeX command with its argument: as written
+    word = m.group(2)
+    if word in WORDS:
+        return WORDS[word] + " "
+    if len(word) > 1 and plain(word) in FUNCTIONS:
+        return rf"\operatorname{{{word}}}"
+    return None
+
+
+def _keyboards(t):
+    """The spellings of plain keyboards and of the widgets' LaTeX, rewritten to the grammar's."""
+    t = t.sub(SIZING + r"(?=[()\[\]]|\\[{}])", "")                   # \left( \mleft( \bigl[: the bracket
+    t = t.sub(r"(?<!\\)\{\s*\}", " ")                                 # Word's and MathLive's empty {} before ^
+    t = t.sub(r"(?<![\\A-Za-z])\{\s*([A-Za-z]|\\hat\s*\{\s*y\s*\}|\\(?:sigma|delta|tanh))\s*\}(?=\s*[_^'])", r"\1")
+    t = t.sub(r"\*\*", "^")                                            # Python's power
+    t = t.sub(r"(?<![A-Za-z])(?:np|numpy|math|torch|sympy|sp)\s*\.\s*(?=[A-Za-z])", "")   # np.exp
+    t = t.sub(r"%e(?![A-Za-z])", "e")                                 # Maxima's e
+    t = t.sub(r"_\s*\(\s*([\d\s,]+?)\s*\)", r"_{\1}")                 # AsciiMath's O_(31)
+    t = t.sub(r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}")          # AsciiMath's hat(y)
+    t = t.sub(r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}")      # y_hat, yhat
+    t = t.sub(r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word)
+    t = t.sub(r"(?<![A-Za-z\\])([wWb])\s*(\d+)\s*_", r"\1^{\2}_")      # w3_11: the layer first
+    t = t.sub(r"(?<![A-Za-z\\])(O|o|z|x|y|w|W|b|\\delta)\s*(\d+)(?![\d.])", r"\1_{\2}")   # O31, delta31
+    t = t.sub(r"\^\s*'", "'")                                          # Word's σ^′
+    if not re.search(r"max", t.text):
+        # a decimal comma (4,588·10⁻⁴) where no comma separates anything (max(a, b), O_{1,12})
+        t = t.sub(r"(?<![\d.,{_\s])(\d+),(\d+)(?![\d,])", r"\1.\2")
+    return t
 
 
 # ---- names --------------------------------------------------------------------------------------
@@ -316,6 +412,31 @@ def respell(text):
     gradproof.symbolic.grade.spelling.SpellingError: a sum needs its index and numeric bounds, e.g. \\sum_{j=1}^{2} (column 1)
     """
     t = Text(text)
-    for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _names, _ends, _sums):
+    for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _keyboards, _names, _ends,
+                 _sums):
         t = step(t)
     return t
+
+
+# names a word of an answer was probably meant to be
+LIKELY = {"s": r"\sigma", "o": "O_{kj}", "d": r"\delta_{kj} or d in dL/dw", "l": r"\lambda", "n": r"\eta",
+          "h": r"\hat{y}", "X": "x_i", "Y": "y", "Z": "z_kj", "a": "O_{kj} (the notes' output)", "W": "w^k_ij"}
+
+
+def unknown_name(spelled, index, letter):
+    """'unknown symbol s' said better: the whole word the letter starts, and the name probably meant."""
+    text = spelled.text if spelled is not None else letter
+    start = index if spelled is not None else 0
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    end = start
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    word = text[start:end] or letter
+    known = sorted(set(WORDS) | {k for k in FUNCTIONS if len(k) > 1})
+    close = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
+    if len(word) > 1:
+        meant = f"; did you mean {close[0]}?" if close else ""
+        return f"unknown name {word!r}{meant}"
+    meant = f" (did you mean {LIKELY[word]}?)" if word in LIKELY else ""
+    return f"unknown symbol {word}{meant}"

@@ -23,7 +23,7 @@ def _function_table():
     table.update({"exp": ("exp", None), "ln": ("log", None), "log": ("log", None),
                   "sign": ("sign", None), "sgn": ("sign", None), "abs": ("abs", None),
                   "sech": ("sech", None), "cosh": ("cosh", None), "h": ("step", None),
-                  "heaviside": ("step", None)})
+                  "heaviside": ("step", None), "sqrt": ("sqrt", None)})
     return table
 
 
