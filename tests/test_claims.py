@@ -46,10 +46,9 @@ def test_every_slip_fails_as_written_and_its_correction_is_proven(found_slips):
 
 
 def test_the_committed_sheet_lists_every_claim_and_slip_with_its_measurement(claims, found_slips):
-    from gradproof.symbolic.sheet.md import escape
     markdown = (DERIVATIONS / "claims.md").read_text(encoding="utf-8")
     for claim in claims.values():
-        assert escape(f"Measured by: {claim.command}") in markdown, claim.key
+        assert f"Measured by: `{claim.command}`" in markdown, claim.key
         assert f"Verdict: {claim.verdict}." in markdown
     assert markdown.count("Verdict: the notes' form fails; the correct form is proven.") == len(SLIPS)
     assert "sum\\_for\\_product" in markdown
@@ -120,3 +119,21 @@ def test_sheet_claims_prints_timings_and_writes_the_sheet(tmp_path, capsys):
 def test_sheet_claims_refuses_a_point(capsys):
     assert main(["sheet", "--claims", "--at", "derivations/notes-point.json"]) == 2
     assert "takes no --at" in capsys.readouterr().err
+
+
+def test_the_contents_are_plain_text_and_commands_are_code():
+    """The committed page's contents read as a person writes the formulas (no TeX names left), and every command
+    is code whose words never break inside (each word its own unbreakable span)."""
+    page = (DERIVATIONS / "claims.html").read_text(encoding="utf-8")
+    nav = page.split('<nav class="toc toc-side"', 1)[1].split("</nav>", 1)[0]
+    links = [re.sub(r"<[^>]+>", "", a) for a in re.findall(r"<a [^>]*>(.*?)</a>", nav)]
+    assert "1. σ′ ≤ 1/4, largest at z = 0" in links
+    assert "3. a chain of n sigmoid units: |∂Oₙ/∂x| ≤ (1/4)ⁿ ∏ |wₖ|" in links
+    assert not [a for a in links if re.search(r"\\|tfrac|partial|\ble\b|\bprod\b|cdot|sigma", a)]
+    commands = re.findall(r'<p>Measured by: <code class="cmd">(.*?)</code></p>', page)
+    assert len(commands) == len(VERDICTS)
+    for command in commands:
+        words = re.findall(r"<span>(.*?)</span>", command)
+        assert " ".join(words) == re.sub(r"<[^>]+>", "", command) and all(" " not in w for w in words)
+    tex = (DERIVATIONS / "claims.tex").read_text(encoding="utf-8")
+    assert tex.count(r"Measured by: \texttt{gradproof ") == len(VERDICTS)

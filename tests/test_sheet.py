@@ -148,7 +148,7 @@ def test_numbers_print_as_latex_and_as_the_same_mathml_latex2mathml_gives(value)
     from latex2mathml.converter import convert
     tex_number = content.number(value)
     assert re.fullmatch(r"-?\d+(\.\d+)?( \\times 10\^\{-?\d+\})?", tex_number)
-    assert re.sub(r' alttext="[^"]*"', "", html._math(tex_number)) == convert(tex_number)
+    assert re.sub(r' alttext="[^"]*"', "", html._math(tex_number)) == html._typeset(convert(tex_number))
     mantissa, _, exponent = tex_number.partition(r" \times 10^")
     back = float(mantissa) * 10.0 ** int(exponent.strip("{}")) if exponent else float(mantissa)
     assert back == pytest.approx(value, rel=1e-5, abs=1e-300)
@@ -413,3 +413,24 @@ def test_highlighted_paths_differ_by_line_width_not_colour_alone():
               for colour in (diagram.ACCENT, diagram.MUTED)}
     assert widths[diagram.ACCENT] and widths[diagram.MUTED]
     assert min(map(float, widths[diagram.ACCENT])) >= 2 * max(map(float, widths[diagram.MUTED]))
+
+
+@pytest.mark.parametrize("tex, wanted, unwanted", [
+    (r"\frac{\partial L}{\partial O_{31}} = -0.740328", ['<mo form="prefix">−</mo>', '<mi mathvariant="normal">∂</mi>'],
+     ["<mo>∂</mo>"]),
+    (r"\sigma'(z_{11}) \cdot \sigma\left(z_{11}\right)", ['<mi>σ</mi><mo lspace="0" rspace="0">′</mo>', "<mo>⋅</mo>",
+                                                          '<mo stretchy="false" fence="true" form="prefix" lspace="0" rspace="0">('],
+     ["<msup>", "·", 'stretchy="true"']),
+    (r"|\partial O_n/\partial x| \le \prod_k |w_k|", ['<mo lspace="0" rspace="0">/</mo>',
+                                                      '<mo stretchy="false" lspace="0" rspace="0">|</mo>',
+                                                      '<munder><mo movablelimits="true">∏</mo>'], ["<msub><mo>"]),
+    (r"\sum_{j=1}^{2} a_j - b", ['<munderover><mo movablelimits="true">∑</mo>', "<mo>−</mo>"], ['form="prefix"']),
+    (r"\left(\frac{a}{b}\right)", ['stretchy="true"'], []),
+])
+def test_mathml_is_set_as_tex_sets_it(tex, wanted, unwanted):
+    """A sign is a prefix operator (a minus between terms is not), bars and slashes carry no space, a fence around
+    no tall content is not stretched (a stretched glyph is wider), ∂ is a letter, a prime follows its symbol at full
+    size, sums and products take movable limits."""
+    out = html._math(tex)
+    assert all(w in out for w in wanted), out
+    assert not any(u in out for u in unwanted), out

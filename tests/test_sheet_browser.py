@@ -257,7 +257,7 @@ def test_the_contents_link_every_section_and_stay_in_view(full_page, tmp_path):
 def test_the_indicator_is_drawn_as_a_glyph(tmp_path):
     """ReLU's 1[z > 0] is the character U+1D7D9, laid out by a real font (not a fallback box) in Chromium."""
     page = ROOT / "derivations" / "chain-relu.html"
-    assert "&#x1D7D9;" in page.read_text(encoding="utf-8")
+    assert "\U0001D7D9" in page.read_text(encoding="utf-8")
     browser = DevTools(tmp_path / "profile")
     try:
         browser.open(page.as_uri(), 1280, 900, False)

@@ -1,6 +1,7 @@
 """The claims sheet: the notes' claims with their measurements and verdicts, then the notes' slips with the
 correct forms, as document blocks for the sheet renderers (HTML, Markdown, LaTeX)."""
 from ..sheet.document import (
+    Code,
     Display,
     Heading,
     Math,
@@ -16,8 +17,8 @@ INTRO = ("Every quantitative claim of the course notes, beside the gradproof com
          "measured and a verdict: pass when the measurement bears the claim out, fail when it does not. Then the "
          "notes' slips: formulas that are wrong as written, each with the correct form, its derivation, the proof "
          "and a measurement that tells the two apart. Every figure comes from fixed data and fixed seeds, so this "
-         "sheet regenerates byte for byte (gradproof sheet --claims -o claims.html, or gradproof sheet --regenerate "
-         "derivations).")
+         "sheet regenerates byte for byte (")
+COMMANDS = ("gradproof sheet --claims -o claims.html", "gradproof sheet --regenerate derivations")
 
 
 def build(claims=None, slips=None, name="claims", title=TITLE):
@@ -28,7 +29,7 @@ def build(claims=None, slips=None, name="claims", title=TITLE):
     claims = measure.measure_all() if claims is None else claims
     slips = slip_module.measure_all() if slips is None else slips
     sheet = Sheet(title, [Heading(1, parts(title))], name)
-    sheet.add(Paragraph(parts(INTRO)))
+    sheet.add(Paragraph(parts(INTRO, Code(COMMANDS[0]), ", or ", Code(COMMANDS[1]), ").")))
     _claims(sheet, claims)
     _slips(sheet, slips)
     return sheet
@@ -43,11 +44,11 @@ def _claims(sheet, claims):
     for n, c in enumerate(claims, 1):
         sheet.add(Heading(3, _label(n, c.key), f"claim-{c.key}"))
         sheet.add(Paragraph(parts("The notes (", c.where, "): ", *c.says)))
-        sheet.add(Paragraph(parts("Measured by: ", c.command)))
+        sheet.add(Paragraph(parts("Measured by: ", Code(c.command))))
         sheet.add(Paragraph(parts("Measured: ", *c.measured)))
         sheet.add(Paragraph(parts(f"Verdict: {c.verdict}.")))
-    sheet.add(Note(parts("GD, SGD and mini-batch per second: gradproof sheet --claims times the three runs of the "
-                         "descent claim and prints the time per epoch of each and the time each takes to reach GD's "
+    sheet.add(Note(parts("GD, SGD and mini-batch per second: ", Code("gradproof sheet --claims"), " times the three "
+                         "runs of the descent claim and prints the time per epoch of each and the time each takes to reach GD's "
                          "final loss. Timings change from run to run and machine to machine, so they are printed, not "
                          "written into the sheet.")))
 
@@ -97,7 +98,7 @@ def _slips(sheet, slips):
         sheet.add(Paragraph(parts("Derivation:")))
         sheet.add(Display(s.derivation))
         sheet.add(Paragraph(parts("Proof and measurement: ", *s.evidence)))
-        sheet.add(Paragraph(parts("Shown by: ", s.command)))
+        sheet.add(Paragraph(parts("Shown by: ", Code(s.command))))
         sheet.add(Paragraph(parts(f"Verdict: the notes' form {'holds' if s.notes_hold else 'fails'}; the correct "
                                   f"form is {'proven' if s.proven else 'NOT proven'}.")))
 

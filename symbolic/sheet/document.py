@@ -1,6 +1,6 @@
 """A sheet as a format-neutral document: headings, paragraphs, displays, tables, figures, notes.
 
-Text is plain (each renderer escapes it for its format); mathematics is LaTeX from
+Text is plain (each renderer escapes it for its format); a command is :class:`Code`; mathematics is LaTeX from
 symbolic/printing.py, wrapped in :class:`Math` inline or in a :class:`Display` of aligned rows
 (each row holds one ``&`` before its relation sign). The renderers (tex.py, html.py, md.py) walk the
 blocks in order; none of them computes anything.
@@ -15,8 +15,15 @@ class Math:
     tex: str
 
 
+@dataclass(frozen=True)
+class Code:
+    """Inline code: a command a reader copies, set in a fixed-width font and broken only at its spaces."""
+
+    text: str
+
+
 def parts(*items):
-    """Inline content: a tuple of plain strings and Math, empty strings dropped."""
+    """Inline content: a tuple of plain strings, Math and Code, empty strings dropped."""
     return tuple(i for i in items if i != "")
 
 

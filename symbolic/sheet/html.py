@@ -11,7 +11,7 @@ from html import escape
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import svg
-from .document import Heading, Math
+from .document import Code, Heading, Math
 from .render import Renderer
 
 CSS = """
@@ -66,6 +66,8 @@ thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 td.r, th.r { text-align: right; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
 caption { caption-side: bottom; color: var(--muted); font-size: 0.9rem; padding-top: 0.4rem; }
 ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
+code { font-family: "Latin Modern Mono", "DejaVu Sans Mono", monospace; font-size: 0.92em; }
+code.cmd span { white-space: nowrap; }
 .note { background: var(--note); border-left: 4px solid var(--accent); padding: 0.6rem 0.9rem; margin: 0.9rem 0; }
 @media (max-width: 600px) {
   body { font-size: 16px; }
@@ -117,6 +119,59 @@ def _number(match):
 _INDICATOR = ('<mn mathvariant="double-struck">1</mn>', "<mn>&#x1D7D9;</mn>")
 
 
+_OPEN = set("([{|‖⌊⌈⟨")
+_TIGHT = set("|‖/")                 # ordinary symbols in TeX: no space either side, whatever their position
+_TALL = {"mfrac", "munder", "mover", "munderover", "mtable", "msqrt", "mroot"}
+_LARGE = {"∑", "∏", "sup", "inf", "max", "min", "lim"}
+
+
+def _tag(node):
+    return node.tag.removeprefix(_MATHML)
+
+
+def _typeset(mathml):
+    """latex2mathml's MathML as TeX would set it (MathML Core spaces an operator by its form in the row):
+    a sign is a prefix operator, bars and slashes are tight, fences are unpadded, ∂ is a letter, primes are
+    full-size characters, the dot is the dot operator, large operators take their limits below and above in display
+    style, and an underbrace keeps its distance from a fraction above it."""
+    import xml.etree.ElementTree as ET
+    ET.register_namespace("", _MATHML.strip("{}"))
+    root = ET.fromstring(mathml)
+    for parent in root.iter():
+        previous = None
+        for n, node in enumerate(list(parent)):
+            tag, text = _tag(node), (node.text or "")
+            if tag == "mo":
+                if text == "·":
+                    node.text = text = "⋅"
+                if text in ("−", "+") and (previous is None or (_tag(previous) == "mo" and (
+                        previous.get("form") != "postfix" and previous.text not in (")", "]", "}", "|")))):
+                    node.set("form", "prefix")
+                if text in _TIGHT or (text in _OPEN | set(")]}⌋⌉⟩") and node.get("stretchy") == "false"):
+                    node.set("lspace", "0")
+                    node.set("rspace", "0")
+                if text == "∂":
+                    node.tag, node.attrib = _MATHML + "mi", {"mathvariant": "normal"}
+            if tag == "msup" and (node[1].text or "").strip("′″‴") == "" and len(node[1]) == 0:
+                # a prime follows its symbol at full size (the font's ′ is already raised), as TeX sets f'
+                prime = ET.Element(_MATHML + "mo", {"lspace": "0", "rspace": "0"})
+                prime.text = node[1].text
+                node.tag, node.attrib = _MATHML + "mrow", {}
+                node.remove(node[1])
+                node.append(prime)
+            if tag == "mrow" and len(node) >= 2 and node[0].get("fence") == "true" and not any(
+                    _tag(d) in _TALL for d in node.iter()):
+                node[0].set("stretchy", "false")             # a stretched glyph is wider: pads a short fence
+                node[-1].set("stretchy", "false")
+            if tag in ("msub", "msubsup") and _tag(node[0]) == "mo" and (node[0].text or "") in _LARGE:
+                node.tag = _MATHML + ("munder" if tag == "msub" else "munderover")
+                node[0].set("movablelimits", "true")
+            if tag == "munder" and len(node) == 2 and _tag(node[1]) == "mo" and node[1].text == "⏟":
+                node[0].append(ET.Element(_MATHML + "mspace", {"depth": "0.35em"}))
+            previous = node
+    return ET.tostring(root, encoding="unicode")
+
+
 @functools.lru_cache(maxsize=None)
 def _math(tex, display=False, style=False):
     """A formula as MathML carrying its LaTeX as ``alttext`` (for screen readers and copying); ``style`` sets it
@@ -133,17 +188,25 @@ def _math(tex, display=False, style=False):
         if "\\" in out:                                  # an unknown command comes through as raw text
             raise GradproofError(f"latex2mathml left LaTeX unconverted in {tex!r}")
         out = out.replace(*_INDICATOR)
+    out = _typeset(out)
     return out.replace("<math ", f'<math alttext="{escape(tex.strip(), quote=True)}" ', 1)
 
 
+def _code(code):
+    """A command in a fixed-width font; each word unbreakable, so a line breaks only at the command's spaces."""
+    words = " ".join(f"<span>{escape(w)}</span>" for w in code.text.split(" "))
+    return f'<code class="cmd">{words}</code>'
+
+
 def inline(content):
-    return "".join(_math(c.tex) if isinstance(c, Math) else escape(c) for c in content)
+    return "".join(_math(c.tex) if isinstance(c, Math) else _code(c) if isinstance(c, Code) else escape(c)
+                   for c in content)
 
 
 def _cell(tag, align, content):
     # fractions of partials in display style, as in the LaTeX tables, so that they stay legible
     cell = "".join(_math(c.tex, style=True) if isinstance(c, Math) and r"\frac" in c.tex
-                   else _math(c.tex) if isinstance(c, Math) else escape(c) for c in content)
+                   else inline((c,)) for c in content)
     return f"<{tag} class=\"{align}\">{cell}</{tag}>"
 
 
@@ -167,22 +230,72 @@ def display(rows):
     return f'<div class="display scroll"><div class="eqs">{"".join(cells)}</div></div>'
 
 
-_SCRIPT = re.compile(r"([_^])\{?([0-9,]+)\}?")
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_SUBSCRIPT = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUPERSCRIPT = str.maketrans("0123456789+-−=()inT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁱⁿᵀ")
+_SPACED = set("=≤≥<>+−×⋅·→←≈∈∑∏")
+_ACCENTS = {"^": "\u0302", "ˆ": "\u0302", "~": "\u0303", "˜": "\u0303", "¯": "\u0304", "‾": "\u0304",
+            "˙": "\u0307", "→": "\u20d7"}
+
+
+def _script(text, table, mark):
+    """A script in Unicode sub- or superscript characters where every one has its own, else mark and brackets."""
+    if text and all(c in table for c in map(ord, text)) or text == "′":
+        return text.translate(table)
+    return mark + (text if len(text) == 1 else f"({text})")
+
+
+def _text(node):
+    """The plain text of a MathML element, as a reader would type the formula in prose."""
+    tag = node.tag.removeprefix(_MATHML)
+    kids = list(node)
+    if tag in ("mi", "mn", "mtext", "ms"):
+        return node.text or ""
+    if tag == "mo":
+        op = (node.text or "").replace("\u2061", "").replace("\u2062", "").replace("·", "⋅")
+        return f" {op} " if op in _SPACED else ", " if op == "," else op
+    if tag == "mspace":
+        return " "
+    parts = [_text(k) for k in kids]
+    if tag == "mfrac":
+        top, bottom = (p.strip() for p in parts)
+        wrap = lambda p: f"({p})" if " " in p else p                     # noqa: E731
+        return f"{wrap(top)}/{wrap(bottom)}"
+    if tag == "msqrt":
+        return f"√({''.join(parts).strip()})"
+    base, trail = parts[0].rstrip(), " " if parts[0].endswith(" ") else ""     # a spaced operator keeps its space
+    scripts = [p.replace(" ", "") for p in parts[1:]]
+    if tag in ("msub", "munder"):
+        return base + ("" if scripts[0] in ("⏟", "_") else _script(scripts[0], _SUBSCRIPT, "_")) + trail
+    if tag in ("msup", "mover"):
+        if tag == "mover" and scripts[0] in _ACCENTS:
+            return base + _ACCENTS[scripts[0]] + trail
+        return base + _script(scripts[0], _SUPERSCRIPT, "^") + trail
+    if tag in ("msubsup", "munderover"):
+        return base + _script(scripts[1], _SUPERSCRIPT, "^") + _script(scripts[0], _SUBSCRIPT, "_") + trail
+    return "".join(parts)
+
+
+def plain_text(tex):
+    """A formula as plain text, read from its MathML (never from the LaTeX): for the contents and for labels.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.html import plain_text
+    >>> plain_text(r"\\sigma' \\le \\tfrac14"), plain_text("w^1_{11}"), plain_text(r"\\partial h/\\partial h")
+    ('σ′ ≤ 1/4', 'w¹₁₁', '∂h/∂h')
+    """
+    import xml.etree.ElementTree as ET
+    text = _text(ET.fromstring(_math(tex)))
+    text = re.sub(r"(^|[(\[,=≤<>] ?) ?− ", r"\1−", re.sub(" +", " ", text).strip())   # a leading minus is a sign
+    return text.replace("( ", "(").replace(" )", ")")
 
 
 def _plain(content):
-    """A heading as plain text for the contents (w^{1}_{11} as w¹₁₁): no formula to lay out in a list that one
-    screen or the other hides."""
-    from ..printing import _SUB, _SUP
-    out = []
-    for c in content:
-        if isinstance(c, Math):
-            tex = c.tex.replace(r"\delta", "δ").replace(r"\hat{y}", "ŷ")
-            tex = _SCRIPT.sub(lambda m: m.group(2).translate(_SUP if m.group(1) == "^" else _SUB), tex)
-            out.append(tex.replace("{", "").replace("}", "").replace("\\", ""))
-        else:
-            out.append(c)
-    return "".join(out)
+    """Inline content as plain text (for the contents: no formula to lay out in a list one screen or the other
+    hides)."""
+    return "".join(plain_text(c.tex) if isinstance(c, Math) else c.text if isinstance(c, Code) else c
+                   for c in content)
 
 
 def _contents(sheet):

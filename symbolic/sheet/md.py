@@ -7,7 +7,7 @@ paths each section already has.
 import re
 
 from .diagram import svg
-from .document import Math
+from .document import Code, Math
 from .render import Renderer
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -31,6 +31,10 @@ def inline(content, in_table=False):
         if isinstance(c, Math):
             tex = c.tex.replace("|", r"\vert ") if in_table else c.tex
             out.append(f"${tex}$")
+        elif isinstance(c, Code):
+            text = c.text.replace("|", r"\|") if in_table else c.text
+            fence = "``" if "`" in text else "`"
+            out.append(f"{fence}{text}{fence}")
         else:
             out.append(escape(c))
     return "".join(out)

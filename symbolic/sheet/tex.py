@@ -13,7 +13,7 @@ from pathlib import Path
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import tikz, tikz_network
-from .document import Math
+from .document import Code, Math
 from .render import Renderer
 
 PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-pictures"
@@ -63,8 +63,26 @@ def escape(text):
     return "".join(out)
 
 
+# in the typewriter font (OT1 cmtt) every ASCII character has its own glyph at its own code: ^ is a caret, not an
+# accent, and no "-" is a place to break the line
+_TT_SPECIAL = set("\\{}^_~$%#&")
+
+
+def code(text):
+    r"""A command as LaTeX: typewriter, broken only at its spaces.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.tex import code
+    >>> print(code("dL/dw^2_12 --lr"))
+    \texttt{dL/dw\char94{}2\char95{}12 --lr}
+    """
+    return r"\texttt{" + "".join(rf"\char{ord(c)}{{}}" if c in _TT_SPECIAL else escape(c) for c in text) + "}"
+
+
 def inline(content):
-    return "".join(f"${c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
+    return "".join(f"${c.tex}$" if isinstance(c, Math) else code(c.text) if isinstance(c, Code) else escape(c)
+                   for c in content)
 
 
 def _display(block):
@@ -73,7 +91,7 @@ def _display(block):
 
 def _cell(content):
     """A table cell: formulas in display style, so that fractions of partials stay legible."""
-    return "".join(rf"$\displaystyle {c.tex}$" if isinstance(c, Math) else escape(c) for c in content)
+    return "".join(rf"$\displaystyle {c.tex}$" if isinstance(c, Math) else inline((c,)) for c in content)
 
 
 _STRUT = r"\rule[-2.7ex]{0pt}{6.8ex}"       # room above and below a row of display-style fractions
