@@ -43,6 +43,8 @@ SENTENCES = {
                 "give it to enough significant figures for the tolerance.",
     "missing_regularization": "The regularization term is missing: L includes λ times the sum of the weights' "
                               "penalties, so its derivative (2λw for L2, λ sign(w) for L1) adds to the gradient.",
+    "regularization_sign": "The penalty's derivative has the wrong sign: L adds λ times the penalty, so its "
+                           "derivative (2λw for L2, λ sign(w) for L1) is added to the gradient, not subtracted.",
 }
 CODES = tuple(SENTENCES)
 MATCH_RTOL = 1e-7         # float64 values of the same expression agree far closer than this
@@ -112,7 +114,8 @@ def _name(act):
 
 def _kinds():
     """The slips put in place of f_k'(z): f itself, nothing, or another activation's derivative (in z or in O)."""
-    others = [a for a in ACTIVATIONS.values() if a.name != "linear"]
+    # an activation whose derivative is 1 everywhere (the identity) makes the slip "f' left out" again
+    others = [a for a in ACTIVATIONS.values() if not _same_function(lambda u, a=a: a.df(u, a.f(u)), np.ones_like)]
     return [("f", None), ("none", None)] + [(form, a) for a in others for form in ("z", "O")]
 
 
@@ -311,19 +314,38 @@ def _other_parameters(spec, param):
     return others[:MAX_OTHER_PARAMETERS]
 
 
+def _chain_factors(model, factor):
+    """A factor of the Leibniz form as the factors a student writes in the chain's order: ∂O_kj/∂w^k_ij as
+    f'(z_kj) and O_(k-1)i, ∂O_kj/∂O_(k-1)i as f'(z_kj) and w^k_ij; any other factor whole."""
+    if isinstance(factor, Partial):
+        value = model.local(factor.numerator, factor.denominator)
+        neuron = model.neuron_of(factor.numerator)
+        if neuron and neuron[0] == "O" and factor.denominator != model.z[neuron[1]][neuron[2]]:
+            f_prime = model.f_prime(neuron[1], neuron[2])
+            rest = sp.cancel(value / f_prime) if f_prime != 0 else None
+            if rest is not None and rest != 1 and not rest.has(*model.z[neuron[1]][1:]):
+                return [f_prime, rest]
+        return [value]
+    return [_closed(model, factor)]
+
+
 def sums_for_products(derivation):
+    """A '+' where the chain rule multiplies, wherever it stands: between any two of the factors a student
+    writes along the chain (∂L/∂O, each f'(z), each weight, the input), in every product of the form."""
     model = derivation.model
     if not derivation.readable:
         return []
     form = data_leibniz(derivation)
-    out = []
+    out, seen = [], set()
     for node in sp.preorder_traversal(form):
         if isinstance(node, sp.Mul) and len(node.args) > 1:
-            for m in range(1, len(node.args)):
-                left = sp.Mul(*node.args[:m], evaluate=False) if m > 1 else node.args[0]
-                right = sp.Mul(*node.args[m:], evaluate=False) if len(node.args) - m > 1 else node.args[m]
-                changed = _replace(form, node, sp.Add(left, right, evaluate=False))
-                out.append(Variant(("sum_for_product",), f"{text(left)} + [{text(right)}]", _closed(model, changed)))
+            factors = [f for arg in node.args for f in _chain_factors(model, arg)]
+            for m in range(1, len(factors)):
+                left, right = sp.Mul(*factors[:m]), sp.Mul(*factors[m:])
+                expr = _closed(model, _replace(form, node, sp.Add(left, right, evaluate=False)))
+                if expr not in seen:
+                    seen.add(expr)
+                    out.append(Variant(("sum_for_product",), f"{text(left)} + [{text(right)}]", expr))
     return out
 
 
@@ -383,7 +405,7 @@ def modifiers(has_regularization):
     """(sign, factor, regularization multiplier, codes) applied to each variant's value."""
     regs = [(1, ())]
     if has_regularization:
-        regs += [(0, ("missing_regularization",)), (-1, ("sign",)), (0.5, ("factor",)), (2, ("factor",))]
+        regs += [(0, ("missing_regularization",)), (-1, ("regularization_sign",)), (0.5, ("factor",)), (2, ("factor",))]
     out = []
     for s, s_codes in ((1, ()), (-1, ("sign",))):
         for c, c_codes in ((1, ()), (2, ("factor",)), (0.5, ("factor",))):
