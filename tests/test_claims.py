@@ -117,7 +117,7 @@ def test_sheet_claims_prints_timings_and_writes_the_sheet(tmp_path, capsys):
 
 
 def test_sheet_claims_refuses_a_point(capsys):
-    assert main(["sheet", "--claims", "--at", "derivations/notes-point.json"]) == 2
+    assert main(["sheet", "--claims", "--at", str(DERIVATIONS / "notes-point.json")]) == 2
     assert "takes no --at" in capsys.readouterr().err
 
 
@@ -137,3 +137,17 @@ def test_the_contents_are_plain_text_and_commands_are_code():
         assert " ".join(words) == re.sub(r"<[^>]+>", "", command) and all(" " not in w for w in words)
     tex = (DERIVATIONS / "claims.tex").read_text(encoding="utf-8")
     assert tex.count(r"Measured by: \texttt{gradproof ") == len(VERDICTS)
+
+
+def test_the_slips_built_in_points_are_the_ones_derivations_publishes():
+    """The slips carry their points in the package (an installed copy reads no repository folder); the sheets'
+    readers run the commands the slips print on derivations/' files, so the two must be the same numbers."""
+    from gradproof.numeric.point import from_mapping, load_point
+    chain = Spec.from_toml(DERIVATIONS / "chain-sigmoid.toml")
+    assert chain == slips.CHAIN
+    for built_in, name, spec in ((slips.CHAIN_POINT, "chain-point.json", chain), (slips.NOTES_POINT, "notes-point.json", Spec())):
+        ours, published = from_mapping(built_in, spec), load_point(DERIVATIONS / name, spec)
+        for field in ("x", "y"):
+            np.testing.assert_array_equal(getattr(ours, field), getattr(published, field))
+        for a, b in zip(ours.W + (ours.b or []), published.W + (published.b or []), strict=True):
+            np.testing.assert_array_equal(a, b)

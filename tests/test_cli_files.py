@@ -171,3 +171,16 @@ def test_regenerate_makes_the_output_folder(tmp_path, capsys):
     assert main(["sheet", "--regenerate", str(source), "-o", str(out)]) == 0
     assert (out / "tiny.html").read_text().startswith("<!DOCTYPE html>")
     assert f"wrote {out / 'tiny.html'}\n" in capsys.readouterr().err
+
+
+def test_regenerate_reads_only_its_folder(tmp_path, capsys):
+    source = tmp_path / "src"
+    source.mkdir()
+    (tmp_path / "elsewhere.toml").write_text("[network]\nlayers = [1, 1]\n", encoding="utf-8")
+    (source / "sheets.toml").write_text('[[sheet]]\nname = "tiny"\nspec = "../elsewhere.toml"\nformats = ["html"]\n',
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sheet", "--regenerate", str(source), "-o", str(out)]) == 2
+    err = _one_line_error(capsys, "sheet")
+    assert "spec '../elsewhere.toml' is not in" in err and "reads only its own folder" in err
+    assert not out.exists()

@@ -6,6 +6,7 @@ top-level packages, a second copy under the wrong name).
 """
 import doctest
 import importlib
+import os
 import pkgutil
 import tomllib
 from pathlib import Path
@@ -16,6 +17,7 @@ import gradproof.numeric
 import gradproof.symbolic
 
 ROOT = Path(__file__).resolve().parents[1]
+INSTALL = "GRADPROOF_TEST_INSTALL"       # "wheel" when CI runs the tests against a normal install
 
 
 def _modules():
@@ -45,9 +47,13 @@ def test_every_package_folder_is_installed():
 
 
 def test_installed_from_this_checkout():
-    # the editable install maps gradproof.* onto these folders, not onto a stale copy elsewhere
-    assert Path(gradproof.symbolic.__file__).resolve().parent == ROOT / "symbolic"
-    assert Path(gradproof.numeric.__file__).resolve().parent == ROOT / "numeric"
+    where = [Path(package.__file__).resolve().parent for package in (gradproof.symbolic, gradproof.numeric)]
+    if os.environ.get(INSTALL) == "wheel":
+        # CI's second run: a normal install of the wheel, in its site-packages, nothing reached in the checkout
+        assert all("site-packages" in p.parts and not p.is_relative_to(ROOT) for p in where), where
+    else:
+        # the editable install maps gradproof.* onto these folders, not onto a stale copy elsewhere
+        assert where == [ROOT / "symbolic", ROOT / "numeric"]
 
 
 def test_ci_runs_the_readmes_test_command_and_ruff():
@@ -58,7 +64,12 @@ def test_ci_runs_the_readmes_test_command_and_ruff():
     assert "python3 -m ruff check ." in test_command
     ci = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines() if "pytest" in line
           and not line.lstrip().startswith("#")]
-    assert ci == [test_command]
+    assert ci[0] == test_command
+    # and then the same tests against a normal install of the wheel, run from outside the checkout
+    assert len(ci) == 2 and f"{INSTALL}=wheel" in ci[1] and "pip wheel" in (ROOT / ".ci/run").read_text()
+    assert test_command.split("python3 -m pytest", 1)[1].strip() in ci[1]
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert {"F", "I"} <= set(config["tool"]["ruff"]["lint"]["select"])
-    assert any(dep.startswith("ruff") for dep in config["project"]["optional-dependencies"]["test"])
+    test_extra = config["project"]["optional-dependencies"]["test"]
+    assert any(dep.startswith("ruff") for dep in test_extra)
+    assert " -n " not in test_command or any(dep.startswith("pytest-xdist") for dep in test_extra)

@@ -14,7 +14,6 @@ Examples
 """
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import sympy as sp
@@ -25,7 +24,14 @@ from gradproof.numeric.spec import Spec
 from ..sheet.document import Math, parts
 from .measure import g
 
-DERIVATIONS = Path(__file__).resolve().parents[2] / "derivations"
+# The points the slips are measured at, built in (an installed package reads no repository folder); the same as
+# derivations/chain-sigmoid.toml, chain-point.json and notes-point.json, which the sheets' readers can run
+CHAIN = Spec(layers=(1, 1, 1, 1), activations="sigmoid", bias=True)
+CHAIN_POINT = {"x": [1.5], "y": [0.2], "W": [[[0.9]], [[1.1]], [[1.3]]], "b": [[0.1], [-0.2], [0.3]]}
+NOTES_POINT = {"x": [1.0, 0.5, -1.0, 2.0], "y": [1.0],
+               "W": [[[0.2, -0.4, 0.1], [0.5, 0.3, -0.2], [-0.3, 0.6, 0.4], [0.1, -0.1, 0.7]],
+                     [[0.6, -0.5], [-0.3, 0.8], [0.9, 0.2]],
+                     [[1.2], [-0.7]]]}
 
 # The notes' own words (transcribed LaTeX), for the grader to read.
 NOTES_SUM = (r"\frac{\partial L}{\partial O_{31}} + \left[ \frac{\partial O_{31}}{\partial O_{21}} \cdot "
@@ -49,9 +55,8 @@ class Slip:
 
 
 def _notes_chain_point():
-    from gradproof.numeric.point import load_point
-    spec = Spec.from_toml(DERIVATIONS / "chain-sigmoid.toml")
-    return spec, load_point(DERIVATIONS / "chain-point.json", spec)
+    from gradproof.numeric.point import from_mapping
+    return CHAIN, from_mapping(CHAIN_POINT, CHAIN)
 
 
 def sum_for_product():
@@ -245,9 +250,9 @@ def steep_point():
 def path_range():
     """Each path's product is marked '0 <= ... < 1': its factors hold weights and an input, so it can be negative
     or above 1 (its bound is (1/4)^3 |w^3 w^2 x|)."""
-    from gradproof.numeric.point import load_point
+    from gradproof.numeric.point import from_mapping
 
-    point = load_point(DERIVATIONS / "notes-point.json", Spec())
+    point = from_mapping(NOTES_POINT, Spec())
     products = _path_products(point, 3)
     steep = _path_products(steep_point(), 1)[0]
     notes_hold = all(0 <= p < 1 for p in products + [steep])

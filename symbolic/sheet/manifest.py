@@ -1,7 +1,7 @@
 """derivations/: a manifest (sheets.toml) of sheets to generate, each from a spec file and a POINT file.
 
 Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its ``spec`` and ``at``
-(paths relative to the manifest), and optionally ``lr``, ``params``, ``title``, ``intro`` and
+(paths relative to the manifest, inside its folder: regeneration reads nothing else), and optionally ``lr``, ``params``, ``title``, ``intro`` and
 ``formats`` (default tex, html and md). ``kind = "claims"`` makes the sheet of the notes' claims and slips
 (symbolic/claims/) instead of a derivation: it takes no spec and no point. Generation is deterministic: the same inputs give
 byte-identical files.
@@ -39,10 +39,19 @@ def read(folder):
             raise GradproofError(f"{path}: sheet {n}: unknown kind {kind!r}; valid: {', '.join(KINDS)}")
         if "name" not in entry or ("spec" not in entry and kind == "derivation"):
             raise GradproofError(f"{path}: sheet {n}: needs a name and a spec")
+        for key in ("spec", "at"):
+            if key in entry and not _inside(folder, entry[key]):
+                raise GradproofError(f"{path}: sheet {n}: {key} {str(entry[key])!r} is not in {str(folder)!r}; "
+                                     "a manifest reads only its own folder")
         if entry["name"] in names:
             raise GradproofError(f"{path}: sheet name {entry['name']!r} appears twice")
         names.add(entry["name"])
     return entries
+
+
+def _inside(folder, name):
+    """Whether a manifest's path names a file in its folder (or below), not one elsewhere."""
+    return isinstance(name, str) and (folder / name).resolve().is_relative_to(folder.resolve())
 
 
 def regenerate(folder, out=None):
