@@ -13,6 +13,8 @@ squared loss summed over samples, no regularization. It reads from a TOML file o
     [regularization]
     kind = "none"               # or "l1", "l2": then lambda (its strength) is required
     # lambda = 0.01             # only with l1 or l2: a lambda with "none" is an error, not ignored
+    [matrix]
+    layout = "rows"             # the matrix form's layout: "rows" (samples as rows, the notes') or "columns"
 """
 import math
 import tomllib
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from .activations import ACTIVATIONS, activation
 from .errors import GradproofError, unknown
+from .layouts import LAYOUTS
 from .losses import LOSSES, REDUCTIONS, REGULARIZATIONS, loss
 from .notation import Param
 
@@ -53,6 +56,7 @@ class Spec:
     reduction: str = "sum"
     regularization: str = "none"
     lam: float = 0.0
+    layout: str = "rows"               # how the matrix form lays out a batch (numeric/layouts.py)
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -82,6 +86,8 @@ class Spec:
         if not isinstance(self.lam, (int, float)) or isinstance(self.lam, bool) or not math.isfinite(self.lam) or self.lam < 0:
             raise GradproofError(f"lambda must be a finite number >= 0; got {self.lam!r}")
         object.__setattr__(self, "lam", float(self.lam))
+        if self.layout not in LAYOUTS:
+            raise unknown("layout", self.layout, LAYOUTS)
         if self.regularization == "none" and self.lam != 0:
             raise GradproofError(f"lambda = {self.lam:g} is given but the regularization is none, which would ignore it; "
                                  "choose l1 or l2, or drop lambda")
@@ -136,7 +142,7 @@ class Spec:
     def to_json(self):
         return {"layers": list(self.layers), "activations": list(self.activations), "bias": self.bias,
                 "loss": self.loss, "reduction": self.reduction, "regularization": self.regularization,
-                "lambda": self.lam}
+                "lambda": self.lam, "layout": self.layout}
 
     @property
     def summary(self):
@@ -145,6 +151,8 @@ class Spec:
         parts = [self.layers_text, acts] + (["bias"] if self.bias else []) + [f"{self.loss}/{self.reduction}"]
         if self.regularization != "none":
             parts.append(f"{self.regularization} lambda={self.lam:g}")
+        if self.layout != Spec.layout:
+            parts.append(f"{self.layout} layout")
         return ", ".join(parts)
 
     def __repr__(self):
@@ -169,7 +177,8 @@ class Spec:
         """
         layout = {"network": {"layers": "layers", "activation": "activations", "bias": "bias"},
                   "loss": {"kind": "loss", "reduction": "reduction"},
-                  "regularization": {"kind": "regularization", "lambda": "lam"}}
+                  "regularization": {"kind": "regularization", "lambda": "lam"},
+                  "matrix": {"layout": "layout"}}
         fields = {}
         for table, values in data.items():
             if table not in layout:
@@ -184,7 +193,7 @@ class Spec:
             raise GradproofError(f"{source}: [network] layers must be a list of sizes, e.g. [4, 3, 2, 1]")
         if "activations" not in fields and "layers" in fields:
             fields["activations"] = "sigmoid"
-        for key, kind in (("bias", bool), ("loss", str), ("reduction", str), ("regularization", str)):
+        for key, kind in (("bias", bool), ("loss", str), ("reduction", str), ("regularization", str), ("layout", str)):
             if key in fields and not isinstance(fields[key], kind):
                 raise GradproofError(f"{source}: {key} must be a {kind.__name__}; got {fields[key]!r}")
         if fields.get("regularization", "none") in set(REGULARIZATIONS) - {"none"} and "lam" not in fields:

@@ -31,6 +31,8 @@ def add_spec_arguments(parser, without=()):
         "--reduction": dict(metavar="HOW", help="sum (default) or mean over samples"),
         "--reg": dict(metavar="KIND", help="regularization: none (default), l1 or l2; l1 and l2 need --lam "
                                            "(or a spec file's lambda)"),
+        "--layout": dict(metavar="HOW", help="the matrix form's layout: rows (samples as rows, the notes'; default) "
+                                             "or columns (samples as columns, as in Ng's course)"),
         "--lam": dict(type=float, metavar="λ", help="regularization strength (weights only); needs --reg l1 or l2 "
                                                     "(or a spec file's): with none it is an error, not ignored"),
     }
@@ -59,7 +61,7 @@ def spec_from_args(args, base=None):
     if args.act:
         changes["activations"] = tuple(a.strip() for a in args.act.split(","))
     for flag, field in (("bias", "bias"), ("loss", "loss"), ("reduction", "reduction"),
-                        ("reg", "regularization"), ("lam", "lam")):
+                        ("reg", "regularization"), ("lam", "lam"), ("layout", "layout")):
         if getattr(args, flag, None) is not None:
             changes[field] = getattr(args, flag)
     _regularization_flags(args, spec, changes)

@@ -1,4 +1,4 @@
-"""A pytest helper: assert that a network's gradients agree, five ways, with a per-parameter message.
+"""A pytest helper: assert that a network's gradients agree, six ways, with a per-parameter message.
 
     from gradproof.symbolic.testing import assert_gradients_agree
 

@@ -27,7 +27,7 @@ def test_notes_network_passes_every_method_at_several_points():
     assert {r.point for r in report.rows} == {1, 2, 3}
     for row in report.rows:
         assert row.status == "pass"
-        assert all(row.values[m] is not None for m in ("backprop", "per_path", "central", "complex_step"))
+        assert all(row.values[m] is not None for m in ("backprop", "matrix", "per_path", "central", "complex_step"))
 
 
 def test_the_rule_is_atol_plus_rtol_times_the_symbolic_value():
@@ -103,7 +103,7 @@ def test_a_wrong_symbolic_gradient_fails_every_method():
     spec = Spec(layers=(2, 2, 1))
     report = check(spec, [random_point(spec, seed=1)], methods={"symbolic": constant(1.0)})
     assert len(report.failures) == 6
-    assert all(r.failed_methods == ["backprop", "per_path", "central", "complex_step"] for r in report.failures)
+    assert all(r.failed_methods == ["backprop", "matrix", "per_path", "central", "complex_step"] for r in report.failures)
 
 
 def test_helper_names_the_parameter_values_errors_and_rule():
@@ -126,7 +126,7 @@ def test_helper_names_the_parameter_values_errors_and_rule():
     gradient_line = next(line for line in message.splitlines() if line.strip().startswith("gradient "))
     assert "FAIL" in gradient_line and f"{2 * abs(s):.1e}" in gradient_line   # |a − s| = 2|s|
     lines = message.splitlines()
-    for method in ("backprop", "per_path", "central", "complex_step"):   # every method's value, error, verdict
+    for method in ("backprop", "matrix", "per_path", "central", "complex_step"):   # every method's value, error, verdict
         (line,) = [line for line in lines if line.strip().startswith(method + " ")]
         assert line.split()[-1] == "pass" and "e-" in line
     assert "w^1_11" not in message                  # only the failing parameter is reported
@@ -235,7 +235,7 @@ def test_random_points_are_drawn_again_at_a_kink(monkeypatch):
 
 
 def test_tolerance_defaults_are_tight_for_exact_methods_and_looser_for_central():
-    for method in ("backprop", "per_path", "complex_step"):
+    for method in ("backprop", "matrix", "per_path", "complex_step"):
         assert TOLERANCES[method].rtol <= 1e-10
     assert TOLERANCES["central"].rtol > TOLERANCES["backprop"].rtol
 

@@ -12,7 +12,7 @@ from gradproof.symbolic.check import TOLERANCES
 from gradproof.symbolic.check import compare as check_module
 from gradproof.symbolic.cli import main
 
-METHODS = {"backprop", "per_path", "central", "complex_step"}
+METHODS = {"backprop", "matrix", "per_path", "central", "complex_step"}
 KINK_POINT = {"x": [1.0, 2.0], "y": [0.5], "W": [[[1.0, 0.5], [-0.5, 0.3]], [[1.0], [2.0]]]}
 
 
@@ -135,7 +135,7 @@ def test_the_table_explains_itself(capsys):
     assert any("passes iff |a − s| <= atol + rtol·|s|" in line for line in lines[:4])
     assert any(line.startswith("Columns:") for line in lines)
     header = next(i for i, line in enumerate(lines) if line.startswith("parameter"))
-    assert lines[header].split() == ["parameter", "point", "symbolic", "s", "backprop", "per_path", "central",
+    assert lines[header].split() == ["parameter", "point", "symbolic", "s", "backprop", "matrix", "per_path", "central",
                                      "complex_step", "used", "status"]
     assert lines[header + 4] == "... 17 more rows, all pass (--top 0 shows every row)"
     used = [float(line.split()[-2].rstrip("%")) for line in lines[header + 1:header + 4]]
@@ -149,7 +149,7 @@ def test_help_states_the_default_tolerances(capsys):
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     # the help is prose; it must state the numbers the engine uses
-    for methods in (("backprop", "per_path", "complex_step"), ("central",)):
+    for methods in (("backprop", "matrix", "per_path", "complex_step"), ("central",)):
         tol = TOLERANCES[methods[0]]
         assert all(TOLERANCES[m] == tol for m in methods)
         rtol, atol = (f"{x:g}".replace("e-0", "e-") for x in (tol.rtol, tol.atol))     # 1e-05 written 1e-5
@@ -164,7 +164,7 @@ def test_help_states_the_default_tolerances(capsys):
     (["--seed", "x"], "--seed takes a whole number >= 0"),
     (["--rtol", "abc"], "--rtol takes a number >= 0"),
     (["--atol", "-1"], "--atol takes a number >= 0"),
-    (["--rtol", "centre=1e-3"], "unknown method 'centre'; valid: backprop, per_path, central, complex_step"),
+    (["--rtol", "centre=1e-3"], "unknown method 'centre'; valid: backprop, matrix, per_path, central, complex_step"),
     (["--max-paths", "0"], "--max-paths takes a whole number >= 1"),
     (["--at", "missing.json"], "POINT file 'missing.json' not found"),
     (["--at", "p.json", "--seed", "1"], "either --at POINT or random points"),

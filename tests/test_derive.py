@@ -137,7 +137,7 @@ def test_notes_network_json(capsys):
     data = derive_json(capsys)
     assert list(data) == ["network", "parameters"]                                  # no loss without --at
     assert data["network"] == {"layers": [4, 3, 2, 1], "activations": ["sigmoid"] * 3, "bias": False,
-                               "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0}
+                               "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0, "layout": "rows"}
     params = data["parameters"]
     names = [f"w^1_{i}{j}" for i in range(1, 5) for j in range(1, 4)] + \
             [f"w^2_{i}{j}" for i in range(1, 4) for j in range(1, 3)] + ["w^3_11", "w^3_21"]

@@ -12,7 +12,7 @@ from gradproof.numeric.spec import Spec
 from gradproof.symbolic.cli import build_parser, main, spec_from_args
 
 NOTES = {"layers": [4, 3, 2, 1], "activations": ["sigmoid", "sigmoid", "sigmoid"], "bias": False,
-         "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0}
+         "loss": "squared", "reduction": "sum", "regularization": "none", "lambda": 0.0, "layout": "rows"}
 
 
 def network(capsys, *argv):
@@ -69,7 +69,7 @@ def test_every_field_from_flags(capsys):
     got = network(capsys, "--net", "3-5-2", "--act", "tanh,linear", "--bias", "--loss", "half_squared",
                   "--reduction", "mean", "--reg", "l1", "--lam", "0.25")
     assert got == {"layers": [3, 5, 2], "activations": ["tanh", "linear"], "bias": True, "loss": "half_squared",
-                   "reduction": "mean", "regularization": "l1", "lambda": 0.25}
+                   "reduction": "mean", "regularization": "l1", "lambda": 0.25, "layout": "rows"}
 
 
 def test_one_activation_for_every_layer(capsys):
@@ -79,7 +79,7 @@ def test_one_activation_for_every_layer(capsys):
 def test_every_field_from_toml(capsys, tmp_path):
     assert network(capsys, toml_file(tmp_path, FULL_TOML)) == {
         "layers": [2, 3, 3, 1], "activations": ["relu", "leaky_relu", "sigmoid"], "bias": True, "loss": "bce",
-        "reduction": "mean", "regularization": "l2", "lambda": 0.5}
+        "reduction": "mean", "regularization": "l2", "lambda": 0.5, "layout": "rows"}
 
 
 def test_partial_toml_keeps_the_other_defaults(capsys, tmp_path):
@@ -94,7 +94,7 @@ def test_flags_override_toml(capsys, tmp_path):
     got = network(capsys, spec, "--act", "tanh,tanh,sigmoid", "--loss", "squared", "--reduction", "sum",
                   "--reg", "l1", "--lam", "0.125")
     assert got == {"layers": [2, 3, 3, 1], "activations": ["tanh", "tanh", "sigmoid"], "bias": True,
-                   "loss": "squared", "reduction": "sum", "regularization": "l1", "lambda": 0.125}
+                   "loss": "squared", "reduction": "sum", "regularization": "l1", "lambda": 0.125, "layout": "rows"}
     # a new depth with new activations; the TOML's other fields stay
     got = network(capsys, spec, "--net", "4-2-1", "--act", "tanh,sigmoid")
     assert (got["layers"], got["activations"], got["loss"], got["lambda"]) == ([4, 2, 1], ["tanh", "sigmoid"], "bce", 0.5)
@@ -150,8 +150,8 @@ def test_net_changing_the_depth_of_a_mixed_toml_needs_act(capsys, tmp_path):
 
 def test_net_keeping_the_depth_of_a_mixed_toml_keeps_its_activations(capsys, tmp_path):
     spec = toml_file(tmp_path, FULL_TOML)
-    base = spec_from_args(build_parser().parse_args(["derive", str(spec)]))
-    resized = spec_from_args(build_parser().parse_args(["derive", str(spec), "--net", "-".join(
+    base = spec_from_args(build_parser("derive").parse_args(["derive", str(spec)]))
+    resized = spec_from_args(build_parser("derive").parse_args(["derive", str(spec), "--net", "-".join(
         str(n + 1) for n in base.layers)]))
     assert resized.activations == base.activations
     assert resized.layers == tuple(n + 1 for n in base.layers)
@@ -159,8 +159,8 @@ def test_net_keeping_the_depth_of_a_mixed_toml_keeps_its_activations(capsys, tmp
 
 def test_no_bias_overrides_the_spec_file(tmp_path):
     spec = toml_file(tmp_path, "[network]\nlayers = [2, 2, 1]\nbias = true\n")
-    assert spec_from_args(build_parser().parse_args(["derive", str(spec)])).bias is True
-    assert spec_from_args(build_parser().parse_args(["derive", str(spec), "--no-bias"])).bias is False
+    assert spec_from_args(build_parser("derive").parse_args(["derive", str(spec)])).bias is True
+    assert spec_from_args(build_parser("derive").parse_args(["derive", str(spec), "--no-bias"])).bias is False
 
 
 def test_a_bad_flag_value_is_one_line(capsys):
@@ -175,7 +175,7 @@ def test_a_bad_flag_value_is_one_line(capsys):
     ('[network]\nlayers = [4, 3\n', "not valid TOML"),
     ('[network]\nlayers = 4, 3\n', "not valid TOML: Expected newline or end of document after a statement (at line 2, column 11)"),
     ('[loss]\nkind = squared\n', "(at line 2, column 8)"),
-    ('[netwrk]\nlayers = [4, 1]\n', "unknown table [netwrk]; valid: [network], [loss], [regularization]"),
+    ('[netwrk]\nlayers = [4, 1]\n', "unknown table [netwrk]; valid: [network], [loss], [regularization], [matrix]"),
     ('[network]\nlayer = [4, 1]\n', "unknown key 'layer' in [network]; valid: layers, activation, bias"),
     ('[loss]\nkind = "squared"\nreduce = "sum"\n', "unknown key 'reduce' in [loss]; valid: kind, reduction"),
     ('[regularization]\nkind = "l2"\nlam = 0.1\n', "unknown key 'lam' in [regularization]; valid: kind, lambda"),

@@ -1,4 +1,4 @@
-"""Cross-check every gradient five ways (symbolic, backprop, per-path, central differences, complex step).
+"""Cross-check every gradient six ways (symbolic, backprop, matrix form, per-path, central differences, complex step).
 
 policy: the methods, the rule and the tolerances (one merge_tolerances); compare: the check itself and
 its random points; report: the rows, the terminal text and the JSON. Kink detection lives beside the

@@ -1,4 +1,4 @@
-"""Cross-check every gradient five ways: symbolic, backprop, per-path, central differences, complex step.
+"""Cross-check every gradient six ways: symbolic, backprop, the matrix form, per-path, central differences, complex step.
 
 The reference is the symbolic gradient s: the derived delta form, compiled with lambdify
 (symbolic/evaluate.py). Every other method's value a is compared with it, parameter by parameter
@@ -18,7 +18,7 @@ Examples
 >>> from gradproof.symbolic.check import check
 >>> report = check(Spec(), [random_point(Spec(), seed=1)])
 >>> report.passed, len(report.rows), report.methods
-(True, 20, ('backprop', 'per_path', 'central', 'complex_step'))
+(True, 20, ('backprop', 'matrix', 'per_path', 'central', 'complex_step'))
 >>> wrong = lambda spec, point: {p: 0.0 for p in spec.parameters()}
 >>> check(Spec(), [random_point(Spec(), seed=1)], methods={"backprop": wrong}).failures[0].failed_methods
 ['backprop']
@@ -33,6 +33,7 @@ from gradproof.numeric.notation import parse_param
 from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import from_mapping, random_point
 
+from ..matrix.evaluate import gradients as matrix_gradients
 from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, merge_tolerances, rounding_allowance
 from .report import Report, Row
 
@@ -147,6 +148,8 @@ def _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analyt
             values[m] = _as_values(spec, given[m](spec, point), params)
         elif m == "backprop":
             values[m] = _backprop(spec, point)
+        elif m == "matrix":
+            values[m] = matrix_gradients(spec, point)
         elif m == "per_path":
             values[m] = per_path(spec, point, params, max_paths=max_paths).values
         elif m == "central":

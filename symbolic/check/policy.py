@@ -10,7 +10,7 @@ Tolerance(rtol=1e-10, atol=0.0)
 >>> merge_tolerances(METHODS, rtol={"centre": 1e-4})
 Traceback (most recent call last):
 ...
-gradproof.numeric.errors.GradproofError: unknown method 'centre'; valid: backprop, per_path, central, complex_step
+gradproof.numeric.errors.GradproofError: unknown method 'centre'; valid: backprop, matrix, per_path, central, complex_step
 """
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ from gradproof.numeric.fd import COMPLEX_H
 __all__ = ["METHODS", "DESCRIPTIONS", "RULE", "MAX_PATHS", "EXACT_DIGITS", "Tolerance", "TIGHT", "TOLERANCES",
            "ROUNDING_ALLOWANCE", "merge_tolerances", "rounding_allowance"]
 
-METHODS = ("backprop", "per_path", "central", "complex_step")   # compared with the reference, "symbolic"
+METHODS = ("backprop", "matrix", "per_path", "central", "complex_step")   # compared with the reference, "symbolic"
 RULE = "pass iff |a − s| <= atol + rtol·|s|"
 MAX_PATHS = 1000              # per-path sums above this many paths per parameter are skipped
 EXACT_DIGITS = 50
@@ -28,6 +28,7 @@ EXACT_DIGITS = 50
 DESCRIPTIONS = {
     "symbolic": "the derived δ form, compiled with lambdify (the reference s)",
     "backprop": "memoized backpropagation (numpy)",
+    "matrix": "the derived layer equations in matrix form, in the spec's layout (numpy)",
     "per_path": "the chain rule summed path by path, nothing reused",
     "central": "central differences (L(w+h) − L(w−h)) / 2h",
     "complex_step": f"complex step Im L(w + ih) / h, h = {COMPLEX_H:g}",
@@ -49,7 +50,7 @@ class Tolerance:
         return self.atol + self.rtol * abs(s)
 
 
-# Why these numbers. backprop, per_path and the complex step compute the same mathematics as s in
+# Why these numbers. backprop, matrix, per_path and the complex step compute the same mathematics as s in
 # float64 (the complex step has no subtraction, hence no cancellation; its truncation error is of
 # order h^2 = 1e-60): they differ from s by rounding alone, a few ulps per operation, about 1e-15
 # relative for these networks. rtol 1e-10 leaves five orders of magnitude for deep or wide networks
@@ -60,7 +61,7 @@ class Tolerance:
 # and a rounding error eps |L| / h ~ 4e-11 |L|: about 1e-10 for losses and derivatives of order
 # 1 to 10. rtol 1e-5 and atol 1e-7 leave a factor of about 1000 over that.
 TIGHT = Tolerance(rtol=1e-10, atol=1e-12)
-TOLERANCES = {"backprop": TIGHT, "per_path": TIGHT, "central": Tolerance(rtol=1e-5, atol=1e-7),
+TOLERANCES = {"backprop": TIGHT, "matrix": TIGHT, "per_path": TIGHT, "central": Tolerance(rtol=1e-5, atol=1e-7),
               "complex_step": TIGHT}
 # Central differences also carry the rounding of L at its magnitude, eps |L| / h over the step (a loss of
 # 1e300 rounds to ±2e284; numeric.fd.Estimate.rounding): at the default rtol their allowance grows by

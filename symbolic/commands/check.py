@@ -1,11 +1,13 @@
-"""Check every gradient five ways, at a POINT or at random points: the symbolic gradient (the derived
-delta form, compiled), memoized backprop, the naive per-path sum, central differences and the
+"""Check every gradient six ways, at a POINT or at random points: the symbolic gradient (the derived
+delta form, compiled), memoized backprop, the layer equations in matrix form (in the spec's --layout), the
+naive per-path sum, central differences and the
 complex step. Each method's value a is compared with the symbolic value s:
 
     pass  iff  |a - s| <= atol + rtol * |s|
 
 Default tolerances (float64):
-  backprop, per_path, complex_step   rtol 1e-10, atol 1e-12   (the same mathematics; rounding only)
+  backprop, matrix, per_path,
+  complex_step                       rtol 1e-10, atol 1e-12   (the same mathematics; rounding only)
   central                            rtol 1e-5,  atol 1e-7    (truncation h^2 and rounding eps/h, h ~ 6e-6)
 
 Where a ReLU or leaky-ReLU pre-activation (or an L1-regularized weight) lies within the finite-difference
@@ -38,7 +40,7 @@ has "allowed" (each method's allowance) and, where they apply, "kink", "unresolv
 import json
 import math
 
-HELP = "check every gradient five ways (symbolic, backprop, per-path, central, complex step)"
+HELP = "check every gradient six ways (symbolic, backprop, matrix form, per-path, central, complex step)"
 
 
 def add_arguments(parser):
@@ -54,9 +56,9 @@ def add_arguments(parser):
     rule = parser.add_argument_group("the rule: pass iff |a - s| <= atol + rtol*|s|")
     rule.add_argument("--rtol", action="append", metavar="R|METHOD=R",
                       help="relative tolerance for every method, or for one (e.g. central=1e-4); repeatable; "
-                           "defaults: backprop, per_path, complex_step 1e-10; central 1e-5")
+                           "defaults: backprop, matrix, per_path, complex_step 1e-10; central 1e-5")
     rule.add_argument("--atol", action="append", metavar="A|METHOD=A",
-                      help="absolute tolerance, likewise; defaults: backprop, per_path, complex_step 1e-12; "
+                      help="absolute tolerance, likewise; defaults: backprop, matrix, per_path, complex_step 1e-12; "
                            "central 1e-7")
     parser.add_argument("--param", nargs="+", metavar="NAME", help="only these parameters (default: all)")
     parser.add_argument("--max-paths", metavar="N",

@@ -5,6 +5,11 @@ Examples:
   gradproof derive                              the notes' 4-3-2-1 sigmoid network, every weight
   gradproof derive --param w^1_11 --at point.json
   gradproof derive spec.toml --json
+  gradproof derive --matrix                     the layer equations over a batch, with shapes, proven
+  gradproof derive --matrix --layout columns    samples as columns (W^k of shape n_k x n_(k-1))
+
+With --matrix: each layer's forward and backward equations in matrix form over a batch of m samples, in the
+spec's layout, with the shape of every matrix, each proven entry by entry equal to the scalar chain rule.
 """
 import json
 
@@ -19,6 +24,8 @@ def add_arguments(parser):
     parser.add_argument("--at", metavar="POINT", help="a POINT file (JSON or TOML): adds the loss and each gradient's value")
     parser.add_argument("--max-paths", type=int, default=64, metavar="N",
                         help="build the path-by-path forms only for parameters with at most N paths (default 64)")
+    parser.add_argument("--matrix", action="store_true",
+                        help="the layer equations in matrix form over a batch, with every shape (layout: --layout)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -33,6 +40,8 @@ def run(args):
     from ..model import Model
 
     spec = spec_from_args(args)
+    if args.matrix:
+        return _matrix(spec, args)
     params = [spec.check_param(parse_param(name)) for name in args.param] if args.param else spec.parameters()
     point = load_point(args.at, spec) if args.at else None
     model = Model(spec)
@@ -46,6 +55,19 @@ def run(args):
         print(json.dumps(_json(spec, derivations, values), indent=1, allow_nan=False))
     else:
         print(_text(spec, derivations, values))
+    return 0
+
+
+def _matrix(spec, args):
+    from gradproof.numeric.errors import GradproofError
+
+    from ..matrix import report
+    if args.param or args.at:
+        raise GradproofError("--matrix derives every layer's equations: --param and --at do not apply")
+    if args.json:
+        print(json.dumps({"network": spec.to_json(), "matrix": report.to_json(spec)}, indent=1, ensure_ascii=False))
+    else:
+        print(report.text(spec))
     return 0
 
 
