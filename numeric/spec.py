@@ -144,6 +144,27 @@ class Spec:
                 "loss": self.loss, "reduction": self.reduction, "regularization": self.regularization,
                 "lambda": self.lam, "layout": self.layout}
 
+    @classmethod
+    def from_json(cls, data, source="spec"):
+        """The spec of :meth:`to_json`'s layout (a key's or a report's "network" entry).
+
+        Examples
+        ========
+        >>> from gradproof.numeric.spec import Spec
+        >>> s = Spec(layers=(2, 3, 1), bias=True)
+        >>> Spec.from_json(s.to_json()) == s
+        True
+        """
+        names = {"layers": "layers", "activations": "activations", "bias": "bias", "loss": "loss",
+                 "reduction": "reduction", "regularization": "regularization", "lambda": "lam"}
+        if not isinstance(data, dict):
+            raise GradproofError(f"{source}: the network must be an object with {', '.join(names)}")
+        try:
+            return cls(**{names[k]: (tuple(v) if k in ("layers", "activations") else v)
+                          for k, v in data.items() if k in names})
+        except (GradproofError, TypeError) as error:
+            raise GradproofError(f"{source}: the network is not a network spec: {error}") from None
+
     @property
     def summary(self):
         """The network in a few words for a report's header: '4-3-2-1, sigmoid, squared/sum'."""

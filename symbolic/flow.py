@@ -36,7 +36,6 @@ import sympy as sp
 from gradproof.numeric import flow as numeric_flow
 from gradproof.numeric.activations import activation
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.notation import Param
 
 from .compile import compile_exprs
 from .model import Model
@@ -121,50 +120,6 @@ def factor_values(model, fwd):
         value = fn(fwd.z[k][:, 0], fwd.O[k][:, 0], fwd.W[k - 1][0, 0])
         values.append(np.broadcast_to(np.asarray(value, dtype=float), fwd.z[k][:, 0].shape).copy())
     return values
-
-
-# ---- regularization ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RegularizationRule:
-    """R(w), dR/dw for one weight, their LaTeX, and the convention at w = 0 (for the sheets)."""
-
-    term: sp.Expr
-    derivative: sp.Expr
-    term_latex: str
-    derivative_latex: str
-    note: str
-
-
-REGULARIZATION_NOTES = {
-    "none": "no regularization term: dR/dw = 0",
-    "l2": "R = lambda sum w^2 over the weights (never the biases): dR/dw = 2 lambda w, added to every weight's gradient",
-    "l1": ("R = lambda sum |w| over the weights (never the biases): dR/dw = lambda sign(w) for w != 0; |w| has no "
-           "derivative at w = 0, and gradproof uses the subgradient 0 there (sign(0) = 0, any value in "
-           "[-lambda, lambda] is a subgradient). Training applies L1 by the proximal step "
-           "w <- sign(w) max(|w| - eta lambda, 0), which sets weights to exactly 0"),
-}
-
-
-def regularization_rule(spec, param=None):
-    """The regularization term's derivative for one weight (default w^1_11), as sympy, LaTeX and a note.
-
-    Examples
-    ========
-    >>> from gradproof.numeric.spec import Spec
-    >>> from gradproof.symbolic.flow import regularization_rule
-    >>> regularization_rule(Spec(regularization="l2", lam=0.1)).derivative_latex
-    '2 \\\\cdot \\\\lambda \\\\cdot w^{1}_{11}'
-    >>> regularization_rule(Spec(regularization="l1")).derivative
-    lambda*sign(w^1_11)
-    """
-    model = Model(spec)
-    param = spec.check_param(param or Param.weight(1, 1, 1))
-    if not param.is_weight:
-        raise GradproofError(f"{param} is a bias: the regularization term covers the weights only")
-    w = model.symbols[param]
-    term = {"none": sp.Integer(0), "l2": model.lam * w**2, "l1": model.lam * sp.Abs(w)}[spec.regularization]
-    derivative = model.regularization_derivative(param)
-    return RegularizationRule(term, derivative, latex(term), latex(derivative), REGULARIZATION_NOTES[spec.regularization])
 
 
 # ---- the analysis --------------------------------------------------------------------------------

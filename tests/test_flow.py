@@ -24,7 +24,6 @@ from gradproof.symbolic.flow import (
     chain_product,
     factor_values,
     random_point,
-    regularization_rule,
     slope_bound,
     steepest_point,
 )
@@ -256,21 +255,20 @@ def test_a_plot_into_a_missing_folder_writes_nothing(capsys, tmp_path):
 # ---- regularization --------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["l1", "l2"])
 def test_regularization_derivative_is_the_derivative_of_the_term_away_from_zero(kind):
-    rule = regularization_rule(Spec(regularization=kind, lam=0.3), Param.weight(2, 1, 1))
-    w = sp.Symbol("w^2_11", real=True)
-    lam = sp.Symbol("lambda", nonnegative=True)
+    model = Model(Spec(layers=(2, 2, 1), regularization=kind, lam=0.3))
+    param = Param.weight(2, 1, 1)
+    w = model.symbols[param]
+    term = model.regularization()
     for value in (-1.5, 0.25, 2.0):
-        expected = sp.diff(rule.term, w).subs({w: value, lam: 0.3})
-        assert float(rule.derivative.subs({w: value, lam: 0.3})) == pytest.approx(float(expected))
-    assert rule.derivative_latex and "lambda" in rule.derivative_latex
+        at = {w: value, model.lam: 0.3}
+        assert float(model.regularization_derivative(param).subs(at)) == pytest.approx(float(sp.diff(term, w).subs(at)))
 
 
 def test_l1_uses_the_subgradient_zero_at_zero():
-    rule = regularization_rule(Spec(regularization="l1", lam=0.3))
-    w = sp.Symbol("w^1_11", real=True)
-    assert rule.derivative.subs(w, 0) == 0
-    assert "subgradient 0" in rule.note
-    assert regularization_rule(Spec()).derivative == 0
+    model = Model(Spec(regularization="l1", lam=0.3))
+    param = Param.weight(1, 1, 1)
+    assert model.regularization_derivative(param).subs(model.symbols[param], 0) == 0
+    assert Model(Spec()).regularization_derivative(param) == 0
 
 
 @pytest.mark.parametrize("weight, verdict", [(20.0, "exploding"), (4.0, "healthy"), (0.8, "vanishing")])

@@ -10,8 +10,6 @@ from .check import check_run, expected_at
 from .report import text
 from .sandbox import Limits, Run, run_submission
 
-ROLES = ("backward", "forward", "loss")
-
 
 def _spec(spec):
     if spec is None:

@@ -173,7 +173,7 @@ def _keyed(args):
             wrote(path)
     counts = {v: sum(1 for r in results if r.verdict == v) for v in ("correct", "incorrect", "invalid")}
     print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
-          f"{counts['incorrect']} incorrect, {counts['invalid']} not gradable", file=sys.stderr)
+          f"{counts['incorrect']} incorrect, {counts['invalid']} invalid", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,10 @@
 """Homework: seeded exercise variants with answer keys, worked solutions, scores and a class report.
 
-``gradproof exercise ASSIGNMENT.toml -o DIR`` reads an assignment (assignment.py), draws one point per
-variant (generate.py: round numbers, poor draws rejected, no answer a diagnosed mistake could match, see
-mistakes.py), and writes DIR (output.py) with pages built from the sheets' blocks (pages.py):
+The model (key.py) is the assignment, its questions, variants and blanks, and the only reader and writer of
+key.json; each kind of question is a row of kinds.py. ``gradproof exercise ASSIGNMENT.toml -o DIR`` reads an
+assignment (assignment.py), draws one point per variant (generate.py: round numbers, poor draws rejected, no
+answer a diagnosed mistake could match, see mistakes.py), and writes DIR (output.py) with pages built from
+the sheets' blocks (pages.py):
 
     DIR/
       key.json                      the answer key (below)
@@ -42,3 +44,4 @@ Grading (grading.py): ``KeyGrader(key).grade(variant, blank, answer)`` gives sco
 diagnosis and Markdown feedback for one answer, the function a course platform calls;
 ``gradproof grade --key DIR/key.json --batch answers.csv`` grades a class (batch.py, report.py).
 """
+from . import kinds  # noqa: F401,E402  (the built-in question kinds fill key.KINDS)

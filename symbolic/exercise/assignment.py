@@ -7,7 +7,7 @@ layout) or from the spec flags.
     seed = 2026
     variants = 30
     [[question]]
-    kind = "gradient"        # expression, gradient, step, paths or flow
+    kind = "gradient"        # a kind of kinds.py: expression, gradient, step, paths or flow
     param = "w^2_11"
     points = 2
     rtol = 1e-3
@@ -16,58 +16,18 @@ layout) or from the spec flags.
 """
 import math
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradproof.numeric.errors import GradproofError, unknown
-from gradproof.numeric.notation import Param, parse_param
+from gradproof.numeric.notation import parse_param
 from gradproof.numeric.spec import Spec
 
 from ..grade.diagnosis import CODES
+from .key import DEFAULT_RTOL, KINDS, REQUIRED, Assignment, Grading, Question, kind_named
 
-KINDS = ("expression", "gradient", "step", "paths", "flow")
-DEFAULT_RTOL = 1e-3
-DEFAULT_LR = 0.5
 SPEC_TABLES = ("network", "loss", "regularization")
-QUESTION_KEYS = ("kind", "param", "params", "points", "rtol", "lr", "path")
+COMMON_KEYS = ("kind", "points", "rtol")
 ASSIGNMENT_KEYS = ("title", "seed", "variants")
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question of the assignment, numbered from 1 in the file's order."""
-
-    number: int
-    kind: str
-    points: float
-    param: Param | None = None
-    params: tuple = ()          # step: the parameters whose gradient and update are asked (default: all)
-    rtol: float = DEFAULT_RTOL
-    lr: float | None = None
-    path: int = 1               # flow: which of the parameter's paths (1-based, in the sheets' order)
-
-    @property
-    def id(self):
-        return str(self.number)
-
-
-@dataclass(frozen=True)
-class Assignment:
-    title: str
-    seed: int
-    variants: int
-    questions: tuple
-    spec: Spec
-    shares: dict = field(default_factory=dict)
-
-    def share(self, codes):
-        """The share of the points a diagnosis keeps: the smallest share among its codes (0 for one not listed)."""
-        if not codes:
-            return 0.0
-        return min(self.shares.get(c, 0.0) for c in codes)
-
-    def to_json(self):
-        return {"title": self.title, "seed": self.seed, "variants": self.variants, "grading": dict(self.shares)}
 
 
 def _number(value, what, source, positive=False, whole=False):
@@ -86,49 +46,53 @@ def _question(n, data, spec, source):
     where = f"{source}: question {n}"
     if not isinstance(data, dict):
         raise GradproofError(f"{where} must be a table ([[question]])")
-    for key in data:
-        if key not in QUESTION_KEYS:
-            raise unknown(f"key in {where}:", key, QUESTION_KEYS)
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise GradproofError(f"{where}: unknown kind {kind!r}; valid: {', '.join(KINDS)}")
+    kind = kind_named(data.get("kind"), where)
+    valid = COMMON_KEYS + tuple(kind.fields)
+    for name in data:
+        if name not in valid:
+            others = [k.name for k in KINDS.values() if name in k.fields]
+            if others:
+                raise GradproofError(f"{where}: {name} goes with a {' or '.join(others)} question, not {kind.name}")
+            raise unknown(f"key in {where}:", name, valid)
     points = _number(data.get("points", 1), "points", where, positive=True)
     rtol = _number(data.get("rtol", DEFAULT_RTOL), "rtol", where, positive=True)
     if rtol >= 0.1:
         raise GradproofError(f"{where}: rtol must be below 0.1; got {rtol:g}")
+    values = {}
+    for name, default in kind.fields.items():
+        if name not in data and default is REQUIRED:
+            raise GradproofError(f"{where}: a {kind.name} question needs {name} ({FIELDS[name][1]})")
+        values[name] = FIELDS[name][0](data.get(name, default), spec, where)
+    question = Question(n, kind, points, rtol=rtol, **values)
+    if kind.check is not None:
+        kind.check(question, spec, where)
+    return question
 
-    def param_of(text):
-        if not isinstance(text, str):
-            raise GradproofError(f"{where}: param must be a name such as \"w^1_11\"; got {text!r}")
-        try:
-            return spec.check_param(parse_param(text))
-        except GradproofError as error:
-            raise GradproofError(f"{where}: {error}") from None
 
-    param, params, lr, path = None, (), None, 1
-    if kind in ("expression", "gradient", "paths", "flow"):
-        default = "w^1_11" if kind == "flow" else None
-        if "param" not in data and default is None:
-            raise GradproofError(f"{where}: a {kind} question needs param = \"w^k_ij\"")
-        param = param_of(data.get("param", default))
-    elif "param" in data:
-        raise GradproofError(f"{where}: a step question asks for every parameter; use params = [...] to choose some")
-    if kind == "step":
-        names = data.get("params")
-        if names is not None and (not isinstance(names, list) or not names):
-            raise GradproofError(f"{where}: params must be a list of names, e.g. [\"w^1_11\", \"w^2_11\"]")
-        params = tuple(param_of(p) for p in names) if names else tuple(spec.parameters())
-        lr = _number(data.get("lr", DEFAULT_LR), "lr", where, positive=True)
-    elif "lr" in data or "params" in data:
-        raise GradproofError(f"{where}: lr and params go with a step question")
-    if kind == "flow":
-        count = spec.path_count(param)
-        path = _number(data.get("path", 1), "path", where, positive=True, whole=True)
-        if path > count:
-            raise GradproofError(f"{where}: {param} has {count} path{'s' if count != 1 else ''} to L; path = {path}")
-    elif "path" in data:
-        raise GradproofError(f"{where}: path goes with a flow question")
-    return Question(n, kind, points, param, params, rtol, lr, path)
+def _param(text, spec, where):
+    if not isinstance(text, str):
+        raise GradproofError(f"{where}: param must be a name such as \"w^1_11\"; got {text!r}")
+    try:
+        return spec.check_param(parse_param(text))
+    except GradproofError as error:
+        raise GradproofError(f"{where}: {error}") from None
+
+
+def _params(names, spec, where):
+    if names is None:
+        return tuple(spec.parameters())
+    if not isinstance(names, list) or not names:
+        raise GradproofError(f"{where}: params must be a list of names, e.g. [\"w^1_11\", \"w^2_11\"]")
+    return tuple(_param(p, spec, where) for p in names)
+
+
+# the question fields a kind may take: (reader(value, spec, where), what to write)
+FIELDS = {
+    "param": (_param, 'param = "w^k_ij"'),
+    "params": (_params, 'params = ["w^k_ij", ...]'),
+    "lr": (lambda v, spec, where: _number(v, "lr", where, positive=True), "lr = 0.5"),
+    "path": (lambda v, spec, where: _number(v, "path", where, positive=True, whole=True), "path = 1"),
+}
 
 
 def from_mapping(data, spec=None, source="assignment"):
@@ -169,7 +133,7 @@ def from_mapping(data, spec=None, source="assignment"):
         if not 0 <= share <= 1:
             raise GradproofError(f"{source}: [grading] {code} must lie between 0 and 1; got {share:g}")
         shares[code] = share
-    return Assignment(title.strip(), seed, variants, questions, spec, shares)
+    return Assignment(title.strip(), seed, variants, questions, spec, Grading(shares))
 
 
 def load(path, spec=None):

@@ -64,7 +64,7 @@ def _not_gradable(row, error):
     if isinstance(error, GradproofError):
         raise error
     return Graded(row[2], row[3], 0.0, 0.0, "invalid", [],
-                  f"**Not gradable** (this answer costs nothing): could not grade it ({type(error).__name__}).")
+                  f"**Invalid** (this answer costs nothing): could not grade it ({type(error).__name__}).")
 
 
 def to_csv(results):

@@ -54,11 +54,11 @@ def _cpu():
 def _answers(key, count, seed=0):
     """count rows id,variant,question,answer: right answers, sign and factor slips, unreadable ones."""
     rng = random.Random(seed)
-    blanks = [(v["variant"], b) for v in key["variants"] for q in v["questions"] for b in q["blanks"]]
+    blanks = [(v.id, b) for v in key.variants for b in v.all_blanks()]
     rows = []
     for n in range(count):
         variant, b = rng.choice(blanks)
-        a, r = b["answer"], rng.random()
+        a, r = b.answer, rng.random()
         if isinstance(a, str):
             answer = a if r < 0.6 else f"-({a})" if r < 0.9 else r"\frac{"
         elif isinstance(a, int):
@@ -66,7 +66,7 @@ def _answers(key, count, seed=0):
         else:
             answer = repr(a) if r < 0.5 else repr(-a) if r < 0.7 else repr(2 * a) if r < 0.85 else \
                 repr(a * 1.37) if r < 0.95 else "1 +"
-        rows.append((n + 2, f"s{n % 300}", variant, b["blank"], answer))
+        rows.append((n + 2, f"s{n % 300}", variant, b.id, answer))
     return rows
 
 
@@ -87,7 +87,7 @@ def run(size="quick", jobs=None):
         made = {"variants": variants, "network": "-".join(map(str, layers)), "questions": len(task.questions),
                 "seconds": time.perf_counter() - wall, "cpu_seconds": _cpu() - cpu,
                 "bytes": sum(p.stat().st_size for p in (Path(folder) / "hw").rglob("*") if p.is_file())}
-        key = KeyGrader.from_file(Path(folder) / "hw" / "key.json").key
+        key = KeyGrader.from_file(Path(folder) / "hw" / "key.json").assignment
         rows = _answers(key, count)
         answers = Path(folder) / "answers.csv"
         with open(answers, "w", newline="", encoding="utf-8") as handle:

@@ -2,7 +2,8 @@
 
 Variant n draws from its own random stream (the assignment's seed and n), so regenerating, or asking for
 more variants, never changes an earlier variant. A draw is rejected (and the stream draws again) when
-  - a sigmoid output lies outside [0.05, 0.95] (a saturated neuron: tiny slopes, a dull exercise);
+  - an output of an activation into (0, 1) (the sigmoid) lies outside [0.05, 0.95] (a saturated neuron: tiny
+    slopes, a dull exercise);
   - some gradient is smaller than 1e-3 of the largest (a value that reads as zero);
   - a (leaky) ReLU's input lies within the grader's kink margin of 0 (the slope would hang on rounding);
   - a numeric blank is ambiguous: the value of a diagnosed mistake lies within twice the blank's tolerance
@@ -14,7 +15,6 @@ import hashlib
 import itertools
 import json
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,20 +27,13 @@ from gradproof.numeric.point import Point
 from ..flow import slope_bounds
 from ..model import KINK_MARGIN
 from . import mistakes
+from .key import Blank, Variant
 
-SIGMOID_RANGE = (0.05, 0.95)
+SATURATED = (0.05, 0.95)      # an output in (0, 1) beyond these: a saturated neuron
 SMALLEST_GRADIENT = 1e-3      # of the largest, in the same variant
 DECIMALS = 2
 BATCH = 6                     # draws per stream per round
 MAX_ROUNDS = 200
-
-
-@dataclass
-class Variant:
-    number: int
-    id: str
-    point: Point
-    blanks: dict = field(default_factory=dict)      # question number -> [blank dicts]
 
 
 # ---- drawing --------------------------------------------------------------------------------------
@@ -67,8 +60,8 @@ def poor(spec, point):
     fwd = grads.forward
     for k in range(1, spec.depth + 1):
         act = spec.activation(k)
-        if act.name == "sigmoid" and np.any((fwd.O[k] < SIGMOID_RANGE[0]) | (fwd.O[k] > SIGMOID_RANGE[1])):
-            return "a sigmoid output outside [0.05, 0.95]"
+        if act.probability and np.any((fwd.O[k] < SATURATED[0]) | (fwd.O[k] > SATURATED[1])):
+            return f"a {act.prose} output outside [0.05, 0.95]"
         if act.kinked and np.any(np.abs(fwd.z[k]) < KINK_MARGIN):
             return "a ReLU input near its kink"
     values = np.abs([grads.value(p) for p in spec.parameters()])
@@ -89,10 +82,9 @@ def path_neurons(spec, param, which):
     return tuple((param.layer + m, j) for m, j in enumerate(chosen))
 
 
-def step_names(spec, question):
-    """(deltas as Neuron names from the output back, the parameters) a step question asks for."""
-    deltas = [Neuron("O", k, j) for k in range(spec.depth, 0, -1) for j in range(1, spec.layers[k] + 1)]
-    return deltas, list(question.params)
+def step_deltas(spec):
+    """The neurons whose δ a step question asks for, from the output back."""
+    return [Neuron("O", k, j) for k in range(spec.depth, 0, -1) for j in range(1, spec.layers[k] + 1)]
 
 
 class Context:
@@ -104,20 +96,16 @@ class Context:
         self.spec = assignment.spec
         self.grader = Grader(self.spec)
         self.model = self.grader.model
-        self.products = {}
-        for q in assignment.questions:
-            if q.kind == "flow":
-                if q.param.layer >= self.spec.depth:
-                    raise GradproofError(f"question {q.number}: a flow question needs a parameter below the output "
-                                         f"layer (its path multiplies the factors of the later layers); got {q.param}")
-                product = mistakes.PathProduct(self.model, path_neurons(self.spec, q.param, q.path))
-                structural = product.structural()
-                keep = mistakes.of_expressions(structural, product.closed, self.grader.points).keep
-                self.products[q.number] = (product, structural, keep)
+        self._products = {}
 
-    def gradient_table(self, param, points):
-        question = self.grader.question(param)
-        return question.candidates(points), question.candidates().keep
+    def product(self, question):
+        """(the path product, its structural variants, which of them are real mistakes) of a flow question."""
+        if question.number not in self._products:
+            product = mistakes.PathProduct(self.model, path_neurons(self.spec, question.param, question.path))
+            structural = product.structural()
+            keep = mistakes.of_expressions(structural, product.closed, self.grader.points).keep
+            self._products[question.number] = (product, structural, keep)
+        return self._products[question.number]
 
     def bound(self, question, W):
         c = slope_bounds(self.spec)
@@ -126,6 +114,97 @@ class Context:
         for (k1, j1), (k2, j2) in itertools.pairwise(neurons):
             value *= c[k2 - 1] * abs(W[k2 - 1][j1 - 1, j2 - 1])
         return value
+
+
+class Draws:
+    """One round's candidate points, with what several questions share (backprop, gradient tables, steps)."""
+
+    def __init__(self, ctx, points):
+        self.ctx, self.points, self.n = ctx, points, len(points)
+        self.fpoints = mistakes.FloatPoints(ctx.model, [mistakes.base_of(ctx.model, p) for p in points])
+        self._grads, self._tables, self._steps = None, {}, {}
+
+    @property
+    def grads(self):
+        if self._grads is None:
+            self._grads = [backprop(self.ctx.spec, p) for p in self.points]
+        return self._grads
+
+    def gradient(self, param):
+        """(the gradient's mistakes at the points, which rows are real mistakes)."""
+        if param not in self._tables:
+            question = self.ctx.grader.question(param)
+            self._tables[param] = question.candidates(self.fpoints), question.candidates().keep
+        return self._tables[param]
+
+    def steps(self, lr):
+        from gradproof.numeric.step import worked_step
+        if lr not in self._steps:
+            self._steps[lr] = [worked_step(self.ctx.spec, p, lr) for p in self.points]
+        return self._steps[lr]
+
+    def same(self, value, rtol=None):
+        """The same answer at every point."""
+        return [[(value, rtol)] for _ in range(self.n)], np.zeros(self.n, dtype=bool)
+
+
+# ---- each kind's answers (kinds.py's draw column) ------------------------------------------------
+def draw_expression(draws, q):
+    from ..printing import latex
+    d = draws.ctx.grader.question(q.param).derivation
+    return draws.same(latex(d.closed_form if d.readable else d.memoized))
+
+
+def draw_gradient(draws, q):
+    correct = np.array([g.value(q.param) for g in draws.grads])
+    table, keep = draws.gradient(q.param)
+    bad = mistakes.ambiguous(table, correct, q.rtol, keep)
+    return [[(float(c), q.rtol)] for c in correct], bad
+
+
+def draw_paths(draws, q):
+    return draws.same(draws.ctx.spec.path_count(q.param))
+
+
+def draw_step(draws, q):
+    steps = draws.steps(q.lr)
+    n = draws.n
+    loss = np.array([s.loss_before for s in steps])
+    bad = mistakes.ambiguous(mistakes.simple(loss), loss, q.rtol)
+    rows = [[(float(loss[i]), q.rtol)] for i in range(n)]
+    for neuron in step_deltas(draws.ctx.spec):
+        v = np.array([s.delta(neuron) for s in steps])
+        bad |= mistakes.ambiguous(mistakes.simple(v), v, q.rtol)
+        for i in range(n):
+            rows[i].append((float(v[i]), q.rtol))
+    news = []
+    for p in q.params:
+        g = np.array([s.gradient(p) for s in steps])
+        w = np.array([pt.param_value(p) for pt in draws.points])
+        table, keep = draws.gradient(p)
+        bad |= mistakes.ambiguous(table, g, q.rtol, keep)
+        new = w - q.lr * g
+        # the update is small next to the weight: the new weight is graded to the update's tolerance
+        tol = update_rtol(q.rtol, q.lr * g, new)
+        bad |= mistakes.ambiguous(mistakes.updated(table, w, q.lr), new, tol, keep)
+        for i in range(n):
+            rows[i].append((float(g[i]), q.rtol))
+        news.append((new, tol))
+    for new, tol in news:
+        for i in range(n):
+            rows[i].append((float(new[i]), float(f"{tol[i]:.1g}")))
+    return rows, bad
+
+
+def draw_flow(draws, q):
+    ctx = draws.ctx
+    product, structural, keep = ctx.product(q)
+    table = mistakes.of_expressions(structural, product.closed, draws.fpoints)
+    correct = draws.fpoints.evaluate(product.closed, mistakes.Float64)
+    bad = mistakes.ambiguous(table, correct, q.rtol, keep)
+    bound = np.array([ctx.bound(q, p.W) for p in draws.points])
+    bad |= mistakes.ambiguous(mistakes.simple(bound), bound, q.rtol)
+    return [[(float(c), q.rtol), (float(b), q.rtol)] for c, b in zip(correct, bound)], bad
 
 
 def update_rtol(rtol, update, new):
@@ -139,87 +218,26 @@ def update_rtol(rtol, update, new):
 
 
 def blanks_and_checks(ctx, points_list):
-    """For candidate points: (per point {question: [blank dicts]}, per point ambiguous?)."""
-    from gradproof.numeric.step import worked_step
-    spec, model = ctx.spec, ctx.model
-    n = len(points_list)
-    fpoints = mistakes.FloatPoints(model, [mistakes.base_of(model, p) for p in points_list])
-    grads = [backprop(spec, p) for p in points_list]
-    bad = np.zeros(n, dtype=bool)
-    out = [{} for _ in range(n)]
-    tables = {}
-
-    def gradient(param):
-        if param not in tables:
-            tables[param] = ctx.gradient_table(param, fpoints)
-        return tables[param]
-
+    """For candidate points: (per point {question number: (Blanks)}, per point ambiguous?)."""
+    spec = ctx.spec
+    draws = Draws(ctx, points_list)
+    bad = np.zeros(draws.n, dtype=bool)
+    out = [{} for _ in range(draws.n)]
     for q in ctx.assignment.questions:
-        qid = q.id
-        if q.kind == "expression":
-            from ..printing import latex
-            d = ctx.grader.question(q.param).derivation
-            form = d.closed_form if d.readable else d.memoized
-            answer = latex(form)
-            for i in range(n):
-                out[i][q.number] = [{"blank": qid, "answer": answer}]
-        elif q.kind == "gradient":
-            correct = np.array([g.value(q.param) for g in grads])
-            table, keep = gradient(q.param)
-            bad |= mistakes.ambiguous(table, correct, q.rtol, keep)
-            for i in range(n):
-                out[i][q.number] = [{"blank": qid, "answer": float(correct[i]), "rtol": q.rtol}]
-        elif q.kind == "paths":
-            count = spec.path_count(q.param)
-            for i in range(n):
-                out[i][q.number] = [{"blank": qid, "answer": count}]
-        elif q.kind == "step":
-            steps = [worked_step(spec, p, q.lr) for p in points_list]
-            deltas, params = step_names(spec, q)
-            loss = np.array([s.loss_before for s in steps])
-            bad |= mistakes.ambiguous(mistakes.simple(loss), loss, q.rtol)
-            rows = [[{"blank": f"{qid}.loss", "answer": float(loss[i]), "rtol": q.rtol}] for i in range(n)]
-            for neuron in deltas:
-                name = neuron.name
-                v = np.array([s.delta(neuron) for s in steps])
-                bad |= mistakes.ambiguous(mistakes.simple(v), v, q.rtol)
-                for i in range(n):
-                    rows[i].append({"blank": f"{qid}.delta_{name[2:]}", "answer": float(v[i]), "rtol": q.rtol})
-            news = []
-            for p in params:
-                g = np.array([s.gradient(p) for s in steps])
-                w = np.array([pt.param_value(p) for pt in points_list])
-                table, keep = gradient(p)
-                bad |= mistakes.ambiguous(table, g, q.rtol, keep)
-                new = w - q.lr * g
-                # the update is small next to the weight: the new weight is graded to the update's tolerance
-                tol = update_rtol(q.rtol, q.lr * g, new)
-                bad |= mistakes.ambiguous(mistakes.updated(table, w, q.lr), new, tol, keep)
-                for i in range(n):
-                    rows[i].append({"blank": f"{qid}.dL/d{p.name}", "answer": float(g[i]), "rtol": q.rtol})
-                news.append((p, new, tol))
-            for p, new, tol in news:
-                for i in range(n):
-                    rows[i].append({"blank": f"{qid}.{p.name}", "answer": float(new[i]), "rtol": float(f"{tol[i]:.1g}")})
-            for i in range(n):
-                out[i][q.number] = rows[i]
-        elif q.kind == "flow":
-            product, structural, keep = ctx.products[q.number]
-            table = mistakes.of_expressions(structural, product.closed, fpoints)
-            correct = fpoints.evaluate(product.closed, mistakes.Float64)
-            bad |= mistakes.ambiguous(table, correct, q.rtol, keep)
-            bound = np.array([ctx.bound(q, p.W) for p in points_list])
-            bad |= mistakes.ambiguous(mistakes.simple(bound), bound, q.rtol)
-            for i in range(n):
-                out[i][q.number] = [{"blank": f"{qid}.product", "answer": float(correct[i]), "rtol": q.rtol},
-                                    {"blank": f"{qid}.bound", "answer": float(bound[i]), "rtol": q.rtol}]
+        quantities = q.quantities(spec)
+        rows, ambiguous = q.kind.draw(draws, q)
+        bad |= ambiguous
+        alone = len(quantities) == 1
+        share = q.points / len(quantities)
+        for i in range(draws.n):
+            out[i][q.number] = tuple(Blank(q.number, quantity, value, share, rtol, alone)
+                                     for quantity, (value, rtol) in zip(quantities, rows[i], strict=True))
     return out, bad
-
 
 def variant_id(assignment, number, point):
     """v<number>-<6 hex digits of a hash of the assignment and the draw>: stable as long as both are."""
     identity = {"title": assignment.title, "seed": assignment.seed, "network": assignment.spec.to_json(),
-                "questions": [[q.kind, str(q.param), [str(p) for p in q.params], q.lr, q.path, q.rtol]
+                "questions": [[q.kind.name, str(q.param), [str(p) for p in q.params], q.lr, q.path, q.rtol]
                               for q in assignment.questions],
                 "number": number, "point": point.to_json()}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:6]
@@ -230,7 +248,7 @@ def variants(assignment, ctx=None):
     """Every variant of the assignment, in order, each from the first acceptable draw of its stream."""
     ctx = ctx or Context(assignment)
     spec = assignment.spec
-    streams = {n: stream(assignment.seed, n) for n in range(1, assignment.variants + 1)}
+    streams = {n: stream(assignment.seed, n) for n in range(1, assignment.count + 1)}
     found = {}
     for _ in range(MAX_ROUNDS):
         pending = [n for n in streams if n not in found]

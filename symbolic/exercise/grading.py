@@ -24,21 +24,18 @@ Examples
 >>> g.grade("v01-abcdef", "1", "two").verdict
 'invalid'
 """
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.notation import parse_param
-from gradproof.numeric.point import from_mapping as point_from_mapping
-from gradproof.numeric.spec import Spec
 
 from ..grade import diagnosis
 from ..grade.parser import AnswerError, read, shown
-from . import mistakes
+from . import key, mistakes
 from .generate import path_neurons
+from .key import DEFAULT_RTOL, Assignment, Expression, Gradient
 
 
 @dataclass
@@ -65,36 +62,6 @@ class Graded:
                 "feedback": self.feedback, "parsed_latex": self.parsed_latex}
 
 
-def spec_of(network):
-    """The Spec of a key's "network" entry (Spec.to_json's layout)."""
-    names = {"layers": "layers", "activations": "activations", "bias": "bias", "loss": "loss",
-             "reduction": "reduction", "regularization": "regularization", "lambda": "lam"}
-    try:
-        return Spec(**{names[k]: (tuple(v) if k in ("layers", "activations") else v)
-                       for k, v in network.items() if k in names})
-    except (GradproofError, TypeError) as error:
-        raise GradproofError(f"the key's network is not a network spec: {error}") from None
-
-
-def load_key(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise GradproofError(f"key file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GradproofError(f"cannot read key file {str(path)!r}: {error}") from None
-    except json.JSONDecodeError as error:
-        raise GradproofError(f"{path}: not valid JSON: {error}") from None
-
-
-def share(shares, codes):
-    """The share of the points a diagnosis keeps: the product of its mistakes' shares (0 when one is not listed)."""
-    if not codes:
-        return 0.0
-    return math.prod(float(shares.get(c, 0.0)) for c in codes)
-
-
 def _fmt(value):
     return "no real value" if value is None else f"{value:.6g}"
 
@@ -102,130 +69,132 @@ def _fmt(value):
 class KeyGrader:
     """Grades answers to the blanks of a key's variants, each at its own variant's point."""
 
-    def __init__(self, key, source="key"):
+    def __init__(self, assignment, source="key"):
         from ..grade.grader import Grader
-        if not isinstance(key, dict) or not isinstance(key.get("variants"), list) or "network" not in key:
-            raise GradproofError(f"{source}: not an exercise key (no network and variants)")
-        self.key, self.source = key, source
-        self.spec = spec_of(key["network"])
-        self.shares = dict(key.get("grading") or {})
+        if not isinstance(assignment, Assignment):
+            assignment = key.from_json(assignment, source)
+        self.assignment, self.source = assignment, source
+        self.spec = assignment.spec
+        self.grading = assignment.grading
         self.grader = Grader(self.spec)
         self.model = self.grader.model
-        self.variants = {}
+        self.variants = {v.id: v for v in assignment.variants}
         self.blanks = {}
-        for v in key["variants"]:
-            self.variants[v["variant"]] = v
-            for q in v["questions"]:
-                for b in q["blanks"]:
-                    self.blanks[(v["variant"], b["blank"])] = (q, b)
+        for v in assignment.variants:
+            for q in assignment.questions:
+                for b in v.blanks[q.number]:
+                    self.blanks[(v.id, b.id)] = (q, b)
         self._points = {}
         self._tables = {}
 
     @classmethod
     def from_file(cls, path):
-        return cls(load_key(path), source=str(path))
+        return cls(key.load(path), source=str(path))
 
     def prepare(self):
         """Build every question's derivation and mistakes now (before workers fork, so they share them)."""
-        for v in self.key["variants"][:1]:
-            for q in v["questions"]:
-                names = [q["param"]] if q["kind"] in ("expression", "gradient") else []
-                if q["kind"] == "step":
-                    names += [b["blank"].split(".", 1)[1][4:] for b in q["blanks"] if ".dL/d" in b["blank"]]
-                for name in names:
-                    question = self.grader.question(self.spec.check_param(parse_param(name)))
-                    question.candidates()
-                    if q["kind"] == "expression":
-                        question.symbolic()
+        for v in self.assignment.variants[:1]:
+            for q in self.assignment.questions:
+                for b in v.blanks[q.number]:
+                    if isinstance(b.quantity, (Gradient, Expression)):
+                        question = self.grader.question(b.quantity.param)
+                        question.candidates()
+                        if isinstance(b.quantity, Expression):
+                            question.symbolic()
         return self
 
     # ---- where --------------------------------------------------------------------------------
     def point(self, variant):
-        """The variant's Point (kept for the grader's cache, which is keyed by the object)."""
+        """The variant's Point and its float64 Points (kept for the grader's cache, which is keyed by the object)."""
         if variant not in self._points:
-            p = point_from_mapping(self.variants[variant]["point"], self.spec, source=f"{self.source} {variant}")
+            p = self.variants[variant].point
             self._points[variant] = (p, mistakes.FloatPoints(self.model, [mistakes.base_of(self.model, p)]))
         return self._points[variant]
 
     def check(self, variant, blank):
-        """An error naming what the key has when the variant or its blank is not in it."""
+        """(Question, Blank) of a variant's blank; an error naming what the key has when it is not in it."""
         if variant not in self.variants:
             ids = list(self.variants)
             span = f"{ids[0]} … {ids[-1]}" if len(ids) > 2 else ", ".join(ids)
             raise GradproofError(f"variant {shown(variant, 40)!r} is not in the key ({len(ids)} variants: {span})")
         if (variant, blank) not in self.blanks:
-            have = [b for (v, b) in self.blanks if v == variant]
+            have = [b.id for b in self.variants[variant].all_blanks()]
             raise GradproofError(f"blank {shown(blank, 40)!r} is not a question of {variant}; its blanks: "
                                  + ", ".join(have[:8]) + (" …" if len(have) > 8 else ""))
         return self.blanks[(variant, blank)]
 
     def total_points(self, variant):
-        return sum(float(q["points"]) for q in self.variants[variant]["questions"])
+        return sum(float(q.points) for q in self.assignment.questions)
 
     # ---- grading ------------------------------------------------------------------------------
     def grade(self, variant, blank_id, answer, ident=""):
         """A Graded for one answer to one blank of one variant."""
         question, blank = self.check(variant, blank_id)
-        points = float(blank.get("points", float(question["points"]) / len(question["blanks"])))
-        result = self._grade(question, blank, variant, answer)
-        verdict, codes, message, latex = result
+        points = float(blank.points)
+        verdict, codes, message, latex = self._grade(question, blank, variant, answer)
         if verdict == "invalid":
             score, max_score = 0.0, 0.0
-            feedback = f"**Not gradable** (this answer costs nothing): {message}"
+            feedback = f"**Invalid** (this answer costs nothing): {message}"
         elif verdict == "correct":
             score, max_score = points, points
             feedback = f"**Correct.** {message}"
         else:
-            kept = share(self.shares, codes)
+            kept = self.grading.share(codes)
             score, max_score = points * kept, points
             credit = f" Partial credit: {kept:g} of the points for this mistake." if kept else ""
             feedback = f"**Incorrect.** {message}{credit}"
         return Graded(variant, blank_id, round(score, 10), max_score, verdict, list(codes), feedback, latex, ident)
 
     def _grade(self, question, blank, variant, answer):
-        """(verdict, codes, message in Markdown, how the answer was read)."""
+        """(verdict, codes, message in Markdown, how the answer was read), by the blank's quantity."""
         if answer is None or not str(answer).strip():
             return "invalid", (), "the answer is empty.", None
-        kind, blank_id = question["kind"], blank["blank"]
-        tail = blank_id.split(".", 1)[1] if "." in blank_id else ""
-        if kind == "expression":
-            return self._expression(question, variant, answer)
-        param = None
-        if kind == "gradient":
-            param = question["param"]
-        elif kind == "step" and tail.startswith("dL/d"):
-            param = tail[4:]
-        if param is not None:
-            return self._gradient(param, blank, variant, answer)
-        try:
-            reading = read(answer, self.model)
-        except AnswerError as error:
-            return "invalid", (), _md(str(error)), None
-        if reading.math.free_symbols:
-            return "invalid", (), "a number is asked for here, not an expression.", reading.latex
+        for cls in type(blank.quantity).__mro__:
+            method = getattr(self, f"_grade_{cls.__name__}", None)
+            if method is not None:
+                return method(question, blank, variant, answer)
+        raise GradproofError(f"no grading for a {type(blank.quantity).__name__} blank")
+
+    def _number(self, answer):
+        """(the answer's value or None, how it was read) or (an error message, None) for an unreadable one."""
         import sympy as sp
 
         from ..grade.equivalence import to_float
-        got = to_float(sp.N(reading.math, 30))
-        expected = blank["answer"]
-        if kind == "paths":
-            if got is None or not float(got).is_integer():
-                return "invalid", (), "the number of paths is a whole number.", reading.latex
-            if int(got) == int(expected):
-                return "correct", (), f"{int(expected)} paths.", reading.latex
-            return "incorrect", (), (f"There are {int(expected)} paths, not {int(got)}: one for each choice of a "
-                                     "neuron in every later layer, so the product of the later layers' widths."), reading.latex
-        rtol = float(blank.get("rtol", 1e-3))
-        where = self._where(variant)
+        try:
+            reading = read(answer, self.model)
+        except AnswerError as error:
+            return None, None, _md(str(error))
+        if reading.math.free_symbols:
+            return None, reading.latex, "a number is asked for here, not an expression."
+        return to_float(sp.N(reading.math, 30)), reading.latex, None
+
+    def _grade_PathCount(self, question, blank, variant, answer):
+        got, latex, error = self._number(answer)
+        if error:
+            return "invalid", (), error, latex
+        expected = blank.answer
+        if got is None or not float(got).is_integer():
+            return "invalid", (), "the number of paths is a whole number.", latex
+        if int(got) == int(expected):
+            return "correct", (), f"{int(expected)} paths.", latex
+        return "incorrect", (), (f"There are {int(expected)} paths, not {int(got)}: one for each choice of a "
+                                 "neuron in every later layer, so the product of the later layers' widths."), latex
+
+    def _grade_Quantity(self, question, blank, variant, answer):
+        """A number compared with the key within the blank's rtol; a wrong one diagnosed with the blank's mistakes."""
+        got, latex, error = self._number(answer)
+        if error:
+            return "invalid", (), error, latex
+        expected, rtol = blank.answer, float(blank.rtol or DEFAULT_RTOL)
         if got is not None and abs(got - expected) <= rtol * max(abs(expected), 1e-12):
-            return "correct", (), f"{_fmt(expected)} at your point (relative tolerance {rtol:g}).", reading.latex
+            return "correct", (), f"{_fmt(expected)} at your point (relative tolerance {rtol:g}).", latex
         codes, details = ((), ())
         if got is not None:
-            codes, details = self._table(question, blank, variant).match(np.array([got]), rtol=rtol)
-        return "incorrect", codes, self._wrong(expected, got, codes, details, where), reading.latex
+            codes, details = self.mistake_table(variant, blank.id).match(np.array([got]), rtol=rtol)
+        return "incorrect", codes, self._wrong(expected, got, codes, details, self._where(variant)), latex
 
-    def _expression(self, question, variant, answer):
-        param = question["param"]
+    def _grade_Expression(self, question, blank, variant, answer):
+        param = blank.quantity.param
         result = self.grader.grade(param, answer)
         if result.verdict != "incorrect":
             return result.verdict, tuple(result.diagnosis), _md(result.message), result.parsed_latex
@@ -249,7 +218,7 @@ class KeyGrader:
             got = float(points.evaluate(reading.math, Float64, partials=self.grader.partials, keep=False)[0])
         except Exception:  # noqa: BLE001  the grader has read it already; a value here is only for the feedback
             return None
-        expected = self._gradient_value(parse_param(param), variant)
+        expected = self._gradient_value(param, variant)
         if math.isfinite(got) and abs(got - expected) <= 1e-9 * max(abs(expected), 1e-12):
             return None
         return expected, (got if math.isfinite(got) else None)
@@ -259,8 +228,9 @@ class KeyGrader:
         p, _ = self.point(variant)
         return backprop(self.spec, p).value(param)
 
-    def _gradient(self, param, blank, variant, answer):
-        rtol = float(blank.get("rtol", 1e-3))
+    def _grade_Gradient(self, question, blank, variant, answer):
+        param = blank.quantity.param
+        rtol = float(blank.rtol or DEFAULT_RTOL)
         try:
             reading = read(answer, self.model)
         except AnswerError as error:
@@ -272,42 +242,45 @@ class KeyGrader:
         if result.verdict != "incorrect":
             return result.verdict, tuple(result.diagnosis), _md(result.message), result.parsed_latex
         c = result.counterexample or {}
-        message = _md(result.message.split(" (at the point")[0].split(":")[0]) + "."
         message = (f"Not equal to ∂L/∂{param}: at your point ({self._where(variant)}) it is {_fmt(c.get('expected'))}, "
                    f"your answer gives {_fmt(c.get('got'))}." + _sentences(result.diagnosis, ()))
         return "incorrect", tuple(result.diagnosis), message, result.parsed_latex
 
+    # ---- the diagnosed mistakes of a numeric blank --------------------------------------------
     def mistake_table(self, variant, blank_id):
         """The diagnosed mistakes of a numeric blank at its variant's point (a diagnosis.Candidates with one
-        column): for a gradient, every structural variant of its derivation times the slips; else _table's."""
+        column), by the blank's quantity (cached per variant and blank)."""
         question, blank = self.check(variant, blank_id)
-        tail = blank_id.split(".", 1)[1] if "." in blank_id else ""
-        param = question["param"] if question["kind"] == "gradient" else \
-            tail[4:] if question["kind"] == "step" and tail.startswith("dL/d") else None
-        if param is None:
-            return self._table(question, blank, variant)
-        _, points = self.point(variant)
-        return self.grader.question(self.spec.check_param(parse_param(param))).candidates(points)
+        cache = (variant, blank.id)
+        if cache not in self._tables:
+            for cls in type(blank.quantity).__mro__:
+                method = getattr(self, f"_mistakes_{cls.__name__}", None)
+                if method is not None:
+                    self._tables[cache] = method(question, blank, variant)
+                    break
+        return self._tables[cache]
 
-    def _table(self, question, blank, variant):
-        """The mistakes' values at the variant's point for a numeric blank (cached per variant and blank)."""
-        key = (variant, blank["blank"])
-        if key in self._tables:
-            return self._tables[key]
-        tail = blank["blank"].split(".", 1)[1] if "." in blank["blank"] else ""
+    def _mistakes_Quantity(self, question, blank, variant):
+        """The simple slips (sign, factor) of the value."""
+        return mistakes.simple([blank.answer])
+
+    def _mistakes_Gradient(self, question, blank, variant):
+        """Every structural variant of the derivation times the slips."""
+        _, points = self.point(variant)
+        return self.grader.question(blank.quantity.param).candidates(points)
+
+    def _mistakes_NewWeight(self, question, blank, variant):
+        """The gradient's mistakes carried through the update."""
         p, points = self.point(variant)
-        if question["kind"] == "flow" and tail == "product":
-            product = mistakes.PathProduct(self.model, path_neurons(self.spec, parse_param(question["param"]),
-                                                                      int(question.get("path", 1))))
-            table = mistakes.of_expressions(product.structural(), product.closed, points)
-        elif question["kind"] == "step" and tail not in ("loss",) and not tail.startswith("delta_"):
-            param = self.spec.check_param(parse_param(tail))
-            gradient = self.grader.question(param).candidates(points)
-            table = mistakes.updated(gradient, p.param_value(param), float(question["lr"]))
-        else:
-            table = mistakes.simple([blank["answer"]])
-        self._tables[key] = table
-        return table
+        param = blank.quantity.param
+        gradient = self.grader.question(param).candidates(points)
+        return mistakes.updated(gradient, p.param_value(param), float(question.lr))
+
+    def _mistakes_PathProduct(self, question, blank, variant):
+        """The activation-derivative and '+'-for-'x' variants of the product."""
+        _, points = self.point(variant)
+        product = mistakes.PathProduct(self.model, path_neurons(self.spec, question.param, question.path))
+        return mistakes.of_expressions(product.structural(), product.closed, points)
 
     def _where(self, variant):
         p, _ = self.point(variant)

@@ -6,7 +6,6 @@ refused). Pages are rendered on every core (forked workers share the derivations
 time; pdflatex runs with SOURCE_DATE_EPOCH fixed so that the same inputs give byte-identical PDFs.
 """
 import dataclasses
-import json
 import os
 import shutil
 import tempfile
@@ -17,37 +16,11 @@ from gradproof.numeric.errors import GradproofError
 
 from ..sheet import html, md, tex
 from ..sheet.document import Figure, Sheet
-from . import pages
+from . import key, pages
 
-KEY_VERSION = 1
 SOURCE_DATE = "1767225600"        # 2026-01-01: fixed dates in the PDFs (byte-identical regeneration)
 
 _worker = {}
-
-
-def key_json(assignment, variants):
-    """The answer key (the layout in the package docstring)."""
-    spec = assignment.spec
-    out = {"title": assignment.title, "seed": assignment.seed, "network": spec.to_json(),
-           "format": KEY_VERSION, "grading": dict(assignment.shares), "variants": []}
-    for v in variants:
-        questions = []
-        for q in assignment.questions:
-            blanks = v.blanks[q.number]
-            share = q.points / len(blanks)
-            entry = {"question": q.id, "kind": q.kind}
-            if q.param is not None:
-                entry["param"] = str(q.param)
-            if q.kind == "step":
-                entry["lr"] = q.lr
-                entry["params"] = [str(p) for p in q.params]
-            if q.kind == "flow":
-                entry["path"] = q.path
-            entry["points"] = q.points
-            entry["blanks"] = [{**b, "points": share} for b in blanks]
-            questions.append(entry)
-        out["variants"].append({"variant": v.id, "number": v.number, "point": v.point.to_json(), "questions": questions})
-    return json.dumps(out, indent=1, ensure_ascii=False) + "\n"
 
 
 class Derivations:
@@ -155,7 +128,7 @@ def write(assignment, ctx, variants, target, pdf=True, jobs=None, log=None):
         raise GradproofError(f"cannot write {str(target)!r}: {error.strerror}") from None
     warnings = []
     try:
-        (tmp / "key.json").write_text(key_json(assignment, variants), encoding="utf-8")
+        key.write(assignment.with_variants(variants), tmp / "key.json")
         rendered = _pages(assignment, ctx, variants, pdf, jobs)
         if log:
             log("pages rendered")

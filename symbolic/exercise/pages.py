@@ -7,8 +7,6 @@ print them. The combined questions/solutions files hold one variant per page.
 """
 import itertools
 
-from gradproof.numeric.notation import parse_param
-
 from ..model import L
 from ..printing import Partial
 from ..sheet import content
@@ -34,27 +32,6 @@ def _n(value):
 
 def _points(p):
     return f"{p:g} point{'s' if p != 1 else ''}"
-
-
-def blank_label(model, blank_id):
-    """(plain text, LaTeX) of what a blank holds, from its id: '3.loss', '3.delta_21', '3.dL/dw^1_11', '3.w^1_11'."""
-    tail = blank_id.split(".", 1)[1] if "." in blank_id else ""
-    if tail == "loss":
-        return "the loss L", "L"
-    if tail.startswith("delta_"):
-        k, j = int(tail[6]), int(tail[7:])
-        return f"δ_{tail[6:]} = ∂L/∂O_{tail[6:]}", rf"\delta_{{{tail[6:]}}} = \partial L / \partial {latex(model.O[k][j])}"
-    if tail.startswith("dL/d"):
-        p = parse_param(tail[4:])
-        return f"∂L/∂{p}", rf"\partial L / \partial {p.latex}"
-    if tail == "product":
-        return "the product of the local factors", r"\prod"
-    if tail == "bound":
-        return "its bound", r"\prod c_k |w|"
-    if tail:
-        p = parse_param(tail)
-        return f"the new {p}", rf"{p.latex} - \eta\, \partial L / \partial {p.latex}"
-    return "", ""
 
 
 def _point_blocks(model, point):
@@ -89,68 +66,91 @@ def _path_tex(model, neurons):
     return r" \to ".join(latex(model.O[k][j]) for k, j in neurons) + r" \to L"
 
 
-def _ask(model, q, blanks):
-    """The blocks of one question."""
-    spec = model.spec
-    head = Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}")
-    if q.kind == "expression":
-        w = model.symbols[q.param]
-        return [head, Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule, as an expression in ",
+def _head(q):
+    return Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}")
+
+
+def ask_expression(model, q, blanks, paper=True):
+    w = model.symbols[q.param]
+    return [_head(q), Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule, as an expression in ",
                                       Math("x_i"), ", ", Math("y"), ", ", Math("O_{kj}"), ", ", Math("z_{kj}"), " and the weights ",
-                                      Math("w^{k}_{ij}"), " (LaTeX). Answer blank ", blanks[0]["blank"], "."))]
-    if q.kind == "gradient":
-        w = model.symbols[q.param]
-        return [head, Paragraph(parts("Compute ", Math(latex(Partial(L, w))), " at your point, to at least four significant "
-                                      f"digits (relative tolerance {q.rtol:g}). Answer blank ", blanks[0]["blank"], "."))]
-    if q.kind == "paths":
-        w = model.symbols[q.param]
-        return [head, Paragraph(parts("How many paths lead from ", Math(latex(w)), " to the loss ", Math("L"),
-                                      "? (a whole number) Answer blank ", blanks[0]["blank"], "."))]
-    if q.kind == "flow":
-        neurons = path_neurons(spec, q.param, q.path)
-        (k0, j0), (kn, jn) = neurons[0], neurons[-1]
-        return [head, Paragraph(parts("Along the path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
+                                      Math("w^{k}_{ij}"), " (LaTeX). Answer blank ", blanks[0].id, "."))]
+
+
+def ask_gradient(model, q, blanks, paper=True):
+    w = model.symbols[q.param]
+    return [_head(q), Paragraph(parts("Compute ", Math(latex(Partial(L, w))), " at your point, to at least four significant "
+                                      f"digits (relative tolerance {q.rtol:g}). Answer blank ", blanks[0].id, "."))]
+
+
+def ask_paths(model, q, blanks, paper=True):
+    w = model.symbols[q.param]
+    return [_head(q), Paragraph(parts("How many paths lead from ", Math(latex(w)), " to the loss ", Math("L"),
+                                      "? (a whole number) Answer blank ", blanks[0].id, "."))]
+
+
+def ask_flow(model, q, blanks, paper=True):
+    neurons = path_neurons(model.spec, q.param, q.path)
+    (k0, j0), (kn, jn) = neurons[0], neurons[-1]
+    return [_head(q), Paragraph(parts("Along the path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
                                       Math(latex(model.symbols[q.param])), "), compute the product of the local factors ",
                                       Math(rf"\partial O_{{{kn}{jn}}} / \partial O_{{{k0}{j0}}}"), ", each ",
-                                      Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), ", at your point (blank ", blanks[0]["blank"],
+                                      Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), ", at your point (blank ", blanks[0].id,
                                       "), and its bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
-                                      " is the largest slope of layer k's activation (blank ", blanks[1]["blank"], ")."))]
-    # step: one table per stage, each short enough for a page
-    out = [head, Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
-                                 ": the loss, the δ's from the output back, the gradients and the new weights ",
-                                 Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
-                                 "new weights to eight decimal places (the update is small next to the weight)."))]
+                                      " is the largest slope of layer k's activation (blank ", blanks[1].id, ")."))]
+
+
+def ask_step(model, q, blanks, paper=True):
+    """One table per stage, each short enough for a page; on paper a column to write the answers in (on a
+    platform the answer goes into the platform's own input)."""
+    out = [_head(q), Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
+                                     ": the loss, the δ's from the output back, the gradients and the new weights ",
+                                     Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
+                                     "new weights to eight decimal places (the update is small next to the weight)."))]
     for caption, group in _stages(blanks):
-        rows = tuple((parts(b["blank"]), parts(Math(blank_label(model, b["blank"])[1])), parts("_" * 16)) for b in group)
-        out.append(Table((parts("blank"), parts("quantity"), parts("your answer")), rows, "lll", parts(caption)))
+        if paper:
+            rows = tuple((parts(b.id), parts(Math(b.label(model)[1])), parts("_" * 16)) for b in group)
+            out.append(Table((parts("blank"), parts("quantity"), parts("your answer")), rows, "lll", parts(caption)))
+        else:
+            rows = tuple((parts(b.id), parts(Math(b.label(model)[1]))) for b in group)
+            out.append(Table((parts("blank"), parts("quantity")), rows, "ll", parts(caption)))
     return out
 
 
 def _stages(blanks):
     """A step's blanks by stage: (caption, blanks) for the forward/backward values, the gradients, the updates."""
-    def stage(b):
-        tail = b["blank"].split(".", 1)[1]
-        return 0 if tail == "loss" or tail.startswith("delta_") else 1 if tail.startswith("dL/d") else 2
     names = ("The loss and the δ's.", "The gradients.", "The new weights.")
-    return [(names[s], [b for b in blanks if stage(b) == s]) for s in range(3) if any(stage(b) == s for b in blanks)]
+    return [(names[s], [b for b in blanks if b.quantity.stage == s]) for s in range(3)
+            if any(b.quantity.stage == s for b in blanks)]
 
 
-def question_sheet(assignment, model, variant, total=None, name="question"):
+def question_intro(assignment, model, variant, total=None):
+    """The question sheet's blocks before the first question: the title, the network, the point."""
     spec = assignment.spec
     where = f"variant {variant.number}" + (f" of {total}" if total else "")
     title = f"{assignment.title}: {variant.id}"
-    sheet = Sheet(title, [Heading(1, parts(title))], name)
-    sheet.add(Paragraph(parts(f"Your variant: {variant.id} ({where}). ", content.describe(spec))))
+    out = [Heading(1, parts(title))]
+    out.append(Paragraph(parts(f"Your variant: {variant.id} ({where}). ", content.describe(spec))))
     from ..sheet.diagram import drawable
     if drawable(spec):
-        sheet.add(Figure(model, None, parts("The network: ", Math(r"O_{0i} = x_i"), "; ", Math("O_{kj}"),
-                                            " is the output of neuron j of layer k."), small=True))
-    sheet.add(Heading(2, parts("Your point"), "point"))
-    sheet.add(*_point_blocks(model, variant.point))
-    sheet.add(Paragraph(parts("Write each answer against its blank's id. A number is compared with the exact value "
-                              "at your point; give the digits asked for.")))
+        out.append(Figure(model, None, parts("The network: ", Math(r"O_{0i} = x_i"), "; ", Math("O_{kj}"),
+                                             " is the output of neuron j of layer k."), small=True))
+    out.append(Heading(2, parts("Your point"), "point"))
+    out += _point_blocks(model, variant.point)
+    out.append(Paragraph(parts("Write each answer against its blank's id. A number is compared with the exact value "
+                               "at your point; give the digits asked for.")))
+    return out
+
+
+def ask(model, q, variant, paper=True):
+    """The blocks of one question of a variant."""
+    return q.kind.ask(model, q, variant.blanks[q.number], paper)
+
+
+def question_sheet(assignment, model, variant, total=None, name="question"):
+    sheet = Sheet(f"{assignment.title}: {variant.id}", question_intro(assignment, model, variant, total), name)
     for q in assignment.questions:
-        sheet.add(*_ask(model, q, variant.blanks[q.number]))
+        sheet.add(*ask(model, q, variant))
     return sheet
 
 
@@ -160,42 +160,44 @@ def _answer_tables(model, blanks):
     for caption, group in _stages(blanks):
         rows = []
         for b in group:
-            text, tex = blank_label(model, b["blank"])
-            value = b["answer"]
+            text, tex = b.label(model)
+            value = b.answer
             shown = Math(number(value, 10)) if isinstance(value, float) else Math(str(value))
-            rows.append((parts(b["blank"]), parts(Math(tex)) if tex else parts(text), parts(shown)))
+            rows.append((parts(b.id), parts(Math(tex)) if tex else parts(text), parts(shown)))
         out.append(Table((parts("blank"), parts("quantity"), parts("answer")), tuple(rows), "llr", parts(caption)))
     return out
 
 
-def _solve(sheet, model, q, blanks, values, derivations):
-    sheet.add(Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}"))
-    if q.kind == "expression":
-        d = derivations(q.param)
-        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "); any form equal to it is correct:")))
-        sheet.add(Display(tuple(display_rows(latex(Partial(L, d.symbol)), [d.closed_form if d.readable else d.memoized]))))
-        content._parameter(sheet, d, values)
-    elif q.kind == "gradient":
-        d = derivations(q.param)
-        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "): ",
-                                  Math(rf"{latex(Partial(L, d.symbol))} = {number(blanks[0]['answer'], 10)}"), ".")))
-        content._parameter(sheet, d, values)
-    elif q.kind == "paths":
-        d = derivations(q.param)
-        sheet.add(Paragraph(parts("The answer (blank ", blanks[0]["blank"], "): ", str(blanks[0]["answer"]),
-                                  ". One path per choice of neuron in each later layer, so the product of their widths:")))
-        sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
-    elif q.kind == "flow":
-        _flow(sheet, model, q, blanks, values)
-    else:
-        sheet.add(Paragraph(parts("The answers:")))
-        sheet.add(*_answer_tables(model, blanks))
-        sheet.add(Paragraph(parts("Worked: the forward pass, the δ's from the output back, then every gradient and "
-                                  "its update.")))
-        step_values = values.with_lr(q.lr)
-        content._forward(sheet, model, step_values)
-        _deltas(sheet, model, step_values)
-        _updates(sheet, [derivations(p) for p in q.params], step_values)
+def solve_expression(sheet, model, q, blanks, values, derivations):
+    d = derivations(q.param)
+    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "); any form equal to it is correct:")))
+    sheet.add(Display(tuple(display_rows(latex(Partial(L, d.symbol)), [d.closed_form if d.readable else d.memoized]))))
+    content._parameter(sheet, d, values)
+
+
+def solve_gradient(sheet, model, q, blanks, values, derivations):
+    d = derivations(q.param)
+    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "): ",
+                              Math(rf"{latex(Partial(L, d.symbol))} = {number(blanks[0].answer, 10)}"), ".")))
+    content._parameter(sheet, d, values)
+
+
+def solve_paths(sheet, model, q, blanks, values, derivations):
+    d = derivations(q.param)
+    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "): ", str(blanks[0].answer),
+                              ". One path per choice of neuron in each later layer, so the product of their widths:")))
+    sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
+
+
+def solve_step(sheet, model, q, blanks, values, derivations):
+    sheet.add(Paragraph(parts("The answers:")))
+    sheet.add(*_answer_tables(model, blanks))
+    sheet.add(Paragraph(parts("Worked: the forward pass, the δ's from the output back, then every gradient and "
+                              "its update.")))
+    step_values = values.with_lr(q.lr)
+    content._forward(sheet, model, step_values)
+    _deltas(sheet, model, step_values)
+    _updates(sheet, [derivations(p) for p in q.params], step_values)
 
 
 def _updates(sheet, derivations, values):
@@ -225,7 +227,7 @@ def _deltas(sheet, model, values):
     sheet.add(Table((parts("δ"), parts("definition"), parts("value")), tuple(rows), "llr"))
 
 
-def _flow(sheet, model, q, blanks, values):
+def solve_flow(sheet, model, q, blanks, values, derivations):
     from ..flow import slope_bound
     neurons = path_neurons(model.spec, q.param, q.path)
     factors, bounds = [], []
@@ -236,15 +238,15 @@ def _flow(sheet, model, q, blanks, values):
         w = values.point.W[k2 - 1][j1 - 1, j2 - 1]
         bounds.append((latex(c), _n(abs(w))))
     sheet.add(Paragraph(parts("The product of the local factors along ", Math(_path_tex(model, neurons)),
-                              ", factor by factor (blank ", blanks[0]["blank"], "):")))
+                              ", factor by factor (blank ", blanks[0].id, "):")))
     sheet.add(Table((parts("factor"), parts("local derivative"), parts("value")),
                     tuple((parts(Math(a)), parts(Math(b)), parts(Math(_n(v)))) for a, b, v in factors), "llr"))
     sheet.add(Display((r"\prod &= " + r" \cdot ".join(_bracket(_n(v)) for _, _, v in factors)
-                       + rf" = {number(blanks[0]['answer'], 10)}",)))
+                       + rf" = {number(blanks[0].answer, 10)}",)))
     sheet.add(Paragraph(parts("Each activation's slope is at most ", Math("c_k"), " (1/4 for the sigmoid, 1 for tanh and "
-                              "ReLU), so the product is at most, in absolute value (blank ", blanks[1]["blank"], "):")))
+                              "ReLU), so the product is at most, in absolute value (blank ", blanks[1].id, "):")))
     sheet.add(Display((r"\prod_k c_k\, |w| &= " + r" \cdot ".join(f"{c} \\cdot {w}" for c, w in bounds)
-                       + rf" = {number(blanks[1]['answer'], 10)}",)))
+                       + rf" = {number(blanks[1].answer, 10)}",)))
 
 
 def _bracket(tex):
@@ -276,6 +278,21 @@ class PointValues(content.Values):
         return other
 
 
+def solution_values(assignment, model, variant, derivations):
+    """The sheet's values at the variant's point (the learning rate of the first step question)."""
+    lr = next((q.lr for q in assignment.questions if q.lr is not None), content.DEFAULT_LR)
+    values = PointValues(model, variant.point, lr)
+    values.derivations = derivations
+    return values
+
+
+def solve(model, q, variant, values, derivations):
+    """The blocks of one question's worked solution."""
+    sheet = Sheet("", [_head(q)])
+    q.kind.solve(sheet, model, q, variant.blanks[q.number], values, derivations)
+    return sheet.blocks
+
+
 def solution_sheet(assignment, model, variant, derivations, total=None, name="solution"):
     spec = assignment.spec
     title = f"{assignment.title}: {variant.id}, solutions"
@@ -284,9 +301,7 @@ def solution_sheet(assignment, model, variant, derivations, total=None, name="so
     sheet.add(Paragraph(parts(f"Worked solutions for {variant.id} ({where}). ", content.describe(spec))))
     sheet.add(Heading(2, parts("The point"), "point"))
     sheet.add(*_point_blocks(model, variant.point))
-    lr = next((q.lr for q in assignment.questions if q.kind == "step"), content.DEFAULT_LR)
-    values = PointValues(model, variant.point, lr)
-    values.derivations = derivations
+    values = solution_values(assignment, model, variant, derivations)
     for q in assignment.questions:
-        _solve(sheet, model, q, variant.blanks[q.number], values, derivations)
+        sheet.add(*solve(model, q, variant, values, derivations))
     return sheet

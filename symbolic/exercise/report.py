@@ -13,6 +13,7 @@ from html import escape
 from ..grade.diagnosis import SENTENCES
 from ..sheet import html
 from ..sheet.document import Heading, Math, Paragraph, Sheet, Table, parts
+from .key import parse_blank_id
 
 TOP_WRONG = 5
 
@@ -67,14 +68,13 @@ def _reading(r):
 
 
 def _question_of(blank):
-    return blank.split(".", 1)[0]
+    return parse_blank_id(blank)[0]
 
 
 def build(grader, results, title=None):
     """The report as a Sheet (render with :func:`render`)."""
     from .batch import totals
-    key = grader.key
-    title = title or f"{key.get('title', 'Exercise')}: class report"
+    title = title or f"{grader.assignment.title or 'Exercise'}: class report"
     sheet = Sheet(title, [Heading(1, parts(title))], "report")
     students = totals(grader, results)
     unreadable = [r for r in results if not r.gradable]
@@ -82,7 +82,7 @@ def build(grader, results, title=None):
     correct = sum(r.verdict == "correct" for r in gradable)
     sheet.add(Paragraph(parts(
         f"{len(students)} students, {len(results)} answers: {correct} correct, "
-        f"{len(gradable) - correct} incorrect, {len(unreadable)} not gradable (unreadable; they cost nothing).")))
+        f"{len(gradable) - correct} incorrect, {len(unreadable)} invalid (they could not be read; they cost nothing).")))
     if students:
         # clipped: a sum of shared points may land a hair above 100 and fall out of the last bin
         shares = [min(100.0, max(0.0, 100 * t["score"] / t["possible"])) if t["possible"] else 0.0 for t in students]
@@ -90,36 +90,32 @@ def build(grader, results, title=None):
         sheet.add(Heading(2, parts("Scores"), "scores"))
         sheet.add(Picture(histogram(shares), "histogram of the students' scores",
                           parts(f"Each student's score as a share of their variant's points; mean {mean:.1f}%.")))
-    questions = collections.OrderedDict()
-    first = next(iter(grader.variants.values()))
-    for q in first["questions"]:
-        questions[q["question"]] = q
-    for qid, q in questions.items():
-        _question(sheet, q, [r for r in results if _question_of(r.question) == qid])
+    for q in grader.assignment.questions:
+        _question(sheet, q, [r for r in results if _question_of(r.question) == q.number],
+                  len(grader.assignment.variants[0].blanks[q.number]))
     sheet.add(Heading(2, parts("Unreadable answers"), "unreadable"))
     if not unreadable:
         sheet.add(Paragraph(parts("Every answer could be read.")))
     else:
         rows = tuple((parts(r.id), parts(r.variant), parts(r.question),
-                      parts(r.feedback.replace("**Not gradable** (this answer costs nothing): ", "").replace("\\", "")))
+                      parts(r.feedback.replace("**Invalid** (this answer costs nothing): ", "").replace("\\", "")))
                      for r in unreadable)
         sheet.add(Table((parts("student"), parts("variant"), parts("blank"), parts("why")), rows, "llll"))
     return sheet
 
 
-def _question(sheet, q, rows):
-    what = f" {q['param']}" if q.get("param") else ""
-    points = f"{q['points']:g} point{'s' if q['points'] != 1 else ''}"
-    sheet.add(Heading(2, parts(f"Question {q['question']}: {q['kind']}{what} ({points})"),
-                      f"q{q['question']}"))
+def _question(sheet, q, rows, blanks):
+    what = f" {q.param}" if q.param is not None else ""
+    points = f"{q.points:g} point{'s' if q.points != 1 else ''}"
+    sheet.add(Heading(2, parts(f"Question {q.number}: {q.kind.name}{what} ({points})"), f"q{q.number}"))
     gradable = [r for r in rows if r.gradable]
     if not gradable:
         sheet.add(Paragraph(parts("No gradable answers.")))
         return
     correct = sum(r.verdict == "correct" for r in gradable)
     people = len({r.id for r in rows})
-    sheet.add(Paragraph(parts(f"{people} students answered ({len(rows)} answers to its {len(q['blanks'])} "
-                              f"blank{'s' if len(q['blanks']) != 1 else ''}); {100 * correct / len(gradable):.0f}% of "
+    sheet.add(Paragraph(parts(f"{people} students answered ({len(rows)} answers to its {blanks} "
+                              f"blank{'s' if blanks != 1 else ''}); {100 * correct / len(gradable):.0f}% of "
                               f"the gradable answers are correct ({correct} of {len(gradable)}).")))
     wrong = [r for r in gradable if r.verdict == "incorrect"]
     if not wrong:

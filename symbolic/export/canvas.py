@@ -93,7 +93,7 @@ def assessment_xml(assignment, quiz_id):
     _field(meta, "cc_maxattempts", "1")
     top = ET.SubElement(assessment, "section", {"ident": "root_section"})
     for question in assignment.questions:
-        if question.kind == "expression":
+        if question.essay:
             group = _group(top, ident(quiz_id, question.id), question.title, question.points)
             for item in question.items:
                 _item(group, ident(quiz_id, item.idnumber), item.name, "essay_question", question.points,
@@ -149,7 +149,7 @@ def _serialise(root):
 
 
 def write(assignment, path):
-    """Write the Canvas QTI zip of an assignment (items.Assignment) to path."""
+    """Write the Canvas QTI zip of an assignment (items.Export) to path."""
     quiz_id = ident("gradproof", assignment.title, assignment.seed, assignment.key_digest)
     files = {"imsmanifest.xml": manifest_xml(quiz_id, assignment.title),
              "non_cc_assessments/": b"",        # Canvas's own exports carry this folder; text2qti writes it too

@@ -1,32 +1,31 @@
-"""An exercise folder read for export: per assignment question, one item per variant, with its blanks.
+"""An exercise folder read for export: per assignment question, one item per variant, with its inputs.
 
-Every platform writer reads this one model. It comes from what ``gradproof exercise`` wrote: key.json
-(answers, tolerances, points, the shares of partial credit) and each variant's question.md and
-solution.md (turned into HTML with math for MathJax, markup.py). Each numeric blank also carries the
-values of its diagnosed mistakes at the variant's point, with the share of the points each keeps and a
-sentence naming it, from the same key grader that ``gradproof grade --key`` uses
-(:class:`gradproof.symbolic.exercise.grading.KeyGrader`), so that a platform's partial credit and
-feedback agree with gradproof's.
+Every platform writer reads this one model. It comes from the exercise model (key.json, read by
+:mod:`gradproof.symbolic.exercise.key`), and each item's text and worked solution are the same sheet
+blocks as the variant's question and solution pages (exercise/pages.py), rendered with LaTeX math for the
+platforms' MathJax (sheet/mathjax.py). Each numeric input also carries the values of its diagnosed mistakes
+at the variant's point, with the share of the points each keeps and a sentence naming it, from the same key
+grader that ``gradproof grade --key`` uses (:class:`gradproof.symbolic.exercise.grading.KeyGrader`), so
+that a platform's partial credit and feedback agree with gradproof's.
 """
 import functools
 import hashlib
-import json
-import math
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import numpy as np
 
 from gradproof.numeric.errors import GradproofError
-from gradproof.numeric.notation import Neuron, parse_param
 
+from ..exercise import key as exercise_key
+from ..exercise import pages
 from ..grade import diagnosis
-from . import markup
+from ..sheet import mathjax
 
 # Moodle accepts only these fractions (percent) for an answer (question_bank::fraction_options_full)
 FRACTIONS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571,
              12.5, 11.11111, 10, 5, 0)
-KINDS_WITH_NUMBERS = ("gradient", "step", "paths", "flow")
 
 
 def moodle_fraction(share):
@@ -35,7 +34,9 @@ def moodle_fraction(share):
 
 
 @dataclass
-class Mistake:
+class Alternative:
+    """A wrong value a platform lists beside the answer: a diagnosed mistake's value, its share, its sentence."""
+
     codes: tuple
     value: float
     share: float
@@ -43,38 +44,45 @@ class Mistake:
 
 
 @dataclass
-class Blank:
-    id: str
-    kind: str                   # "number", "integer" or "expression"
-    answer: object
-    points: float
-    rtol: float = 0.0
+class Input:
+    """One blank as a platform's input: what is typed ("number", "integer" or "expression"), the answer,
+    the points, the tolerance and the diagnosed mistakes' values."""
+
+    blank: exercise_key.Blank
     mistakes: list = field(default_factory=list)
+
+    @property
+    def id(self):
+        return self.blank.id
+
+    @property
+    def type(self):
+        return self.blank.type
+
+    @property
+    def answer(self):
+        return self.blank.answer
+
+    @property
+    def points(self):
+        return float(self.blank.points)
+
+    @property
+    def rtol(self):
+        return float(self.blank.rtol or 0.0)
 
     @property
     def tolerance(self):
         """The absolute tolerance a platform compares with (the key's rtol relative to the answer)."""
-        if self.kind == "integer":
+        if self.type == "integer":
             return 0
         return float(f"{self.rtol * abs(self.answer):.3g}") if self.answer else self.rtol
 
     @property
     def label_latex(self):
-        tail = self.id.split(".", 1)[1] if "." in self.id else ""
-        if tail == "loss":
-            return "L"
-        if tail.startswith("delta_"):
-            n = Neuron("O", int(tail[6]), int(tail[7:]))
-            return r"\delta_{" + n.latex.split("_", 1)[1].strip("{}") + "}"
-        if tail.startswith("dL/d"):
-            return r"\partial L / \partial " + parse_param(tail[4:]).latex
-        if tail == "product":
-            return r"\text{the product of the local factors along the path}"
-        if tail == "bound":
-            return r"\text{its bound}"
-        if tail:
-            return parse_param(tail).latex + r" - \eta\, \partial L / \partial " + parse_param(tail).latex
-        return ""
+        if self.blank.alone:
+            return ""
+        return self.blank.quantity.symbol
 
     @property
     def label_html(self):
@@ -97,6 +105,8 @@ class Blank:
 
 @dataclass
 class Item:
+    """One variant of one question: its text and worked solution (HTML with MathJax math) and its inputs."""
+
     question: str
     variant: str
     number: int
@@ -116,6 +126,11 @@ class Item:
         return f"{self.variant}-q{self.question}"
 
     @property
+    def essay(self):
+        """An answer the platform cannot grade itself (an expression): a teacher grades it with gradproof."""
+        return any(b.type == "expression" for b in self.blanks)
+
+    @property
     def grader_info_html(self):
         keys = "".join(f"<li>blank {b.id}: \\({b.answer}\\)</li>" for b in self.blanks)
         return (f"<p>Key ({self.variant}): any expression equal to this one is correct.</p><ul>{keys}</ul>"
@@ -124,7 +139,9 @@ class Item:
 
 
 @dataclass
-class Question:
+class Bank:
+    """One assignment question as a bank of its variants (a platform draws one per student)."""
+
     id: str
     kind: str
     title: str
@@ -132,18 +149,29 @@ class Question:
     items: list
 
     @property
+    def essay(self):
+        return bool(self.items) and self.items[0].essay
+
+    @property
     def summary_html(self):
         return f"<p>{len(self.items)} variants of question {self.id} ({self.kind}), one per student.</p>"
 
 
 @dataclass
-class Assignment:
+class Export:
+    """What every platform writer reads: the exercise model, its key document, and one Bank per question."""
+
     folder: Path
-    key: dict
+    assignment: exercise_key.Assignment
+    key: dict                   # key.json's document, as the exercise model writes it
     title: str
     seed: int
     questions: list
     key_digest: str
+
+    @property
+    def spec(self):
+        return self.assignment.spec
 
     @property
     def points(self):
@@ -151,40 +179,31 @@ class Assignment:
 
     @property
     def description_html(self):
-        v = len(self.key["variants"])
-        return (f"<p>{markup._plain(self.title)}: {len(self.questions)} questions, {v} variants "
+        v = len(self.assignment.variants)
+        return (f"<p>{escape(self.title, quote=False)}: {len(self.questions)} questions, {v} variants "
                 f"(seed {self.seed}), generated by gradproof.</p>")
 
 
 def read_key(folder):
-    """key.json of a folder written by ``gradproof exercise``, or an error saying why it is not one."""
+    """The exercise model of a folder written by ``gradproof exercise``, or an error saying why it is not one."""
     folder = Path(folder)
     if not folder.is_dir():
         raise GradproofError(f"{folder}: no such folder (give a folder written by 'gradproof exercise')")
     path = folder / "key.json"
     if not path.is_file():
         raise GradproofError(f"{folder} was not written by 'gradproof exercise': it has no key.json")
-    try:
-        key = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise GradproofError(f"{path}: not valid JSON: {error}") from None
-    if not isinstance(key, dict) or not {"title", "network", "variants"} <= set(key) \
-            or not isinstance(key["variants"], list) or not key["variants"]:
-        raise GradproofError(f"{path} is not an exercise key (it needs title, network and variants)")
-    for v in key["variants"]:
-        page = folder / "variants" / str(v.get("variant")) / "question.md"
-        if not page.is_file():
-            raise GradproofError(f"{folder} was not written by 'gradproof exercise': {page.relative_to(folder)} "
-                                 "is missing")
-    return key
+    assignment = exercise_key.load(path)
+    if not assignment.variants:
+        raise GradproofError(f"{path} is not an exercise key: it has no variants")
+    return assignment
 
 
-def _mistakes(grader, question, blank, variant, shares):
+def _mistakes(grader, blank, variant, grading):
     """The diagnosed mistakes of a numeric blank at its variant's point, nearest first, deduplicated."""
-    table = grader.mistake_table(variant, blank["blank"])
-    answer = float(blank["answer"])
-    tol = float(blank.get("rtol", 1e-3)) * max(abs(answer), 1e-12)
-    rtol = float(blank.get("rtol", 1e-3))
+    table = grader.mistake_table(variant, blank.id)
+    answer = float(blank.answer)
+    rtol = float(blank.rtol or exercise_key.DEFAULT_RTOL)
+    tol = rtol * max(abs(answer), 1e-12)
     found = []
     for value, keep in zip(table.matrix[:, 0], table.keep):
         if not keep or not np.isfinite(value):
@@ -193,16 +212,16 @@ def _mistakes(grader, question, blank, variant, shares):
             continue                # the key guarantees the first; the second would never be reached
         # the diagnosis the key grader gives this value (where two mistakes give one value, its choice)
         codes, _ = table.match(np.array([value]), rtol=rtol)
-        share = math.prod(float(shares.get(c, 0.0)) for c in codes)
+        share = grading.share(codes)
         if not codes or (len(codes) > 1 and share == 0):
             continue
         sentence = " ".join(diagnosis.SENTENCES[c] for c in codes)
-        found.append(Mistake(tuple(codes), float(value), share, sentence))
+        found.append(Alternative(tuple(codes), float(value), share, sentence))
     return sorted(found, key=lambda m: -m.share)
 
 
 def load(folder):
-    """The Assignment model of an exercise folder (kept while its key.json is unchanged: the mistakes' values
+    """The Export model of an exercise folder (kept while its key.json is unchanged: the mistakes' values
     cost a second or more per 30 variants, and several exports of one folder read the same model)."""
     folder = Path(folder).resolve()
     key_path = folder / "key.json"
@@ -213,35 +232,28 @@ def load(folder):
 @functools.lru_cache(maxsize=4)
 def _load(folder, stamp):
     from ..exercise.grading import KeyGrader
-    key = read_key(folder)
-    grader = KeyGrader(key, source=str(folder / "key.json"))
-    shares = dict(key.get("grading") or {})
-    first = key["variants"][0]["questions"]
-    questions = [Question(q["question"], q["kind"], _title(q), float(q["points"]), []) for q in first]
-    for number, v in enumerate(key["variants"], 1):
-        vid = v["variant"]
-        page = markup.sections((folder / "variants" / vid / "question.md").read_text(encoding="utf-8"))
-        solution_md = folder / "variants" / vid / "solution.md"
-        solution = markup.sections(solution_md.read_text(encoding="utf-8")) if solution_md.is_file() else {}
-        for question, q in zip(questions, v["questions"]):
-            blanks = []
-            for b in q["blanks"]:
-                kind = "expression" if q["kind"] == "expression" else "integer" if q["kind"] == "paths" else "number"
-                blank = Blank(b["blank"], kind, b["answer"], float(b.get("points", q["points"])),
-                              float(b.get("rtol", 0.0)))
-                if kind == "number":
-                    blank.mistakes = _mistakes(grader, q, b, vid, shares)
-                blanks.append(blank)
-            text = markup.html(page[""], shift=1) + "\n" + markup.html(page.get(q["question"], ""), shift=1)
-            worked = markup.html(solution.get(q["question"], ""), shift=1) or \
-                "<p>The worked solution is in solutions.html of the exercise folder.</p>"
-            question.items.append(Item(q["question"], vid, number, q["kind"], float(q["points"]), text, worked,
-                                       blanks, question.title))
+    from ..exercise.output import Derivations
+    assignment = read_key(folder)
+    grader = KeyGrader(assignment, source=str(folder / "key.json"))
+    model, derivations = grader.model, Derivations(grader)
+    total = len(assignment.variants)
+    banks = [Bank(q.id, q.kind.name, _title(q), float(q.points), []) for q in assignment.questions]
+    for v in assignment.variants:
+        intro = mathjax.fragment(pages.question_intro(assignment, model, v, total), shift=1)
+        values = pages.solution_values(assignment, model, v, derivations)
+        for bank, q in zip(banks, assignment.questions):
+            inputs = []
+            for b in v.blanks[q.number]:
+                found = _mistakes(grader, b, v.id, assignment.grading) if b.type == "number" else []
+                inputs.append(Input(b, found))
+            text = intro + "\n" + mathjax.fragment(pages.ask(model, q, v, paper=False), shift=1)
+            worked = mathjax.fragment(pages.solve(model, q, v, values, derivations), shift=1)
+            bank.items.append(Item(q.id, v.id, v.number, q.kind.name, float(q.points), text, worked, inputs,
+                                   bank.title))
     digest = hashlib.sha256((folder / "key.json").read_bytes()).hexdigest()[:16]
-    return Assignment(folder, key, key["title"], key.get("seed", 0), questions, digest)
+    return Export(folder, assignment, assignment.to_json(), assignment.title, assignment.seed, banks, digest)
 
 
 def _title(q):
-    what = {"expression": "the chain rule for", "gradient": "the gradient with respect to", "step": "one update",
-            "paths": "the paths from", "flow": "the chain of local factors from"}[q["kind"]]
-    return f"Question {q['question']}: {what} {q['param']}" if q.get("param") else f"Question {q['question']}: {what}"
+    what = q.kind.title
+    return f"Question {q.id}: {what} {q.param}" if q.param is not None else f"Question {q.id}: {what}"

@@ -103,7 +103,7 @@ def _num(value):
 
 
 def write(assignment, path):
-    """Write the Moodle XML of an assignment (items.Assignment) to path."""
+    """Write the Moodle XML of an assignment (items.Export) to path."""
     root = ET.Element("quiz")
     for question in assignment.questions:
         category = ET.SubElement(root, "question", {"type": "category"})
@@ -112,7 +112,7 @@ def write(assignment, path):
         _text(category, "category", f"$course$/top/{where}")
         _text(category, "info", question.summary_html, html=True)
         for item in question.items:
-            if item.kind == "expression":
+            if item.essay:
                 _essay(root, item)
             elif len(item.blanks) == 1:
                 _numerical(root, item)

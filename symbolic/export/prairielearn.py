@@ -57,11 +57,11 @@ def slug(text):
 
 def _input(blank, label):
     name = answer_name(blank.id)
-    if blank.kind == "expression":
+    if blank.type == "expression":
         return (f'<pl-string-input answers-name="{name}" label="{escape(label)}" size="60" '
                 f'placeholder="LaTeX, e.g. 2(O_{{31}} - y_1) O_{{31}}(1 - O_{{31}}) O_{{21}}" '
                 f'remove-spaces="false" allow-blank="false"></pl-string-input>')
-    if blank.kind == "integer":
+    if blank.type == "integer":
         return f'<pl-integer-input answers-name="{name}" label="{escape(label)}"></pl-integer-input>'
     return (f'<pl-number-input answers-name="{name}" label="{escape(label)}" comparison="relabs" '
             f'rtol="{blank.rtol:g}" atol="0"></pl-number-input>')

@@ -12,15 +12,24 @@ JSON document beside the question, passed in as ``bundle``. Gradescope runs ``ru
 way for a test).
 """
 import csv
+import html
 import io
 import json
+import re
 import sys
 import time
 from pathlib import Path
 
-from . import markup
-
 MAX_ANSWER = 20_000          # characters of one submitted answer that are read; longer is not gradable
+
+
+def feedback_html(feedback):
+    """The grader's feedback (Markdown: **bold** and backslash escapes only) as an HTML fragment."""
+    text = re.sub(r"\\(.)", lambda m: f"\x00{ord(m.group(1))}\x00", feedback)
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: html.escape(chr(int(m.group(1))), quote=False), text)
+    return f"<p>{text}</p>"
 
 
 # ---- PrairieLearn -------------------------------------------------------------------------------------
@@ -70,7 +79,7 @@ def pl_parse(data, bundle):
             continue
         result = grader.grade(variant, blank, text)
         if result.verdict == "invalid":
-            data["format_errors"][name] = markup.html(result.feedback)
+            data["format_errors"][name] = feedback_html(result.feedback)
 
 
 def pl_grade(data, bundle):
@@ -81,11 +90,11 @@ def pl_grade(data, bundle):
     for name, blank, text in _answers(data, bundle):
         result = grader.grade(variant, blank, text)
         if result.verdict == "invalid":
-            data["format_errors"][name] = markup.html(result.feedback)
+            data["format_errors"][name] = feedback_html(result.feedback)
             continue
         weight = float(bundle["points"][blank])
         score = result.score / result.max_score if result.max_score else 0.0
-        feedback = markup.html(result.feedback)          # PrairieLearn shows feedback as HTML
+        feedback = feedback_html(result.feedback)          # PrairieLearn shows feedback as HTML
         data["partial_scores"][name] = {"score": score, "weight": weight, "feedback": feedback}
         data["feedback"][name] = feedback
         total += score * weight
@@ -161,17 +170,17 @@ def _code_tests(root, spec):
 def _answer_tests(grader, variant, answers):
     """One test per blank of the variant's questions, graded against the key."""
     tests = []
-    for q in grader.variants[variant]["questions"]:
-        for b in q["blanks"]:
-            blank = b["blank"]
+    for q in grader.assignment.questions:
+        for b in grader.variants[variant].blanks[q.number]:
+            blank = b.id
             result = grader.grade(variant, blank, answers.get(blank))
-            points = float(b.get("points", q["points"]))
+            points = float(b.points)
             if result.verdict == "invalid":
                 output = f"Could not read your answer to blank {blank}, so it scores 0. {result.feedback}"
                 score = 0.0
             else:
                 output, score = result.feedback, float(result.score)
-            tests.append({"name": f"Question {q['question']}, blank {blank}", "number": blank,
+            tests.append({"name": f"Question {q.id}, blank {blank}", "number": blank,
                           "score": round(score, 10), "max_score": points,
                           "status": "passed" if result.verdict == "correct" else "failed",
                           "output": output, "output_format": "md", "visibility": "visible",

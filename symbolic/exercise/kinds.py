@@ -1,0 +1,51 @@
+"""The question kinds: one row each, like the activation table. A new kind is one row here (plus its tests);
+the rows fill key.KINDS when the package is imported.
+
+A row (key.Kind) says what the question asks, the assignment fields it takes, what its blanks hold (their
+quantities, key.py), how their answers are drawn at each variant's point (generate.py's ``draw_<kind>``),
+and how the question and its worked solution are set on a page (pages.py's ``ask_<kind>`` and
+``solve_<kind>``). Grading follows each blank's quantity (grading.py), so a kind that asks for a known
+quantity is graded with nothing else to write.
+"""
+from gradproof.numeric.errors import GradproofError
+
+from . import generate, pages
+from .key import KINDS, REQUIRED, Delta, Expression, Gradient, Kind, Loss, NewWeight, PathBound, PathCount, PathProduct, register
+
+DEFAULT_LR = 0.5
+
+
+def _step_quantities(q, spec):
+    return ((Loss(),) + tuple(Delta(n) for n in generate.step_deltas(spec))
+            + tuple(Gradient(p) for p in q.params) + tuple(NewWeight(p) for p in q.params))
+
+
+def _flow_check(q, spec, where):
+    if q.param.layer >= spec.depth:
+        raise GradproofError(f"{where}: a flow question needs a parameter below the output layer (its path "
+                             f"multiplies the factors of the later layers); got {q.param}")
+    count = spec.path_count(q.param)
+    if q.path > count:
+        raise GradproofError(f"{where}: {q.param} has {count} path{'s' if count != 1 else ''} to L; path = {q.path}")
+
+
+for row in (
+    Kind("expression", "write dL/dparam by the chain rule (graded symbolically)", "the chain rule for",
+         {"param": REQUIRED}, lambda q, spec: (Expression(q.param),),
+         generate.draw_expression, pages.ask_expression, pages.solve_expression),
+    Kind("gradient", "the value of dL/dparam at the variant's point", "the gradient with respect to",
+         {"param": REQUIRED}, lambda q, spec: (Gradient(q.param),),
+         generate.draw_gradient, pages.ask_gradient, pages.solve_gradient),
+    Kind("step", "one update: the loss, the delta's, the gradients and the new weights", "one update",
+         {"params": None, "lr": DEFAULT_LR}, _step_quantities,
+         generate.draw_step, pages.ask_step, pages.solve_step),
+    Kind("paths", "the number of paths from param to L", "the paths from",
+         {"param": REQUIRED}, lambda q, spec: (PathCount(q.param),),
+         generate.draw_paths, pages.ask_paths, pages.solve_paths),
+    Kind("flow", "the product of the local factors f'(z) w along one path of param, and its bound",
+         "the chain of local factors from", {"param": "w^1_11", "path": 1}, lambda q, spec: (PathProduct(), PathBound()),
+         generate.draw_flow, pages.ask_flow, pages.solve_flow, _flow_check),
+):
+    register(row)
+
+__all__ = ["KINDS", "register"]
