@@ -36,6 +36,9 @@ class Activation:
     torch_f: Callable = None   # (torch, z) -> O with torch's own kernel: what `gradproof bench` times against
     probability: bool = False  # every output lies in (0, 1): a loss that needs probabilities may follow it
     slope_note: str = ""       # what its slope does to a chain of layers, for a sheet's vanishing-gradient section
+    symbol: str = ""           # how prose writes f (σ); the prose name when empty
+    derivative: str = ""       # f' in prose, as a sentence quotes it ("σ'(z) = σ(z)(1 − σ(z))"); "f'(z)" when empty
+    derivative_in_O: str = ""  # f' written in the output O ("O(1 − O)"), where code often writes it so; empty: none
 
     @property
     def kinked(self):
@@ -45,6 +48,12 @@ class Activation:
     @property
     def prose(self):
         return self.title or self.name
+
+    @property
+    def written(self):
+        """(f, f', f' in O) as a sentence about code writes them, with general forms where the row has none."""
+        f = self.symbol or self.prose
+        return f, self.derivative or f"{f}'(z)", self.derivative_in_O or f"{f}' written in terms of O"
 
     def __repr__(self):
         return f"Activation({self.name})"
@@ -145,12 +154,12 @@ _SLOPE_NOTES = {
 
 ACTIVATIONS = {a.name: a for a in [
     # name          latex                       numpy f                                   numpy f'(z, O, out)                                                                     sympy f                                   sympy f'(z, O)                                               analytic
-    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 _sigmoid_df,                                                                            lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True, probability=True, slope_note=_SLOPE_NOTES["sigmoid"], torch_f=lambda t, z: t.sigmoid(z)),
-    Activation("tanh",       r"\tanh",                   _tanh,                                    _tanh_df,                                                                               lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True, slope_note=_SLOPE_NOTES["tanh"], torch_f=lambda t, z: t.tanh(z)),
-    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True, torch_f=lambda t, z: z),
-    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True, torch_f=lambda t, z: t.logaddexp(z, t.zeros_like(z))),
-    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", slope_note=_SLOPE_NOTES["relu"], torch_f=lambda t, z: t.relu(z)),
-    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, float(LEAKY_SLOPE) * z), lambda z, O, out=None: _step(z, float(LEAKY_SLOPE), out),                     lambda sp, z: sp.Max(z, _exact(sp, LEAKY_SLOPE) * z), lambda sp, z, O: _exact(sp, LEAKY_SLOPE) + (1 - _exact(sp, LEAKY_SLOPE)) * sp.Heaviside(z, 0), False, title="leaky ReLU", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, float(LEAKY_SLOPE))),
+    Activation("sigmoid",    r"\sigma",                  _sigmoid,                                 _sigmoid_df,                                                                            lambda sp, z: 1 / (1 + sp.exp(-z)),          lambda sp, z, O: O * (1 - O),                                True, probability=True, slope_note=_SLOPE_NOTES["sigmoid"], symbol="σ", derivative="σ'(z) = σ(z)(1 − σ(z))", derivative_in_O="O(1 − O)", torch_f=lambda t, z: t.sigmoid(z)),
+    Activation("tanh",       r"\tanh",                   _tanh,                                    _tanh_df,                                                                               lambda sp, z: sp.tanh(z),                    lambda sp, z, O: 1 - O**2,                                   True, slope_note=_SLOPE_NOTES["tanh"], derivative="tanh'(z) = 1 − tanh²(z)", derivative_in_O="1 − O²", torch_f=lambda t, z: t.tanh(z)),
+    Activation("linear",     r"\operatorname{id}",       lambda z: z,                              _ones,                                                                                  lambda sp, z: z,                             lambda sp, z, O: sp.Integer(1),                              True, derivative="the derivative 1", torch_f=lambda t, z: z),
+    Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True, derivative="softplus'(z) = σ(z)", derivative_in_O="1 − e^(−O)", torch_f=lambda t, z: t.logaddexp(z, t.zeros_like(z))),
+    Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", slope_note=_SLOPE_NOTES["relu"], derivative="ReLU'(z) = 1 for z > 0, else 0", torch_f=lambda t, z: t.relu(z)),
+    Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, float(LEAKY_SLOPE) * z), lambda z, O, out=None: _step(z, float(LEAKY_SLOPE), out),                     lambda sp, z: sp.Max(z, _exact(sp, LEAKY_SLOPE) * z), lambda sp, z, O: _exact(sp, LEAKY_SLOPE) + (1 - _exact(sp, LEAKY_SLOPE)) * sp.Heaviside(z, 0), False, title="leaky ReLU", derivative="the leaky ReLU's slope", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, float(LEAKY_SLOPE))),
 ]}
 
 

@@ -32,10 +32,16 @@ class Loss:
     title: str = ""            # the name in prose ("binary cross-entropy"); the registry name when empty
     targets: tuple = None      # (low, high): every target must lie in [low, high]; None: any number
     logits: Logits = None      # the stable form from z, for the output activation it names; None: none needed
+    gradient: str = ""         # its gradient in prose, as a sentence quotes it ("for (y − ŷ)², ∂L/∂ŷ = 2(ŷ − y)")
 
     @property
     def prose(self):
         return self.title or self.name
+
+    @property
+    def gradient_text(self):
+        """The row's gradient in prose, or a general sentence where the row has none."""
+        return self.gradient or f"∂L/∂ŷ is the derivative of the {self.prose} loss with respect to ŷ"
 
     def fused_with(self, activation):
         """The loss's form from the logits when the output activation is ``activation`` (a name), else None."""
@@ -68,10 +74,13 @@ _BCE_ON_SIGMOID = Logits("sigmoid", _bce_logits, _bce_dl_logits, lambda y, z, O:
 
 LOSSES = {l.name: l for l in [
     # name              numpy l                                   numpy dl/dyhat                               sympy l                                                        yhat in (0, 1)
-    Loss("squared",      lambda y, yhat: (y - yhat) ** 2,          lambda y, yhat: -2 * (y - yhat),             lambda sp, y, yhat: (y - yhat) ** 2,                              False),
-    Loss("half_squared", lambda y, yhat: (y - yhat) ** 2 / 2,      lambda y, yhat: -(y - yhat),                 lambda sp, y, yhat: sp.Rational(1, 2) * (y - yhat) ** 2,         False, title="half squared"),
+    Loss("squared",      lambda y, yhat: (y - yhat) ** 2,          lambda y, yhat: -2 * (y - yhat),             lambda sp, y, yhat: (y - yhat) ** 2,                              False,
+         gradient="for (y − ŷ)², ∂L/∂ŷ = −2(y − ŷ) = 2(ŷ − y)"),
+    Loss("half_squared", lambda y, yhat: (y - yhat) ** 2 / 2,      lambda y, yhat: -(y - yhat),                 lambda sp, y, yhat: sp.Rational(1, 2) * (y - yhat) ** 2,         False, title="half squared",
+         gradient="for ½(y − ŷ)², ∂L/∂ŷ = ŷ − y"),
     Loss("bce",          _bce,                                     lambda y, yhat: (yhat - y) / (yhat * (1 - yhat)), lambda sp, y, yhat: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)), True,
-         title="binary cross-entropy", targets=(0.0, 1.0), logits=_BCE_ON_SIGMOID),
+         title="binary cross-entropy", targets=(0.0, 1.0), logits=_BCE_ON_SIGMOID,
+         gradient="for binary cross-entropy on a sigmoid output, ∂L/∂z = ŷ − y"),
 ]}
 
 REDUCTIONS = ("sum", "mean")

@@ -1,7 +1,10 @@
 """Where a student's backward is run: random points on the teacher's network, and two companion networks.
 
 - ``spec``: the teacher's network, N points with batches of 1, 3, 2, 5, ... samples (1 first: code
-  that only works for one sample is found; several samples: a missing sum over samples is found).
+  that only works for one sample is found; several samples: a missing sum over samples is found). With two
+  points or more, the last one is made to have large gradients (some |dL/dw| of 2 or more: targets far from
+  the outputs, the output layer's weights scaled up), where code that clips its gradient to ±1 is found; on
+  ordinary random points every gradient of the notes' network is below 0.1.
 - ``reshaped``: when the teacher's network has a square weight matrix, the same network with its hidden
   widths changed so that none is square (a missing transpose hides in a square matrix). It counts.
 - ``square``: every layer 3 wide, for the diagnosis only (it never counts): code that stops with a
@@ -13,12 +16,18 @@ Examples
 >>> from gradproof.numeric.codecheck.cases import make_cases, non_square
 >>> [(c.group, c.spec.layers_text, c.samples) for c in make_cases(Spec(layers=(2, 2, 1)), points=2)]
 [('spec', '2-2-1', 1), ('spec', '2-2-1', 3), ('reshaped', '2-3-1', 1), ('reshaped', '2-3-1', 3), ('square', '3-3-3', 1), ('square', '3-3-3', 3)]
+>>> [c.large for c in make_cases(Spec(layers=(2, 2, 1)), points=2)][:2]
+[False, True]
 >>> non_square((4, 3, 2, 1))
 (4, 3, 2, 1)
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
+
+from ..backprop import backprop, forward
 from ..errors import GradproofError
+from ..losses import LOSSES
 from ..point import random_point
 from ..spec import Spec
 
@@ -26,6 +35,11 @@ BATCHES = (1, 3, 2, 5)           # samples per point, in turn
 COMPANION_BATCHES = (1, 3)
 SQUARE_WIDTH = 3
 MAX_POINTS = 50
+LARGE = 2.0                      # the large point's largest |dL/dw| is at least this
+FAR = 30.0                       # how far below the outputs the targets of a loss without a target range are
+# (output-layer weights, inputs) scale factors tried in turn until the gradient is large
+LARGE_SCALES = ((1, 1), (2, 1), (4, 1), (1, 4), (8, 1), (4, 4), (16, 1), (8, 8), (32, 1), (64, 1), (32, 4),
+                (-1, 1), (-4, 1), (-4, 4), (-16, 4))      # a negative factor wakes an output ReLU that is off
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class Case:
     spec: Spec
     point: object
     counts: bool
+    large: bool = False
 
     @property
     def samples(self):
@@ -44,7 +59,8 @@ class Case:
     @property
     def label(self):
         noun = "sample" if self.samples == 1 else "samples"
-        return f"a batch of {self.samples} {noun} on the {self.spec.layers_text} network"
+        return f"a batch of {self.samples} {noun} on the {self.spec.layers_text} network" + (
+            " (large gradients)" if self.large else "")
 
 
 def is_square(layers):
@@ -62,12 +78,42 @@ def non_square(layers):
     return tuple(sizes)
 
 
+def _largest(spec, point):
+    g = backprop(spec, point)
+    return max(float(np.max(np.abs(a))) for a in g.dW + (g.db or []))
+
+
+def large_point(spec, point):
+    """The point with targets far from the outputs (the far end of the loss's target range, or FAR below) and the
+    output layer's weights (then the inputs) scaled up until some |dL/dw| is at least LARGE."""
+    low_high = LOSSES[spec.loss].targets
+    best = None
+    for w_scale, x_scale in LARGE_SCALES:
+        W = point.W[:-1] + [point.W[-1] * w_scale]
+        x = point.x * x_scale
+        O = forward(spec, replace(point, x=x, W=W)).O[-1]
+        if low_high is not None:
+            y = np.where(O > (low_high[0] + low_high[1]) / 2, low_high[0], low_high[1])
+        else:
+            y = O - FAR
+        candidate = replace(point, x=x, y=y, W=W)
+        size = _largest(spec, candidate)
+        if best is None or size > best[0]:
+            best = (size, candidate)
+        if size >= LARGE:
+            break
+    return best[1]
+
+
 def make_cases(spec, points=4, seed=0):
-    """The cases for a spec: the teacher's points, then the companion networks."""
+    """The cases for a spec: the teacher's points (the last of two or more with large gradients), then the
+    companion networks."""
     if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
         raise GradproofError(f"--points must be a whole number from 1 to {MAX_POINTS}; got {points!r}")
     cases = [Case("spec", spec, random_point(spec, seed=seed * 1000 + i, samples=BATCHES[i % len(BATCHES)]), True)
              for i in range(points)]
+    if points > 1:
+        cases[-1] = Case("spec", spec, large_point(spec, cases[-1].point), True, large=True)
     if is_square(spec.layers):
         other = spec.replace(layers=non_square(spec.layers))
         cases += [Case("reshaped", other, random_point(other, seed=seed * 1000 + 500 + i, samples=n), True)

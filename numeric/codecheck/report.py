@@ -1,5 +1,8 @@
 """The report of a code check as a person reads it, and as one autograder test per layer (Gradescope's
-``tests`` list: name, score, max_score, status, output), ready for a platform export to wrap."""
+``tests`` list: name, score, max_score, status, output), ready for a platform export to wrap.
+
+What the student's code wrote is set apart: its messages stand between quotation marks inside gradproof's
+sentences (check.py quotes them), and its printed output is shown under a bar, line by line."""
 
 VERDICT = {"correct": "is correct: every layer's gradient agrees with backprop",
            "wrong": "is wrong", "failed": "failed to run"}
@@ -15,9 +18,10 @@ def _array_line(name, value):
 
 def text(report):
     """The terminal report: verdict, per layer from the output back, the first wrong layer, the diagnosis."""
+    counted = [c for c in report.cases if c["counts"]]
+    sizes = ", ".join(str(n) for n in sorted({c["samples"] for c in counted}))
     lines = [f"{report.file}: {report.function} {VERDICT[report.verdict]}",
-             f"  network: {report.spec!r}; {sum(1 for c in report.cases if c['counts'])} cases "
-             f"({', '.join(sorted({str(c['samples']) for c in report.cases if c['counts']}))} samples)"]
+             f"  network: {report.spec!r}" + (f"; {len(counted)} cases ({sizes} samples)" if counted else "")]
     if report.failure:
         where = f" ({report.failure['where']})" if report.failure.get("where") else ""
         case = f" on {report.failure['case']}" if report.failure.get("case") else ""
@@ -25,6 +29,10 @@ def text(report):
     for row in report.layers:
         parts = [_array_line("dW", row["dW"])] + ([_array_line("db", row["db"])] if "db" in row else [])
         lines.append(f"  layer {row['layer']}: " + ";  ".join(parts))
+    if len(report.networks) > 1 or any(n["status"] != "pass" for n in report.networks):
+        lines.append("  networks tried: " + "; ".join(_network(n) for n in report.networks))
+    for note in report.notes:
+        lines.append(f"  note: {note}")
     for extra in report.extras:
         lines.append(f"  {extra['check']}: {extra['status']}" + "".join(f"\n    {p}" for p in extra["problems"]))
     if report.first_wrong:
@@ -39,11 +47,19 @@ def text(report):
         codes = ", ".join(report.diagnosis["codes"])
         lines.append(f"  diagnosis{f' [{codes}]' if codes else ''}: {report.diagnosis['sentence']}")
     if report.refused:
-        lines.append("  refused: " + "; ".join(report.refused[:5]))
+        lines.append(f"  refused ({len(report.refused)}):" + "".join(f"\n    - {r}" for r in report.refused))
     if report.output:
         shown = report.output[:600] + ("…" if len(report.output) > 600 else "")
-        lines.append("  its output:\n    " + shown.replace("\n", "\n    "))
+        lines.append("  its output, as printed:\n    │ " + shown.replace("\n", "\n    │ "))
     return "\n".join(lines)
+
+
+def _network(row):
+    """'3-3-3 (assigned) pass, 4 of 4 cases right' or '3-4-3 FAILS TO RUN (exception), 0 of 2 cases right'."""
+    tags = [t for t, on in (("assigned", row["assigned"]), ("not counted", not row["counts"])) if on]
+    tags = f" ({', '.join(tags)})" if tags else ""
+    outcome = {"pass": "pass", "fail": "FAIL"}.get(row["status"], f"FAILS TO RUN ({row['status']})")
+    return f"{row['network']}{tags} {outcome}, {row['passed']} of {row['cases']} cases right"
 
 
 def gradescope_tests(report):

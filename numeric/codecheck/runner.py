@@ -12,8 +12,12 @@ separate process and the environment hold regardless.
 
 Protocol (nothing is ever pickled): ``job.json`` names the module, the functions and the cases; case i
 reads ``in{i}_x.npy``, ``in{i}_y.npy``, ``in{i}_W{k}.npy`` (and ``in{i}_b{k}.npy``); the child writes
-``out{i}_dW{k}.npy`` (``out{i}_db{k}.npy``, ``out{i}_fwd{k}.npy``) and appends one JSON line per case to
-``status.jsonl`` (after a first line for the import).
+``out{i}_dW{k}.npy`` (``out{i}_db{k}.npy``, ``out{i}_fwd{k}.npy``). Its record goes to the parent over a pipe
+(the file descriptor ``job["channel"]``), one JSON line per event as it happens: the import, each case, and
+each refusal, written by the audit hook before the refused call returns. What is in a pipe cannot be taken
+back, so code that runs later (an exit handler) cannot erase it; the writer checks before each line that
+the descriptor is still the parent's pipe and ends the process with CHANNEL_LOST when it is not (closed, or
+replaced with ``os.dup2``), which the parent reports.
 """
 import json
 import os
@@ -23,6 +27,7 @@ import traceback
 
 MAX_ELEMENTS = 10_000_000      # a returned array larger than this is not saved (a 10^9-element array is an answer, not data)
 MAX_TEXT = 600                 # characters of an exception message kept
+CHANNEL_LOST = 86              # the exit status when the record channel was closed or replaced under the child
 
 # events that checked code never needs; each is refused with PermissionError and reported
 REFUSED = {
@@ -48,25 +53,70 @@ LIST_EVENTS = ("os.listdir", "os.scandir", "glob.glob", "os.walk")
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
+def _argument(event, args):
+    """The argument of a refused event worth showing (the command, the host, the library), as text."""
+    if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+        args = args[1:]
+    elif event == "subprocess.Popen" and len(args) > 1 and args[1] is not None:
+        args = args[1:]
+    if not args or not isinstance(args[0], (str, bytes, int, float, tuple, list)):
+        return ""
+    value = args[0]
+    if isinstance(value, (tuple, list)):
+        value = " ".join(str(v) for v in value[:8] if isinstance(v, (str, bytes, int, float)))
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value)
+    return ": " + text[:200] if text else ""
+
+
 def _inside(path, roots):
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def install_guard(folder, read_roots, refused_log, allowed=(), denied=()):
+def open_channel(fd):
+    """The function that writes one record to the parent's pipe, as one line, at once.
+
+    Everything it uses is bound here, before the checked code is loaded, so that replacing ``os.write`` or
+    ``json.dumps`` later changes nothing; a line starts with a newline, so that bytes the checked code writes
+    into the pipe cannot run into it."""
+    first = os.fstat(fd)
+    identity = (first.st_dev, first.st_ino)
+    write, fstat, exit_ = os.write, os.fstat, os._exit
+    encode = json.JSONEncoder(ensure_ascii=True).encode
+
+    def send(record):
+        data = ("\n" + encode(record) + "\n").encode("ascii")
+        try:
+            now = fstat(fd)
+            if (now.st_dev, now.st_ino) != identity:
+                raise OSError("the record channel was replaced")
+            while data:
+                data = data[write(fd, data):]
+        except Exception:
+            exit_(CHANNEL_LOST)
+    return send
+
+
+def install_guard(folder, read_roots, send, allowed=(), denied=(), own_files=(), max_files=100):
     """The audit hook; its policy lives in this closure (tuples: nothing the checked code can append to).
 
     Reading is allowed inside ``allowed`` and the folder, else inside ``read_roots`` but not ``denied``
     (the standard library, but not the site-packages folder within it: numpy is allowed by name, the rest,
-    gradproof included when it is installed there, is not the checked code's to read)."""
+    gradproof included when it is installed there, is not the checked code's to read). Each refusal is sent
+    to the parent (``send``) before the PermissionError is raised. Creating files beyond ``max_files`` in
+    the folder (the harness's ``own_files`` aside) is refused too."""
     write_roots = (os.path.realpath(folder),)
     allowed = tuple(os.path.realpath(r) for r in allowed) + write_roots
     denied = tuple(os.path.realpath(r) for r in denied)
     read_roots = tuple(os.path.realpath(r) for r in read_roots)
+    own = frozenset(os.path.join(write_roots[0], name) for name in own_files)
 
     def readable(path):
         return _inside(path, allowed) or (_inside(path, read_roots) and not _inside(path, denied))
     refused, write_events, list_events = dict(REFUSED), dict(WRITE_EVENTS), tuple(LIST_EVENTS)
-    realpath, fspath, isinstance_, log = os.path.realpath, os.fspath, isinstance, refused_log.append
+    realpath, fspath, isinstance_, exists, argument = os.path.realpath, os.fspath, isinstance, os.path.lexists, _argument
+    created = [0]
 
     def real(path):
         if isinstance_(path, int) or path is None:
@@ -80,14 +130,21 @@ def install_guard(folder, read_roots, refused_log, allowed=(), denied=()):
             return "?"
 
     def refuse(what):
-        log(what)
+        send({"refused": what})
         raise PermissionError(f"refused by the code checker: {what}")
+
+    def count_new(path, what):
+        if path in own or exists(path):
+            return
+        if created[0] >= max_files:
+            refuse(f"{what} {path} (more than {max_files} files)")
+        created[0] += 1
 
     def hook(event, args):
         if event in refused:
-            refuse(refused[event])
+            refuse(refused[event] + argument(event, args))
         elif event.startswith("os.exec") or event.startswith("os.spawn") or event.startswith("socket.") and event != "socket.__new__":
-            refuse(f"{event}")
+            refuse(f"{event}" + argument(event, args))
         elif event == "open":
             path = real(args[0])
             if path is None:
@@ -98,11 +155,17 @@ def install_guard(folder, read_roots, refused_log, allowed=(), denied=()):
                 refuse(f"writing {path} (outside its folder)")
             if not writing and not readable(path):
                 refuse(f"reading {path} (outside its folder)")
+            if writing:
+                count_new(path, "creating")
         elif event in write_events:
             for index in write_events[event]:
                 path = real(args[index]) if index < len(args) else None
                 if path is not None and not _inside(path, write_roots):
                     refuse(f"changing {path} (outside its folder)")
+            if event in ("os.mkdir", "os.mkfifo", "os.mknod", "os.symlink", "os.link"):
+                target = real(args[1 if event in ("os.symlink", "os.link") else 0])
+                if target is not None:
+                    count_new(target, "creating")
         elif event in list_events:
             path = real(args[0] if args and args[0] is not None else ".")
             if path is not None and not readable(path):
@@ -111,9 +174,31 @@ def install_guard(folder, read_roots, refused_log, allowed=(), denied=()):
     sys.addaudithook(hook)
 
 
+class OnlyAvailable:
+    """An import finder that answers, for a module that is neither numpy nor in the standard library, that it is
+    not available here: a plain ModuleNotFoundError rather than a refused read of site-packages."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in self.names:
+            return None
+        raise ModuleNotFoundError(f"No module named {top!r} here: checked code may import numpy and the standard "
+                                  "library only", name=top)
+
+
+FOLDER = os.getcwd()          # the job's folder, fixed at start: the checked code may change the working folder
+
+
+def _path(name):
+    return os.path.join(FOLDER, name)
+
+
 def _load(case, name):
     import numpy as np
-    return np.load(f"in{case}_{name}.npy", allow_pickle=False)
+    return np.load(_path(f"in{case}_{name}.npy"), allow_pickle=False)
 
 
 def _where(error, module_file):
@@ -207,14 +292,14 @@ def _run_case(case, spec, functions, module_file):
     dW, db = _gradients(functions["backward"](copy(W), copy(b), x.copy(), y.copy()), depth, bias)
     record["seconds"] = time.perf_counter() - start
     for k, a in enumerate(dW):
-        np.save(f"out{case}_dW{k}.npy", a, allow_pickle=False)
+        np.save(_path(f"out{case}_dW{k}.npy"), a, allow_pickle=False)
     for k, a in enumerate(db or []):
-        np.save(f"out{case}_db{k}.npy", a, allow_pickle=False)
+        np.save(_path(f"out{case}_db{k}.npy"), a, allow_pickle=False)
     if "forward" in functions:
         try:
             outs = _outputs(functions["forward"](copy(W), copy(b), x.copy()), depth)
             for k, a in enumerate(outs):
-                np.save(f"out{case}_fwd{k}.npy", a, allow_pickle=False)
+                np.save(_path(f"out{case}_fwd{k}.npy"), a, allow_pickle=False)
             record["forward"] = {"status": "ok", "count": len(outs)}
         except BadReturn as error:
             record["forward"] = {"status": "bad_return", "message": str(error)}
@@ -250,37 +335,34 @@ def set_limits(limits):
 
 
 def main():
-    with open("job.json", encoding="utf-8") as handle:
+    with open(_path("job.json"), encoding="utf-8") as handle:
         job = json.load(handle)
     set_limits(job["limits"])
+    send = open_channel(job["channel"])
 
     import importlib.util
+    import site
 
     import numpy as np
-    status = open("status.jsonl", "w", encoding="utf-8", buffering=1)
-    refused = []
+
     # numpy's folders and this file (tracebacks quote its lines); the standard library without site-packages
-    import site
     numpy_folder = os.path.dirname(np.__file__)
     allowed = [numpy_folder, numpy_folder + ".libs", os.path.realpath(__file__)]
     denied = site.getsitepackages() + [site.getusersitepackages()]
-    install_guard(os.getcwd(), job["read_roots"], refused, allowed, denied)
+    sys.meta_path.insert(0, OnlyAvailable(set(sys.stdlib_module_names) | {"numpy", "submission"}))
+    install_guard(FOLDER, job["read_roots"], send, allowed, denied, tuple(job["own_files"]), job["limits"]["files"])
     module_file = job["module"]
 
-    def emit(record):
-        record["refused"] = list(dict.fromkeys(refused))[:20]
-        status.write(json.dumps(record) + "\n")
-
     try:
-        spec_ = importlib.util.spec_from_file_location("submission", module_file)
+        spec_ = importlib.util.spec_from_file_location("submission", _path(module_file))
         module = importlib.util.module_from_spec(spec_)
         sys.modules["submission"] = module
         spec_.loader.exec_module(module)
     except SyntaxError as error:
-        emit({"import": "syntax_error", "message": f"{error.msg} (line {error.lineno})"})
+        send({"import": "syntax_error", "message": f"{error.msg} (line {error.lineno})"})
         return
     except BaseException as error:             # SystemExit and KeyboardInterrupt from the student's file too
-        emit({"import": "exception", **_describe(error, module_file)})
+        send({"import": "exception", **_describe(error, module_file)})
         return
     functions = {}
     for role, name in job["functions"].items():
@@ -289,11 +371,11 @@ def main():
             if role == "backward":
                 names = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
                                and getattr(v, "__module__", None) == "submission")
-                emit({"import": "no_function", "name": name, "found": names[:30]})
+                send({"import": "no_function", "name": name, "found": names[:30]})
                 return
             continue
         functions[role] = value
-    emit({"import": "ok", "functions": sorted(functions)})
+    send({"import": "ok", "functions": sorted(functions)})
     for case in range(job["cases"]):
         try:
             record = _run_case(case, job["spec"], functions, module_file)
@@ -305,8 +387,9 @@ def main():
             record = {"case": case, **_describe(error, module_file)}
         except BaseException as error:         # one case failing must not stop the others
             record = {"case": case, **_describe(error, module_file)}
-        emit(record)
+        send(record)
         sys.stdout.flush()
+    send({"end": True})
 
 
 if __name__ == "__main__":

@@ -8,19 +8,22 @@ mistake returns:
                                            f' of the neighbouring layer
     dL/dW^k     = O_(k-1)^T g_k            transposed, the layer's own output O_k, the last sample only,
                                            one matrix per sample
-    dL/db^k     = sum over samples of g_k  not summed, averaged
+    dL/db^k     = sum over samples of g_k  not summed, averaged, its sign
     delta_(k-1) = g_k W^k^T                W^k without its transpose, not multiplied by W^k at all
-    delta_L     = dL/dO_L                  a factor 2 or 1/2, the sign, the mean for the sum or the reverse
+    delta_L     = dL/dO_L                  a factor 2 or 1/2, the sign, the mean for the sum or the reverse,
+                                           the mean taken twice
     + the regularization gradient          missing, half or twice (lambda*w vs 2*lambda*w), its sign,
                                            divided by the batch size
-    the lists dW, db                       in reverse order (output layer first)
+    the lists dW, db                       in reverse order (output layer first), clipped (to ±c, or to a
+                                           norm c: see ``clipped``)
 
 A mistake at some layers is a ``Slip``; a ``Variant`` is a set of slips with the arrays it gives.
 The scalar mistakes (sign, factors, reduction, regularization) are ``Scale``s applied to a variant's
 data part and regularization part separately, so that they combine with every structural slip at no
 cost. Mistake names map onto the paper grader's codes where the two correspond (``activation_derivative``,
 ``wrong_index``, ``sign``, ``factor``, ``missing_regularization``); the code-only mistakes have codes of
-their own (``sample_sum``, ``reduction``, ``bias_sum``, ``delta_propagation``).
+their own (``sample_sum``, ``reduction``, ``bias_sum``, ``delta_propagation``, ``clipping``,
+``assumed_sizes``).
 
 Examples
 ========
@@ -64,6 +67,10 @@ MISTAKES = {m.name: m for m in [
     Mistake("samples_stacked",     "sample_sum",            "The gradient is returned per sample (one matrix per sample): ∂L/∂W is their sum over the batch."),
     Mistake("bias_not_summed",     "bias_sum",              "The bias gradient is not summed over the samples: ∂L/∂b^k = Σ over samples of g_k, a vector of n_k numbers, not the N × n_k array g_k."),
     Mistake("bias_mean",           "reduction",             "The bias gradient is averaged over the samples where the loss sums them: ∂L/∂b^k = Σ over samples of g_k."),
+    Mistake("bias_sign",           "sign",                  "{at} the bias gradient alone has the wrong sign: ∂L/∂b^k = Σ over samples of g_k, the same g_k as in ∂L/∂W^k = O_(k−1)ᵀ g_k."),
+    Mistake("clipped_value",       "clipping",              "The gradient is clipped to ±{limit:g}: every entry of ∂L/∂w beyond it is cut, though the true gradient here reaches {largest:.3g}. Clipping belongs to the update step, not to the gradient."),
+    Mistake("clipped_norm",        "clipping",              "The gradient is scaled down to a norm of {limit:g} where it is longer ({largest:.3g} here). Clipping belongs to the update step, not to the gradient."),
+    Mistake("assumed_sizes",       "assumed_sizes",         "Every case on the assigned {assigned} network passes, but on {unseen} it {how}: the code seems to assume the assigned sizes (a width or a count written as a number, such as range(3), where it should come from the shapes of W and x)."),
     # the scales: applied to a variant's data part (d) and regularization part (r)
     Mistake("sign_data",           "sign",                  "The sign of the loss's gradient is wrong: {dloss}."),
     Mistake("sign_all",            "sign",                  "Every gradient has the wrong sign: the code returns −∂L/∂W (the direction of the update step, not the gradient)."),
@@ -71,6 +78,7 @@ MISTAKES = {m.name: m for m in [
     Mistake("loss_factor_half",    "factor",                "The loss's gradient is half what it should be: {dloss}."),
     Mistake("mean_for_sum",        "reduction",             "The gradient is averaged over the batch (divided by N) but the loss sums over the samples."),
     Mistake("sum_for_mean",        "reduction",             "The gradient is summed over the batch but the loss is the mean over the samples (divide by N)."),
+    Mistake("mean_twice",          "reduction",             "The gradient is divided by the batch size N twice (the mean taken twice): {reduction}."),
     Mistake("reg_missing",         "missing_regularization", "The regularization gradient is missing: {dreg}, and it adds to every ∂L/∂w."),
     Mistake("reg_half",            "factor",                "The regularization gradient has half its factor: {dreg}, the code adds half of it."),
     Mistake("reg_double",          "factor",                "The regularization gradient is twice what it should be: {dreg}."),
@@ -82,6 +90,7 @@ ACTIVATION_SLIPS = ("f_for_df", "df_missing", "df_at_O", "df_O_form_at_z", "df_w
 DELTA_SLIPS = ("delta_not_transposed", "delta_not_propagated")
 SAMPLE_SLIPS = ("samples_last", "samples_first", "samples_stacked")
 BIAS_SLIPS = ("bias_not_summed", "bias_mean")
+CLIPS = ("clipped_value", "clipped_norm")
 
 
 class NotApplicable(Exception):
@@ -120,8 +129,10 @@ def scales(spec):
            Scale("loss_factor_half", lambda n: 0.5, lambda n: 1.0)]
     if spec.reduction == "sum":
         out.append(Scale("mean_for_sum", lambda n: 1.0 / n, lambda n: 1.0))
+        out.append(Scale("mean_twice", lambda n: 1.0 / n ** 2, lambda n: 1.0))
     else:
         out.append(Scale("sum_for_mean", lambda n: float(n), lambda n: 1.0))
+        out.append(Scale("mean_twice", lambda n: 1.0 / n, lambda n: 1.0))
     if spec.regularization != "none":
         out += [Scale("sign_all", lambda n: -1.0, lambda n: -1.0),
                 Scale("reg_missing", lambda n: 1.0, lambda n: 0.0),
@@ -156,6 +167,7 @@ def slips(spec):
     out += [Slip(name) for name in SAMPLE_SLIPS]
     if spec.bias:
         out += [Slip(name) for name in BIAS_SLIPS]
+        out += [Slip("bias_sign", s) for s in _scopes(depth)]
     out += [Slip("dW_own_output", s) for s in _scopes(depth)]
     if depth > 1:
         out.append(Slip("layers_reversed"))
@@ -220,16 +232,17 @@ def _dW(A, g, chosen):
     return A.T @ g
 
 
-def _db(g, chosen):
+def _db(g, k, chosen):
+    sign = -1.0 if _has(chosen, "bias_sign", k) else 1.0
     if _has(chosen, "samples_last"):
-        return g[-1].copy()
+        return sign * g[-1]
     if _has(chosen, "samples_first"):
-        return g[0].copy()
+        return sign * g[0]
     if _has(chosen, "samples_stacked") or _has(chosen, "bias_not_summed"):
-        return g.copy()
+        return sign * g
     if _has(chosen, "bias_mean"):
-        return g.mean(axis=0)
-    return g.sum(axis=0)
+        return sign * g.mean(axis=0)
+    return sign * g.sum(axis=0)
 
 
 def mistaken(spec, point, chosen=(), fwd=None):
@@ -247,7 +260,7 @@ def mistaken(spec, point, chosen=(), fwd=None):
             g = _grad_z(spec, k, fwd, delta, chosen)
             A = fwd.O[k] if _has(chosen, "dW_own_output", k) else fwd.O[k - 1]
             data[k - 1] = _dW(A, g, chosen)
-            db[k - 1] = _db(g, chosen)
+            db[k - 1] = _db(g, k, chosen)
             if k > 1:
                 delta = _propagate(spec, k, g, fwd.W, chosen)
                 if delta.shape != fwd.z[k - 1].shape:
@@ -266,3 +279,49 @@ def mistaken(spec, point, chosen=(), fwd=None):
     if _has(chosen, "layers_reversed"):
         data, db, reg = data[::-1], db[::-1], reg[::-1]
     return data, db if spec.bias else None, reg
+
+
+@dataclass(frozen=True)
+class Clip:
+    """The whole gradient clipped: each entry to ±limit (clipped_value), or the list of arrays scaled down to a
+    norm of ``limit`` (clipped_norm; ``per_array``: each array on its own). ``largest``: the true gradient's
+    largest entry (or norm) where it was clipped."""
+
+    name: str
+    limit: float
+    largest: float
+    per_array: bool = False
+
+    @property
+    def mistake(self):
+        return MISTAKES[self.name]
+
+    def apply(self, arrays):
+        if self.name == "clipped_value":
+            return [np.clip(a, -self.limit, self.limit) for a in arrays]
+        if self.per_array:
+            return [a * min(1.0, self.limit / max(float(np.linalg.norm(a)), 1e-300)) for a in arrays]
+        norm = float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
+        return [a * min(1.0, self.limit / max(norm, 1e-300)) for a in arrays]
+
+
+def clips(student, correct):
+    """The clippings worth trying, their limits read off the student's arrays at every case (lists of
+    arrays, dW then db): the largest entry, the largest norm of the whole list, the largest norm of one array.
+    Only those that the true gradient exceeds somewhere are returned."""
+    def norm(arrays):
+        return float(np.sqrt(sum(float(np.sum(a * a)) for a in arrays)))
+    out = []
+    largest = max(float(np.max(np.abs(a))) for arrays in correct for a in arrays if a.size)
+    limit = max(float(np.max(np.abs(a))) for arrays in student for a in arrays if a.size)
+    if 0 < limit < largest * (1 - 1e-9):
+        out.append(Clip("clipped_value", limit, largest))
+    longest = max(norm(arrays) for arrays in correct)
+    limit = max(norm(arrays) for arrays in student)
+    if 0 < limit < longest * (1 - 1e-9):
+        out.append(Clip("clipped_norm", limit, longest))
+    longest = max(float(np.linalg.norm(a)) for arrays in correct for a in arrays)
+    limit = max(float(np.linalg.norm(a)) for arrays in student for a in arrays)
+    if 0 < limit < longest * (1 - 1e-9):
+        out.append(Clip("clipped_norm", limit, longest, per_array=True))
+    return out

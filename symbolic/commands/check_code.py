@@ -7,13 +7,15 @@ biases; db is then not checked), x is N x n_0, y is N x n_L; dW and db are lists
 Exit status: 0 the code is right, 1 it is wrong or fails (an exception, a time-out, the memory limit, a
 wrong return type), 2 bad input (no such file or function, a bad spec).
 
-With --batch DIR, every .py file of DIR is checked on every core; one row per file goes to -o (CSV, or
-JSON by the suffix .json) or to standard output.
+With --batch DIR, every .py file of DIR is checked on every core; one row per file (file, verdict, score,
+max_score, diagnosis, refused, ...) goes to -o (CSV, or JSON by the suffix .json) or to standard output.
+The batch exits 0 when every file was checked, whatever the verdicts, and 1 when the checker itself could
+not run some of them (their verdict is not_checked).
 
 Examples:
   gradproof check-code student.py
   gradproof check-code student.py hw3.toml --points 6 --seed 1 --json
-  gradproof check-code --batch submissions/ hw3.toml -o results.csv
+  gradproof check-code --batch submissions/ hw3.toml --max-score 10 -o results.csv
 """
 import json
 import sys
@@ -40,6 +42,9 @@ def add_arguments(parser):
     parser.add_argument("--batch", metavar="DIR", help="check every .py file in DIR")
     parser.add_argument("-o", "--output", metavar="FILE", help="with --batch: write results.csv or results.json here")
     parser.add_argument("--jobs", type=int, metavar="N", help="with --batch: submissions checked at once (default: every core)")
+    parser.add_argument("--max-score", type=float, metavar="M",
+                        help="what code with every layer right scores; the score is M times the share of the per-layer "
+                             "tests passed (default: one point per test)")
 
 
 def _intermixed(parser):
@@ -76,6 +81,8 @@ def run(args):
         raise GradproofError(f"--memory must be at least 64 (MB); got {args.memory}")
     if args.jobs is not None and args.jobs < 1:
         raise GradproofError(f"--jobs must be at least 1; got {args.jobs}")
+    if args.max_score is not None and not 0 < args.max_score < 1e9:
+        raise GradproofError(f"--max-score must be a positive number; got {args.max_score:g}")
     limits = Limits(seconds=args.timeout, memory_mb=args.memory)
     if (args.student is None) == (args.batch is None):
         raise GradproofError("give either a student's file or --batch DIR")
@@ -91,7 +98,7 @@ def run(args):
                         args.check_forward, args.check_loss)
     if report.failure and report.failure["kind"] == "no_function":
         raise GradproofError(f"{args.student}: {report.failure['message']}")
-    print(json.dumps(report.to_json(), indent=1, ensure_ascii=False) if args.json else _safe(text(report)))
+    print(json.dumps(report.to_json(args.max_score), indent=1, ensure_ascii=False) if args.json else _safe(text(report)))
     return report.exit_code
 
 
@@ -103,20 +110,21 @@ def _safe(value):
 def _batch(spec, args, limits):
     import time
 
-    from gradproof.numeric.codecheck.batch import check_folder, to_csv, to_json
+    from gradproof.numeric.codecheck.batch import NOT_CHECKED, all_checked, check_folder, to_csv, to_json
 
     from ..output import write_output
 
     start = time.perf_counter()
     results = check_folder(args.batch, spec, args.function, args.points, args.seed, limits, args.jobs, "submissions",
-                           args.check_forward, args.check_loss)
+                           args.check_forward, args.check_loss, args.max_score)
     as_json = args.json or (args.output and args.output.lower().endswith(".json"))
     body = to_json(results) if as_json else to_csv(results)
     if args.output:
         write_output(body, args.output)
     else:
         sys.stdout.write(body if as_json else _safe(body))
-    counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "wrong", "failed")}
-    print(f"checked {len(results)} submissions in {time.perf_counter() - start:.1f} s: {counts['correct']} correct, "
-          f"{counts['wrong']} wrong, {counts['failed']} failed", file=sys.stderr)
-    return 0
+    counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "wrong", "failed", NOT_CHECKED)}
+    unchecked = f"; the checker could not run {counts[NOT_CHECKED]}" if counts[NOT_CHECKED] else ""
+    print(f"checked {len(results) - counts[NOT_CHECKED]} submissions in {time.perf_counter() - start:.1f} s: "
+          f"{counts['correct']} correct, {counts['wrong']} wrong, {counts['failed']} failed{unchecked}", file=sys.stderr)
+    return 0 if all_checked(results) else 1

@@ -1,0 +1,16 @@
+"""Right, with the bias gradient kept as a 1 x n_k row (keepdims=True)."""
+import numpy as np
+
+
+def backward(W, b, x, y):
+    O = [x]
+    for w, v in zip(W, b):
+        O.append(1 / (1 + np.exp(-(O[-1] @ w + v))))
+    d = 2 * (O[-1] - y)
+    dW, db = [], []
+    for k in range(len(W), 0, -1):
+        g = d * O[k] * (1 - O[k])
+        dW.insert(0, O[k - 1].T @ g + 0.02 * W[k - 1])
+        db.insert(0, np.sum(g, axis=0, keepdims=True))
+        d = g @ W[k - 1].T
+    return dW, db

@@ -1,0 +1,17 @@
+"""Right, with the output layer's dW (n x 1) squeezed to a flat vector."""
+import numpy as np
+
+
+def backward(W, b, x, y):
+    O = [x]
+    for w, v in zip(W, b):
+        O.append(1 / (1 + np.exp(-(O[-1] @ w + v))))
+    d = 2 * (O[-1] - y)
+    dW, db = [], []
+    for k in range(len(W), 0, -1):
+        g = d * O[k] * (1 - O[k])
+        dW.insert(0, O[k - 1].T @ g + 0.02 * W[k - 1])
+        db.insert(0, g.sum(axis=0))
+        d = g @ W[k - 1].T
+    dW[-1] = np.squeeze(dW[-1])
+    return dW, db
