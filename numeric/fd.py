@@ -93,12 +93,7 @@ def _values(point, params):
 
 def _reg_term(spec, w):
     """The regularization term of one weight, at (possibly complex) w: analytic where w != 0."""
-    if spec.regularization == "l2":
-        return spec.lam * w * w
-    if spec.regularization == "l1":
-        # |w| continued analytically from the real axis: sign(Re w) * w (0 at w = 0, the subgradient)
-        return spec.lam * np.sign(np.real(w)) * w if np.iscomplexobj(w) else spec.lam * np.abs(w)
-    return np.zeros_like(w)
+    return spec.lam * spec.regularizer.term(w)
 
 
 def _perturbed_data_losses(spec, fwd, layer, params, steps):
@@ -286,14 +281,14 @@ def kinks(spec, point, params=None):
     params = list(params) if params is not None else spec.parameters()
     reasons = {}
     fwd = forward(spec, point)
-    if spec.regularization == "l1" and spec.lam > 0:
+    if spec.regularizer.kinked and spec.lam > 0:
         for p in params:
             if p.is_weight:
                 w = point.param_value(p)
                 h = float(central_step(w, _units(fwd, [p])[0]))
                 if abs(w) < 2 * h:
-                    reasons[p] = (f"the L1 term λ|{p}| bends at {p} = 0, and {p} = {w:.3g} is within the "
-                                  f"step ±2h = ±{2 * h:.2g} of it")
+                    reasons[p] = (f"the {spec.regularizer.title} term bends at {p} = 0, and {p} = {w:.3g} is "
+                                  f"within the step ±2h = ±{2 * h:.2g} of it")
     kinked = [k for k in range(1, spec.depth + 1) if spec.activation(k).kinked]
     if not kinked:
         return reasons

@@ -84,7 +84,6 @@ LOSSES = {l.name: l for l in [
 ]}
 
 REDUCTIONS = ("sum", "mean")
-REGULARIZATIONS = ("none", "l1", "l2")
 
 
 def loss(name):

@@ -12,7 +12,6 @@ rounds to 0 or 1.
 Every function takes arrays whose last two axes are (samples, outputs); leading axes (a batch of
 perturbed networks, in fd.py) are kept. Loss functions work on complex arrays too (complex step).
 """
-import numpy as np
 
 from .losses import LOSSES
 
@@ -38,24 +37,16 @@ def data_loss(spec, y, z, O):
 
 
 def reg_loss(spec, W):
-    """lambda * sum |w| (l1) or lambda * sum w^2 (l2), over every weight matrix; 0 without regularization."""
-    if spec.regularization == "l1":
-        return spec.lam * sum(np.abs(w).sum() for w in W)
-    if spec.regularization == "l2":
-        return spec.lam * sum((w * w).sum() for w in W)
-    return 0.0
+    """lambda * sum r(w) (|w| for l1, w^2 for l2), over every weight matrix; 0 without regularization."""
+    row = spec.regularizer
+    return spec.lam * sum(row.term(w).sum() for w in W) if row.present else 0.0
 
 
 def reg_grad(spec, w):
-    """d(regularization)/dw for one weight matrix, or None without regularization.
-
-    L1 is not differentiable at w = 0; we use the subgradient 0 there (np.sign(0) = 0), the same
-    convention as the symbolic side."""
-    if spec.regularization == "l1":
-        return spec.lam * np.sign(w)
-    if spec.regularization == "l2":
-        return 2 * spec.lam * w
-    return None
+    """d(regularization)/dw for one weight matrix, or None without regularization (where r bends, as L1 at
+    w = 0, the row's subgradient, the same convention as the symbolic side)."""
+    row = spec.regularizer
+    return spec.lam * row.derivative(w) if row.present else None
 
 
 def output_delta(spec, y, z, O):

@@ -24,8 +24,9 @@ from pathlib import Path
 from .activations import ACTIVATIONS, activation
 from .errors import GradproofError, unknown
 from .layouts import LAYOUTS
-from .losses import LOSSES, REDUCTIONS, REGULARIZATIONS, loss
+from .losses import LOSSES, REDUCTIONS, loss
 from .notation import Param
+from .regularizations import penalties, regularization
 
 NOTES_LAYERS = (4, 3, 2, 1)
 
@@ -81,16 +82,15 @@ class Spec:
         loss(self.loss)
         if self.reduction not in REDUCTIONS:
             raise unknown("reduction", self.reduction, REDUCTIONS)
-        if self.regularization not in REGULARIZATIONS:
-            raise unknown("regularization", self.regularization, REGULARIZATIONS)
+        regularization(self.regularization)
         if not isinstance(self.lam, (int, float)) or isinstance(self.lam, bool) or not math.isfinite(self.lam) or self.lam < 0:
             raise GradproofError(f"lambda must be a finite number >= 0; got {self.lam!r}")
         object.__setattr__(self, "lam", float(self.lam))
         if self.layout not in LAYOUTS:
             raise unknown("layout", self.layout, LAYOUTS)
-        if self.regularization == "none" and self.lam != 0:
-            raise GradproofError(f"lambda = {self.lam:g} is given but the regularization is none, which would ignore it; "
-                                 "choose l1 or l2, or drop lambda")
+        if not self.regularizer.present and self.lam != 0:
+            raise GradproofError(f"lambda = {self.lam:g} is given but the regularization is {self.regularization}, which "
+                                 f"would ignore it; choose {' or '.join(penalties())}, or drop lambda")
         if LOSSES[self.loss].needs_probability and not activation(acts[-1]).probability:
             allowed = " or ".join(a.name for a in ACTIVATIONS.values() if a.probability)
             raise GradproofError(f"loss {self.loss!r} needs outputs in (0, 1): the output layer's activation must be "
@@ -108,6 +108,11 @@ class Spec:
     def activation(self, k):
         """The registry row of layer k (1-based)."""
         return ACTIVATIONS[self.activations[k - 1]]
+
+    @property
+    def regularizer(self):
+        """The registry row of the regularization (numeric/regularizations.py)."""
+        return regularization(self.regularization)
 
     def parameters(self):
         """Every parameter, layer by layer: the weights w^k_ij (row by row), then the biases b^k_j."""
@@ -170,7 +175,7 @@ class Spec:
         """The network in a few words for a report's header: '4-3-2-1, sigmoid, squared/sum'."""
         acts = self.activations[0] if len(set(self.activations)) == 1 else ",".join(self.activations)
         parts = [self.layers_text, acts] + (["bias"] if self.bias else []) + [f"{self.loss}/{self.reduction}"]
-        if self.regularization != "none":
+        if self.regularizer.present:
             parts.append(f"{self.regularization} lambda={self.lam:g}")
         if self.layout != Spec.layout:
             parts.append(f"{self.layout} layout")
@@ -217,7 +222,7 @@ class Spec:
         for key, kind in (("bias", bool), ("loss", str), ("reduction", str), ("regularization", str), ("layout", str)):
             if key in fields and not isinstance(fields[key], kind):
                 raise GradproofError(f"{source}: {key} must be a {kind.__name__}; got {fields[key]!r}")
-        if fields.get("regularization", "none") in set(REGULARIZATIONS) - {"none"} and "lam" not in fields:
+        if fields.get("regularization") in penalties() and "lam" not in fields:
             raise GradproofError(f"{source}: [regularization] kind = {fields['regularization']!r} needs its strength: "
                                  "lambda = (a number >= 0)")
         try:

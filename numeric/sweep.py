@@ -38,8 +38,9 @@ import numpy as np
 
 from .backprop import forward, loss_at
 from .data import Dataset
-from .errors import GradproofError
+from .errors import GradproofError, unknown
 from .point import Point
+from .regularizations import penalties
 from .train import DEFAULTS, train
 
 
@@ -157,8 +158,8 @@ def sweep(spec, data, regularization, lams, depths=None, width=None, fraction=0.
     seeds: the training seeds (initialisation and shuffles); default [seed]. The split, when the data has no
     validation set of its own, is drawn with the first seed and is the same for every setting and seed.
     widths: hidden widths to sweep (each with every depth); `width` is the older single-width form."""
-    if regularization not in ("l1", "l2"):
-        raise GradproofError(f"unknown regularization {regularization!r} for a sweep; valid: l1, l2")
+    if regularization not in penalties():
+        raise unknown("regularization for a sweep", regularization, penalties())
     if not lams:
         raise GradproofError("give at least one lambda")
     seeds = list(seeds) if seeds else [seed]

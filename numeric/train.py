@@ -32,6 +32,7 @@ from .backprop import backprop, loss_at
 from .errors import GradproofError
 from .init import init_params
 from .point import Point
+from .regularizations import NONE
 
 # chosen so that `gradproof train --data builtin:notes` cuts the loss by > 99% within 200 epochs
 DEFAULTS = {"epochs": 200, "batch_size": 16, "lr": 0.5, "init": "xavier", "seed": 0}
@@ -54,18 +55,14 @@ class TrainResult:
         return self.loss_history[-1]
 
 
-def soft_threshold(w, t):
-    """The proximal step of t*|w|: shrink towards 0 by t, and to exactly 0 within t of it."""
-    return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
-
-
 def update(spec, W, b, grads, lr, freeze_bias=False, proximal=False):
     """One step w <- w - eta dL/dw for every layer (new arrays; W and b are left alone).
 
-    With proximal=True and L1, `grads` must exclude the L1 term, which the soft-threshold applies."""
+    With proximal=True and a regularization applied by its proximal step (L1's soft-threshold), `grads` must
+    exclude its term, which the proximal step applies."""
     W_new = [w - lr * g for w, g in zip(W, grads.dW)]
-    if proximal and spec.regularization == "l1":
-        W_new = [soft_threshold(w, lr * spec.lam) for w in W_new]
+    if proximal and spec.regularizer.proximal is not None:
+        W_new = [spec.regularizer.proximal(w, lr * spec.lam) for w in W_new]
     if b is None or freeze_bias:
         return W_new, [v.copy() for v in b] if b is not None else None
     return W_new, [v - lr * g for v, g in zip(b, grads.db)]
@@ -120,8 +117,8 @@ def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size
     W, b = params if params is not None else init_params(spec, init, rng=rng)
     W = [np.array(w, dtype=float) for w in W]
     b = [np.array(v, dtype=float) for v in b] if spec.bias else None
-    # L1 is applied by the proximal step, so the gradient is of the rest of the loss
-    grad_spec = spec.replace(regularization="none", lam=0.0) if spec.regularization == "l1" else spec
+    # a regularization applied by its proximal step (L1) is left out of the gradient, which is of the rest of the loss
+    grad_spec = spec.replace(regularization=NONE.name, lam=0.0) if spec.regularizer.proximal is not None else spec
     history = [_loss(spec, data, W, b)]
     converged, epoch = False, 0
     for epoch in range(1, epochs + 1):

@@ -72,19 +72,23 @@ def _regularization_flags(args, spec, changes):
     """--reg and --lam go together: l1 or l2 needs a lambda (from --lam or the spec file), and a lambda
     other than 0 needs l1 or l2 (it is never silently ignored). --reg none over a spec file's l1 or l2
     drops its lambda."""
-    from gradproof.numeric.losses import REGULARIZATIONS
+    from gradproof.numeric.regularizations import REGULARIZATIONS, penalties
     reg, lam = getattr(args, "reg", None), getattr(args, "lam", None)
     if lam is not None and not (math.isfinite(lam) and lam >= 0):
         return                                   # the spec names a bad lambda
-    if reg == "none" and lam:
-        raise GradproofError(f"--lam {lam:g} is given with --reg none, which would ignore it; "
-                             "choose --reg l1 or --reg l2, or drop --lam")
-    if reg == "none":
+    choices = " or ".join(f"--reg {name}" for name in penalties())
+    if reg is None and lam and not spec.regularizer.present:
+        raise GradproofError(f"--lam {lam:g} needs a regularization to weigh: give {choices}")
+    if reg not in REGULARIZATIONS:
+        return                                   # no --reg, or one the spec names as unknown
+    weighs = REGULARIZATIONS[reg].present
+    if not weighs and lam:
+        raise GradproofError(f"--lam {lam:g} is given with --reg {reg}, which would ignore it; "
+                             f"choose {choices}, or drop --lam")
+    if not weighs:
         changes["lam"] = 0.0
-    elif reg in REGULARIZATIONS and lam is None and spec.regularization == "none":
+    elif lam is None and not spec.regularizer.present:
         raise GradproofError(f"--reg {reg} needs its strength: give --lam λ (e.g. --lam 0.01)")
-    elif lam and reg is None and spec.regularization == "none":
-        raise GradproofError(f"--lam {lam:g} needs a regularization to weigh: give --reg l1 or --reg l2")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -100,21 +100,21 @@ class Model:
         return sp.Add(*[loss.sympy_l(sp, self.y[j], self.O[n][j]) for j in range(1, self.spec.layers[n] + 1)])
 
     def regularization(self, lam=None):
-        """lambda sum |w| (l1) or lambda sum w^2 (l2), over the weights only, never the biases."""
+        """lambda sum r(w) (|w| for l1, w^2 for l2: the regularization table's term), over the weights only,
+        never the biases."""
+        row = self.spec.regularizer
+        if not row.present:
+            return sp.Integer(0)
         lam = self.lam if lam is None else lam
-        weights = [s for p, s in self.symbols.items() if p.is_weight]
-        if self.spec.regularization == "l1":
-            return lam * sp.Add(*[sp.Abs(w) for w in weights])
-        if self.spec.regularization == "l2":
-            return lam * sp.Add(*[w**2 for w in weights])
-        return sp.Integer(0)
+        return lam * sp.Add(*[row.sympy_term(sp, s) for p, s in self.symbols.items() if p.is_weight])
 
     def regularization_derivative(self, param):
-        """dR/dw: 2 lambda w (l2) or lambda sign(w) (l1, taking 0 at w = 0); 0 for biases."""
-        if not param.is_weight or self.spec.regularization == "none":
+        """dR/dw = lambda r'(w) from the regularization table (2 lambda w for l2, lambda sign(w) for l1, taking 0
+        at w = 0); 0 for biases."""
+        row = self.spec.regularizer
+        if not param.is_weight or not row.present:
             return sp.Integer(0)
-        w = self.symbols[param]
-        return 2 * self.lam * w if self.spec.regularization == "l2" else self.lam * sp.sign(w)
+        return self.lam * row.sympy_derivative(sp, self.symbols[param])
 
     def loss(self):
         """One sample's L in the output symbols, with the regularization term."""

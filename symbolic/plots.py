@@ -74,7 +74,7 @@ def plot_loss(spec, data, history, path, lr, batch_size, init):
         ax.set_yscale("log")
     ax.set_xlabel("epoch (0 = at initialisation)")
     ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
-                  + (f", + {spec.regularization}" if spec.regularization != "none" else "") + ")")
+                  + (f", + {spec.regularization}" if spec.regularizer.present else "") + ")")
     batch = f"{batch_size}" + (" (all: GD)" if batch_size >= data.samples else " (SGD)" if batch_size == 1 else "")
     ax.set_title(f"training {_network(spec)} on {data.name}\n"
                  f"learning rate η = {lr:g}, batch size {batch}, init {init}", fontsize=10)

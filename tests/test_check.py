@@ -215,7 +215,7 @@ def test_leaky_relu_and_l1_kinks():
     point = kink_point()
     point.W[1][1, 0] = 0.0
     assert list(kinks(l1, point)) == [Param.weight(2, 2, 1)]
-    assert "L1 term" in kinks(l1, point)[Param.weight(2, 2, 1)]
+    assert "L1 regularization term bends" in kinks(l1, point)[Param.weight(2, 2, 1)]
 
 
 def test_random_points_are_drawn_again_at_a_kink(monkeypatch):

@@ -18,9 +18,10 @@ import pytest
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.finite import all_finite
-from gradproof.numeric.losses import LOSSES, REDUCTIONS, REGULARIZATIONS
+from gradproof.numeric.losses import LOSSES, REDUCTIONS
 from gradproof.numeric.notation import Neuron
 from gradproof.numeric.point import Point
+from gradproof.numeric.regularizations import REGULARIZATIONS
 from gradproof.numeric.spec import Spec
 from gradproof.numeric.step import worked_step
 from gradproof.symbolic.check import check, compiled
@@ -112,10 +113,10 @@ def spec_of(n):
     loss = str(rng.choice(list(LOSSES)))
     if LOSSES[loss].needs_probability:
         acts[-1] = "sigmoid"
-    reg = str(rng.choice(REGULARIZATIONS))
+    reg = str(rng.choice(list(REGULARIZATIONS)))
     return Spec(layers=layers, activations=tuple(acts), bias=bool(rng.integers(2)), loss=loss,
                 reduction=str(rng.choice(REDUCTIONS)), regularization=reg,
-                lam=float(rng.choice([0.01, 0.5])) if reg != "none" else 0.0)
+                lam=float(rng.choice([0.01, 0.5])) if REGULARIZATIONS[reg].present else 0.0)
 
 
 def network(n):

@@ -11,8 +11,9 @@ from gradproof.numeric.data import Dataset, load_data
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.init import INITS, init_params
 from gradproof.numeric.point import Point
+from gradproof.numeric.regularizations import soft_threshold
 from gradproof.numeric.spec import Spec
-from gradproof.numeric.train import soft_threshold, train, update
+from gradproof.numeric.train import train, update
 from gradproof.symbolic.cli import main
 
 

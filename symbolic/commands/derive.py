@@ -92,7 +92,7 @@ def _text(spec, derivations, values):
     from ..printing import terminal as text
     lines = [f"Network {spec.layers_text}: activations {', '.join(spec.activations)}; "
              f"{'with' if spec.bias else 'no'} biases; loss {spec.loss} ({spec.reduction} over samples); "
-             f"regularization {spec.regularization}" + (f" (λ = {spec.lam:g})" if spec.regularization != "none" else "")]
+             f"regularization {spec.regularization}" + (f" (λ = {spec.lam:g})" if spec.regularizer.present else "")]
     if derivations:
         lines.append(f"Per sample: L = {text(derivations[0].model.loss())}")
     if values is not None:

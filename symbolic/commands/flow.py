@@ -171,7 +171,7 @@ def render(report, where):
     spec, f = report.spec, report.flow
     n = spec.depth
     lines = [f"gradient flow in the {spec.layers_text} network ({_acts(spec)}; {spec.loss}/{spec.reduction}"
-             + (f"; {spec.regularization} lambda={spec.lam:g}" if spec.regularization != "none" else "")
+             + (f"; {spec.regularization} lambda={spec.lam:g}" if spec.regularizer.present else "")
              + f") {where}: L = {f.loss:.6g}", ""]
     if report.model is not None:
         model = report.model

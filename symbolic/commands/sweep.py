@@ -110,9 +110,11 @@ def run(args):
     for path in (args.plot, args.fits):
         if path:
             plot_format(path)                    # a suffix it cannot write is an error before any work
-    if args.reg not in ("l1", "l2"):
-        raise GradproofError(f"sweep needs --reg l1 or --reg l2; got {args.reg!r}" if args.reg else
-                             "sweep needs --reg l1 or --reg l2 (the regularization to sweep)")
+    from gradproof.numeric.regularizations import penalties
+    if args.reg not in penalties():
+        choices = " or ".join(f"--reg {name}" for name in penalties())
+        raise GradproofError(f"sweep needs {choices}; got {args.reg!r}" if args.reg else
+                             f"sweep needs {choices} (the regularization to sweep)")
     lams = args.lam if args.lam is not None else _numbers("--lam", float, lambda v: True)(DEFAULT_LAMS)
     regularization, args.reg, args.lam = args.reg, None, None      # set per setting, not on the base spec
     if args.width is not None and args.width < 1:

@@ -242,7 +242,7 @@ class Points:
         base = self.base[index]
         names = {s: str(s) for s in base}
         keep = [s for s in base if s not in (self.model.lam, ETA)] + [s for s in extra if s in base]
-        if self.model.spec.regularization != "none" and self.model.lam not in keep:
+        if self.model.spec.regularizer.present and self.model.lam not in keep:
             keep.append(self.model.lam)
         return {names[s]: float(base[s]) for s in keep}
 

@@ -131,7 +131,7 @@ def describe(spec):
     act_text = acts[0] if len(acts) == 1 else ", ".join(f"{a} (layer {k})" for k, a in enumerate(spec.activations, 1))
     from gradproof.numeric.losses import loss as loss_row
     loss = loss_row(spec.loss).prose
-    reg = {"none": "no regularization", "l1": "L1 regularization", "l2": "L2 regularization"}[spec.regularization]
+    reg = spec.regularizer.prose
     return (f"A {spec.layers_text} network ({spec.layers[0]} input{'s' if spec.layers[0] != 1 else ''}, "
             f"{len(spec.layers) - 2} hidden layer{'s' if len(spec.layers) != 3 else ''}, "
             f"{spec.layers[-1]} output{'s' if spec.layers[-1] != 1 else ''}), {act_text} activation, "
@@ -216,9 +216,8 @@ def _definitions(sheet, model):
     how = "summed" if spec.reduction == "sum" else "averaged"
     sheet.add(Paragraph(parts(f"The loss of one sample (the loss over a data set is {how} over its samples):")))
     sheet.add(Display(tuple(rows(latex(L), [_loss_as_built(model)]))))
-    if spec.regularization != "none":
+    if spec.regularizer.present:
         sheet.add(Display(tuple(rows(latex(R), [model.regularization()]))))
-    if spec.regularization != "none":
         sheet.add(Paragraph(parts(
             "The regularization term ", _sym(R), " covers the weights only, never the biases, with ",
             Math(rf"{latex(LAMBDA)} = {number(spec.lam)}"), "; it is added once, not per sample.")))
@@ -246,7 +245,7 @@ def _loss_as_built(model):
     spec, n = model.spec, model.output_layer
     loss = losses.loss(spec.loss)
     terms = [latex(loss.sympy_l(sp, model.y[j], model.O[n][j]), order="rev-lex") for j in range(1, spec.layers[n] + 1)]
-    terms += [latex(R)] if spec.regularization != "none" else []
+    terms += [latex(R)] if spec.regularizer.present else []
     return terms[0] + "".join(f" {t}" if t.startswith("-") else f" + {t}" for t in terms[1:])
 
 
