@@ -73,7 +73,7 @@ def _slope_claim(name, key, bound_text, says):
     peak = int(np.argmax(slopes))
     holds = (bound == sp.sympify(bound_text) and roots == [0] and df.subs(z, 0) == bound
              and float(slopes.max()) <= float(bound) and grid[peak] == 0.0)
-    f = {"sigmoid": r"\sigma", "tanh": r"\tanh"}[name]
+    f = row.latex
     measured = parts("sympy: ", Math(rf"\sup_z {f}'(z) = {sp.latex(bound)}"), ", the only root of ",
                      Math(f"{f}''"), " is ", Math(f"z = {sp.latex(roots[0]) if roots else '?'}"),
                      f"; numpy on 16001 points of [−8, 8]: largest slope {g(slopes.max(), 6)} at z = {g(grid[peak])}.")
