@@ -494,7 +494,8 @@ def diagnose(ran, cases):
     return found
 
 
-REGULARIZATION_TEXT = {"l2": "the derivative of λw² is 2λw", "l1": "the derivative of λ|w| is λ·sign(w)"}
+def _regularization_text(row):
+    return row.derivative_prose or f"{row.prose} adds λ·r'(w) to every ∂L/∂w"
 
 
 def _sentence(spec, item):
@@ -508,7 +509,7 @@ def _sentence(spec, item):
     reduction = ("the loss sums over the samples, so ∂L/∂w has no 1/N at all" if spec.reduction == "sum"
                  else "the loss is the mean over the samples, so ∂L/∂w has 1/N once")
     return mistake.what.format(at=at, for_layers=for_layers, f=f, fp=fp, fpO=fpO, dloss=LOSSES[spec.loss].gradient_text,
-                               dreg=REGULARIZATION_TEXT.get(spec.regularization, ""), reduction=reduction,
+                               dreg=_regularization_text(spec.regularizer), reduction=reduction,
                                limit=getattr(item, "limit", 0.0), largest=getattr(item, "largest", 0.0))
 
 

@@ -133,7 +133,7 @@ def scales(spec):
     else:
         out.append(Scale("sum_for_mean", lambda n: float(n), lambda n: 1.0))
         out.append(Scale("mean_twice", lambda n: 1.0 / n, lambda n: 1.0))
-    if spec.regularization != "none":
+    if spec.regularizer.present:
         out += [Scale("sign_all", lambda n: -1.0, lambda n: -1.0),
                 Scale("reg_missing", lambda n: 1.0, lambda n: 0.0),
                 Scale("reg_half", lambda n: 1.0, lambda n: 0.5),
@@ -273,7 +273,7 @@ def mistaken(spec, point, chosen=(), fwd=None):
         if _has(chosen, "dW_transposed", k):
             data[k - 1], reg[k - 1] = data[k - 1].T, reg[k - 1].T
         if data[k - 1].shape != reg[k - 1].shape:
-            if spec.regularization != "none":
+            if spec.regularizer.present:
                 raise NotApplicable                  # no way to add the penalty to an array of another shape
             reg[k - 1] = np.zeros_like(data[k - 1])
     if _has(chosen, "layers_reversed"):
