@@ -128,3 +128,81 @@ def test_nested_sums():
                                      "²" * 2000, "d" * 3000 + "L", r"\mathbb{1}_{" * 500, "$" * 4000])
 def test_hostile_spellings_stay_invalid(notes, hostile):
     assert notes.grade("w^1_11", hostile).verdict == "invalid"
+
+
+# ---- the README's promises -----------------------------------------------------------------------------
+def _readme_grading():
+    from pathlib import Path
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    return text[text.index("**What an answer may say.**"):text.index("Restating the question (")]
+
+
+def test_every_spelling_in_the_readme_reads():
+    import re
+    spans = re.findall(r"`([^`]+)`", _readme_grading())
+    assert len(spans) >= 90
+    model = Model(NOTES)
+    unread = []
+    for span in spans:
+        try:
+            read(span, model)
+        except Exception as error:                        # noqa: BLE001 - any failure is a broken promise
+            unread.append((span, str(error)[:120]))
+    assert unread == []
+
+
+def test_the_readme_lists_every_voice_with_a_correct_example():
+    import re
+    rows = [line.split("|") for line in _readme_grading().splitlines() if line.startswith("| ") and "`" in line]
+    voices = {cells[1].strip(): re.search(r"`([^`]+)`", cells[3]).group(1) for cells in rows}
+    assert set(voices) == {"LaTeX", "Python / Maxima", "AsciiMath", "UnicodeMath", "phone text"}
+    grader = Grader(NOTES)
+    assert {v: grader.grade("w^3_11", a).verdict for v, a in voices.items()} == {v: "correct" for v in voices}
+
+
+# ---- messages a student understands --------------------------------------------------------------------
+@pytest.mark.parametrize("answer, said", [
+    ("x_1 ± 2", ["column 5", "'±'", "plus-minus sign", "choose + or -"]),
+    ("2(ŷ – y)·ŷ(1 – ŷ)·O₂₁ –", ["ends too early", "'–'", "en dash", "write - for minus"]),
+    ("sigm(z_31)", ["unknown name 'sigm'", "did you mean sigma?"]),
+    ("s(z_31)", ["unknown symbol s", "\\sigma"]),
+    ("x_1 \u202e 2", ["U+202E", "right-to-left override"]),
+])
+def test_messages_name_the_character_and_the_symbol_meant(answer, said):
+    r = Grader(NOTES).grade("w^3_11", answer)
+    assert r.verdict == "invalid"
+    for part in said:
+        assert part in r.message, (part, r.message)
+    assert "\\u" not in r.message and "\\x" not in r.message
+
+
+def test_every_verdict_says_how_the_answer_was_read():
+    g = Grader(NOTES)
+    r = g.grade("w^3_11", "2*(O31-y)*O31*(1-O31)*O21")
+    assert r.verdict == "correct" and r.message.endswith("Read as: 2·(O₃₁ − y)·O₃₁·(1 − O₃₁)·O₂₁.")
+    r = g.grade("w^3_11", "2(O31-y)O31(1-O31)+O21")
+    assert r.diagnosis == ["sum_for_product"] and "Read as: 2·(O₃₁ − y)·O₃₁·(1 − O₃₁) + O₂₁." in r.message
+
+
+def test_a_fraction_followed_by_a_factor_is_read_as_students_mean_it_and_said():
+    g = Grader(NOTES)
+    answer = r"2(\hat{y}-y) \exp(-z_{31})/(1+\exp(-z_{31}))^2 O_{21}"
+    r = g.grade("w^3_11", answer)
+    assert r.verdict == "correct"
+    assert "a/b c is read as (a/b)·c" in r.message
+    # where the other reading could not differ, nothing is said
+    assert "a/b c" not in g.grade("w^3_11", r"2(\hat{y}-y)\hat{y}(1-\hat{y}) O_{21}/1 1").message
+
+
+# ---- the reader's state is its own ---------------------------------------------------------------------
+def test_each_network_reads_with_its_own_reader():
+    wide, notes = Model(Spec(layers=(12, 12, 1))), Model(NOTES)
+    assert read("O112", wide).math == wide.O[1][12]          # only (1, 12) names a neuron of 12-12-1
+    assert read("O_{1,12}", wide).math == wide.O[1][12]
+    assert read("O31", notes).math == notes.O[3][1]
+    with pytest.raises(Exception, match="unknown symbol"):
+        read("O112", notes)
+    assert read("w^2_{121}", wide).math == wide.w(2, 12, 1)  # (12, 1), as (1, 21) is no weight of layer 2
+    with pytest.raises(Exception, match="w\\^1_\\{1,12\\} or w\\^1_\\{11,2\\}"):
+        read("w^1_{112}", wide)                              # both cuts are weights: the message says so
+    assert read("3.50", notes).figures == 3 and read("x_1", notes).figures is None   # nothing left from the last answer

@@ -411,7 +411,7 @@ class Grader:
 def _read_back(result, reading):
     """The result with the answer as read in its message (and how an ambiguous spelling was taken), so that a
     student sees what was graded."""
-    notes = "".join(f" {note[0].upper()}{note[1:]}." for note in reading.notes)
+    notes = "".join(f" Note: {note}." for note in reading.notes)
     result.message = f"{result.message} Read as: {reading.readback}.{notes}"
     return result
 

@@ -353,23 +353,26 @@ class Builder(Transformer):
     def _cut_param(self, text, token):
         """w^3_{112} in a 12-12-1 network: the digits cut where only one cut names a weight (or bias)."""
         m = PARAM_PARTS.fullmatch(text.strip())
-        layer, digits = (m.group(1) or m.group(4), m.group(2) or m.group(3)) if m else (None, None)
-        found = self._cut(text.strip()[0], layer.strip("{} ") + digits.strip("{} ")) if m else None
-        if found is None:
-            raise self._error(token, f"cannot read {text!r} as a weight w^{{k}}_{{ij}} or bias b^{{k}}_{{j}}")
-        return found
+        letter = text.strip()[0]
+        found = self._cuts(letter, (m.group(1) or m.group(4)) + (m.group(2) or m.group(3))) if m else []
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise self._error(token, f"{text} could be {' or '.join(_with_commas(p) for p in found)}: "
+                                     "write the indices with a comma")
+        raise self._error(token, f"cannot read {text!r} as a weight w^{{k}}_{{ij}} or bias b^{{k}}_{{j}}")
 
-    def _cut(self, letter, digits):
-        """The weight (or bias) k, i, j of a run of digits where only one cut names one in the network, else None."""
+    def _cuts(self, letter, digits):
+        """Every weight (or bias) of the network a run of digits k, i, j (k, j) can be cut into."""
         n = self.model.spec.layers
         sizes = (len(n) - 1, max(n), max(n)) if letter == "w" else (len(n) - 1, max(n))
         found = []
-        for c in _split(digits.replace(" ", ""), sizes):
+        for c in _split(re.sub(r"[{}\s]", "", digits), sizes):
             try:
                 found.append(self.model.spec.check_param(Param.weight(*c) if letter == "w" else Param.bias(*c)))
             except (GradproofError, ValueError):
                 continue
-        return found[0] if len(found) == 1 else None
+        return found
 
     @v_args(inline=True)
     def indexed(self, token):
@@ -397,12 +400,11 @@ class Builder(Transformer):
             if 1 <= i < len(row):
                 return row[i]
         elif letter in ("w", "b"):
-            cut = self._cut(letter, sub.strip().strip("{}"))       # w_{311}: w^3_11 where only that cut exists
-            if cut is not None:
-                return m.symbols[cut]
-            else:
-                raise self._error(token, f"{letter}_{sub.strip()} needs its layer: write "
-                                         + ("w^{k}_{ij}, e.g. w^{1}_{11}" if letter == "w" else "b^{k}_{j}, e.g. b^{1}_{1}"))
+            cuts = self._cuts(letter, sub)             # w_{311}: w^3_11 where only that cut names a weight
+            if len(cuts) == 1:
+                return m.symbols[cuts[0]]
+            raise self._error(token, f"{letter}_{sub.strip()} needs its layer: write "
+                                     + ("w^{k}_{ij}, e.g. w^{1}_{11}" if letter == "w" else "b^{k}_{j}, e.g. b^{1}_{1}"))
         raise self._error(token, f"unknown symbol {letter}_{sub.strip()}; {available(self.model)}")
 
     @v_args(inline=True)
@@ -604,6 +606,11 @@ class Builder(Transformer):
         return Node(sp.Heaviside(echo_u, 0, evaluate=False), sp.Heaviside(u, 0), self._deeper(a, b))
 
 
+def _with_commas(p):
+    """A parameter's name with its indices apart: w^1_{11,2}."""
+    return f"w^{p.layer}_{{{p.i},{p.j}}}" if p.is_weight else f"b^{p.layer}_{{{p.j}}}"
+
+
 def _check_exponent(exponent, token):
     if exponent.is_number:
         value = _magnitude(exponent)
@@ -680,6 +687,14 @@ def shown(text, limit=20):
     return "".join(out) + ("..." if len(text) > limit else "")
 
 
+def _too_early(text, expected):
+    """The message for an answer that stops before its expression does, naming a last character not typed as
+    ASCII (a dash typed for minus)."""
+    last = text.rstrip()[-1:]
+    after = f" after {DASHES[last] and repr(last)} ({DASHES[last]}: write - for minus)" if last in DASHES else ""
+    return f"the answer ends too early (column {len(text.rstrip()) + 1}){after}; expected {_expected(expected)}"
+
+
 def _typed(text, spelled, index):
     """The character the student typed where the respelled text has ``index``: itself, its name, a hint, and
     what it was read as when it was respelled (an en dash read as -)."""
@@ -751,12 +766,10 @@ def read(text, model):
         raise AnswerError(f"cannot read the answer at {where(error.pos_in_stream)}: unexpected character "
                           f"{_typed(text, spelled, error.pos_in_stream)}; expected {_expected(error.allowed or ())}") from None
     except UnexpectedEOF as error:
-        raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
-                          f"expected {_expected(error.expected)}") from None
+        raise AnswerError(_too_early(text, error.expected)) from None
     except UnexpectedToken as error:
         if error.token.type == "$END":
-            raise AnswerError(f"the answer ends too early (column {len(text.rstrip()) + 1}); "
-                              f"expected {_expected(error.expected)}") from None
+            raise AnswerError(_too_early(text, error.expected)) from None
         typed = text[spelled.column(error.token.start_pos) - 1]
         found = (_typed(text, spelled, error.token.start_pos) if typed not in str(error.token) or len(error.token) == 1
                  else f"'{shown(str(error.token))}'")

@@ -94,10 +94,12 @@ def _compatible(m):
 
 
 def _unicode(t):
+    if t.text.isascii():
+        return t
+    t = t.sub("[\U0001D400-\U0001D7FF\uFF01-\uFF5E\u210E]", _compatible)
     t = t.sub("y\u0302", r"\\hat{y}")                                # y with a combining circumflex
     t = t.sub(f"[{INVISIBLE}]", "")
     t = t.sub(r"[^\S\n]", " ")                                       # no-break, thin, narrow and other blanks
-    t = t.sub("[\U0001D400-\U0001D7FF\uFF01-\uFF5E\u210E]", _compatible)
     t = t.sub(f"[{SUBSCRIPT}]+", lambda m: "_{" + _scripts(m.group(), SUBSCRIPT) + "}")
     t = t.sub(f"[{SUPERSCRIPT}]+", lambda m: "^{" + _scripts(m.group(), SUPERSCRIPT) + "}")
     return t.sub("[" + "".join(re.escape(c) for c in UNICODE) + "]", lambda m: UNICODE[m.group()])
@@ -146,22 +148,27 @@ def _text_command(m):
     return " "                                                       # a label: \text{(chain rule)}
 
 
+DECORATION = [
+    ("\\", r"\\begin\s*\{[a-z*]*\}|\\end\s*\{[a-z*]*\}|\\(nonumber|notag)(?![A-Za-z])", " "),
+    ("$", r"\$\$?", " "),                                                  # $...$
+    ("\\", r"\\[()]|\\\[|\\\]", " "),                                       # \(...\), \[...\]
+    ("\\\\", r"\\\\", " "),                                                # a line break in an aligned answer
+    ("&", r"&", " "),                                                      # &= of an aligned answer
+    ("\\", r"\\(text|textrm|textit|textbf|mbox|mathrm|mathit|operatorname)\s*\{([^{}]*)\}", _text_command),
+    ("\\", r"\\(boxed|displaystyle|textstyle|limits|mathstrut)(?![A-Za-z])", " "),
+    ("\\", r"\\(left|right|bigl?|bigr?|Bigl?|Bigr?)\s*\.", " "),           # \left. and \right. are invisible
+    ("\\", r"\\(cdotp|ast|centerdot|bullet)(?![A-Za-z])", r"\\cdot "),
+    ("\\", r"\\(approx|simeq|doteq)(?![A-Za-z])", "="),
+    ("hat", r"\\(widehat|hat)\s*\{\s*y\s*_\s*(\{\s*\d+\s*\}|\d)\s*\}", r"\\hat{y}_\2"),   # \hat{y_1}
+    ("widehat", r"\\widehat(?![A-Za-z])", r"\\hat"),
+    ("exponentialE", r"\\exponentialE(?![A-Za-z])", " e "),                 # MathLive's keyboard e
+    ("differentialD", r"\\differentialD(?![A-Za-z])", "d"),
+    ("placeholder", r"\\placeholder\s*(\[[^\]]*\])?\s*\{\s*\}", " "),
+]
+
+
 def _decoration(t):
-    t = t.sub(r"\\begin\s*\{[a-z*]*\}|\\end\s*\{[a-z*]*\}|\\(nonumber|notag)(?![A-Za-z])", " ")
-    t = t.sub(r"\$\$?|\\[()]|\\\[|\\\]", " ")                           # $...$, \(...\), \[...\]
-    t = t.sub(r"\\\\", " ")                                            # a line break in an aligned answer
-    t = t.sub(r"&", " ")                                               # &= of an aligned answer
-    t = t.sub(r"\\(text|textrm|textit|textbf|mbox|mathrm|mathit|operatorname)\s*\{([^{}]*)\}", _text_command)
-    t = t.sub(r"\\(boxed|displaystyle|textstyle|limits|mathstrut)(?![A-Za-z])", " ")
-    t = t.sub(r"\\(left|right|bigl?|bigr?|Bigl?|Bigr?)\s*\.", " ")     # \left. and \right. are invisible
-    t = t.sub(r"\\(cdotp|ast|centerdot|bullet)(?![A-Za-z])", r"\\cdot ")
-    t = t.sub(r"\\(approx|simeq|doteq)(?![A-Za-z])", "=")
-    t = t.sub(r"\\(widehat|hat)\s*\{\s*y\s*_\s*(\{\s*\d+\s*\}|\d)\s*\}", r"\\hat{y}_\2")   # \hat{y_1}
-    t = t.sub(r"\\widehat(?![A-Za-z])", r"\\hat")
-    t = t.sub(r"\\exponentialE(?![A-Za-z])", " e ")                    # MathLive's keyboard e
-    t = t.sub(r"\\differentialD(?![A-Za-z])", "d")
-    t = t.sub(r"\\placeholder\s*(\[[^\]]*\])?\s*\{\s*\}", " ")
-    return t
+    return _rewrite(t, DECORATION)
 
 
 def _braced(text, start):
@@ -287,30 +294,63 @@ def _word(m):
     return None
 
 
+# (what must appear for the rule to apply, pattern, replacement): the cheap test keeps a plain answer fast
+KEYBOARDS = [
+    ("\\", SIZING + r"(?=[()\[\]]|\\[{}])", ""),                          # \left( \mleft( \bigl[: the bracket
+    ("{", r"(?<!\\)\{\s*\}", " "),                                         # Word's and MathLive's empty {} before ^
+    ("{", r"(?<![\\A-Za-z])\{\s*([A-Za-z]|\\hat\s*\{\s*y\s*\}|\\(?:sigma|delta|tanh))\s*\}(?=\s*[_^'])", r"\1"),
+    ("**", r"\*\*", "^"),                                                  # Python's power
+    (".", r"(?<![A-Za-z])(?:np|numpy|math|torch|sympy|sp)\s*\.\s*(?=[A-Za-z])", ""),   # np.exp
+    ("%", r"%e(?![A-Za-z])", "e"),                                         # Maxima's e
+    ("_", r"_\s*\(\s*([\d\s,]+?)\s*\)", r"_{\1}"),                         # AsciiMath's O_(31)
+    ("hat", r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}"),        # AsciiMath's hat(y)
+    ("hat", r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}"),           # y_hat, yhat
+    ("", r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word),
+    ("_", r"(?<![A-Za-z\\])([wWb])\s*(\d+)\s*_", r"\1^{\2}_"),             # w3_11: the layer first
+    ("", r"(?<![A-Za-z\\])(O|o|z|x|y|w|W|b|\\delta)\s*(\d+)(?![\d.])", r"\1_{\2}"),   # O31, delta31
+    ("'", r"\^\s*'", "'"),                                                 # Word's σ^′
+]
+
+
+def _rewrite(t, rules):
+    for when, pattern, replace in rules:
+        if when in t.text:
+            t = t.sub(pattern, replace)
+    return t
+
+
 def _keyboards(t):
     """The spellings of plain keyboards and of the widgets' LaTeX, rewritten to the grammar's."""
-    t = t.sub(SIZING + r"(?=[()\[\]]|\\[{}])", "")                   # \left( \mleft( \bigl[: the bracket
-    t = t.sub(r"(?<!\\)\{\s*\}", " ")                                 # Word's and MathLive's empty {} before ^
-    t = t.sub(r"(?<![\\A-Za-z])\{\s*([A-Za-z]|\\hat\s*\{\s*y\s*\}|\\(?:sigma|delta|tanh))\s*\}(?=\s*[_^'])", r"\1")
-    t = t.sub(r"\*\*", "^")                                            # Python's power
-    t = t.sub(r"(?<![A-Za-z])(?:np|numpy|math|torch|sympy|sp)\s*\.\s*(?=[A-Za-z])", "")   # np.exp
-    t = t.sub(r"%e(?![A-Za-z])", "e")                                 # Maxima's e
-    t = t.sub(r"_\s*\(\s*([\d\s,]+?)\s*\)", r"_{\1}")                 # AsciiMath's O_(31)
-    t = t.sub(r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}")          # AsciiMath's hat(y)
-    t = t.sub(r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}")      # y_hat, yhat
-    t = t.sub(r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word)
-    t = t.sub(r"(?<![A-Za-z\\])([wWb])\s*(\d+)\s*_", r"\1^{\2}_")      # w3_11: the layer first
-    t = t.sub(r"(?<![A-Za-z\\])(O|o|z|x|y|w|W|b|\\delta)\s*(\d+)(?![\d.])", r"\1_{\2}")   # O31, delta31
-    t = t.sub(r"\^\s*'", "'")                                          # Word's σ^′
-    if not re.search(r"max", t.text):
+    t = _rewrite(t, KEYBOARDS)
+    if "," in t.text and "max" not in t.text:
         # a decimal comma (4,588·10⁻⁴) where no comma separates anything (max(a, b), O_{1,12})
         t = t.sub(r"(?<![\d.,{_\s])(\d+),(\d+)(?![\d,])", r"\1.\2")
     return t
 
 
 # ---- names --------------------------------------------------------------------------------------
+LAYER = r"\^\s*(?:\{\s*[(\[]\s*(\d+)\s*[)\]]\s*\}|[(\[]\s*(\d+)\s*[)\]])"      # ^{(3)}, ^{[3]}, ^(3), ^[3]
+INDEX = r"_\s*(?:\{\s*(\d+)\s*\}|(\d))"
+
+
+def _textbook(m):
+    """O^{(2)}_{1}, a^{[2]}_1, z_1^{(2)}, \\delta^{(3)}_1: the notes' O_21, z_21, delta_31."""
+    letter = "O" if m.group("letter") in ("a", "O", "o") else m.group("letter")
+    k = next(g for g in m.group("k1", "k2", "k3", "k4") if g)
+    j = next(g for g in m.group("j1", "j2", "j3", "j4") if g)
+    return f"{letter}_{{{k},{j}}}"
+
+
+TEXTBOOK = re.compile(
+    r"(?<![A-Za-z\\])(?P<letter>[Ooaz]|\\delta)\s*(?:"
+    r"\^\s*(?:\{\s*[(\[]\s*(?P<k1>\d+)\s*[)\]]\s*\}|[(\[]\s*(?P<k2>\d+)\s*[)\]])\s*_\s*(?:\{\s*(?P<j1>\d+)\s*\}|(?P<j2>\d))"
+    r"|_\s*(?:\{\s*(?P<j3>\d+)\s*\}|(?P<j4>\d))\s*\^\s*(?:\{\s*[(\[]\s*(?P<k3>\d+)\s*[)\]]\s*\}|[(\[]\s*(?P<k4>\d+)\s*[)\]]))")
+
+
 def _names(t):
-    t = t.sub(r"\^\s*\{\s*\(\s*(\d+)\s*\)\s*\}|\^\s*\(\s*(\d+)\s*\)", lambda m: "^{" + (m.group(1) or m.group(2)) + "}")
+    if "^" in t.text and "_" in t.text:
+        t = t.sub(TEXTBOOK, _textbook)
+    t = t.sub(LAYER, lambda m: "^{" + (m.group(1) or m.group(2)) + "}")     # w^{(3)}_{11}, W^{[3]}_{11}
     t = t.sub(r"(?<![A-Za-z\\])W(?=\s*[\^_])", "w")                    # W^{3}_{11}: the weight w^3_11
     t = t.sub(r"(?<![A-Za-z\\])o(?=\s*_)", "O")                        # o_{21}: the notes' lower case
     t = t.sub(r"\^\s*(\{\s*\\prime\s*\}|\\prime(?![A-Za-z])|\{\s*'\s*\})", "'")      # \sigma^{\prime}
