@@ -235,3 +235,24 @@ def test_wording_comes_from_the_rows(monkeypatch):
     report = check_function(flipped, spec)
     assert [m["mistake"] for m in report.diagnosis["mistakes"]] == ["sign_data"]
     assert "the derivative of the quartic loss" in report.diagnosis["sentence"]
+
+
+def test_clipping_to_a_norm_is_named_with_its_limit():
+    """Scaled down to a norm of 5 over every array together, as torch.nn.utils.clip_grad_norm_ does."""
+    def clipped(W, b, x, y):
+        O = [x]
+        for w, v in zip(W, b):
+            O.append(np.tanh(O[-1] @ w + v))
+        d, dW, db = 2 * (O[-1] - y), [], []
+        for k in range(len(W), 0, -1):
+            g = d * (1 - O[k] ** 2)
+            dW.insert(0, O[k - 1].T @ g)
+            db.insert(0, g.sum(axis=0))
+            d = g @ W[k - 1].T
+        norm = np.sqrt(sum(np.sum(a * a) for a in dW + db))
+        factor = min(1.0, 5.0 / norm)
+        return [a * factor for a in dW], [a * factor for a in db]
+
+    report = check_function(clipped, Spec(layers=(3, 4, 2), activations="tanh", bias=True))
+    assert [m["mistake"] for m in report.diagnosis["mistakes"]] == ["clipped_norm"]
+    assert "to a norm of 5 " in report.diagnosis["sentence"]

@@ -86,7 +86,7 @@ class Run:
 
     imported: dict | None          # {"import": "ok" | "syntax_error" | "exception" | "no_function", ...}
     cases: list                    # per case: a dict with "status", and "dW", "db", "forward" arrays when ok
-    ended: str                     # "normally", "time-out", "cpu", "killed", "output"
+    ended: str                     # "normally", "time-out", "cpu", "killed", "output", "quota", "tampered"
     returncode: int | None
     seconds: float
     stdout: str
@@ -135,7 +135,6 @@ class Record:
         self.records = {}
         self.refused = []
         self.more_refusals = 0
-        self.ended = False
         self.foreign = 0
         self.pending = b""
 
@@ -163,7 +162,7 @@ class Record:
         elif isinstance(value.get("case"), int) and 0 <= value["case"] < self.cases and "status" in value:
             self.records.setdefault(value["case"], value)
         elif value.get("end") is True:
-            self.ended = True
+            pass                     # the child's last line: every case was run
         else:
             self.foreign += len(line)
 
@@ -277,9 +276,7 @@ def _write_inputs(folder, cases, bias):
             np.save(folder / f"in{i}_b{k}.npy", v)
 
 
-def _ended(returncode, timed_out):
-    if timed_out:
-        return "time-out"
+def _ended(returncode):
     if returncode is None or returncode >= 0:
         return "normally" if returncode == 0 else "error"
     sig = -returncode
@@ -327,7 +324,7 @@ def run_submission(path, cases, depth, bias, functions, limits=Limits()):
         seconds = time.perf_counter() - start
         records = {case: _collect(folder, case, line, depth, bias) if line.get("status") == "ok" else line
                    for case, line in record.records.items()}
-        ended = stopped or _ended(child.returncode, False)
+        ended = stopped or _ended(child.returncode)
         if ended == "output":
             record.refuse(f"writing more than {limits.file_mb} MB to one file (stopped)")
         if child.returncode == CHANNEL_LOST:
