@@ -127,3 +127,24 @@ def test_derive_matrix_text_and_layout_errors(capsys, tmp_path):
     assert "unknown layout 'diagonal'; valid: rows, columns" in capsys.readouterr().err
     with pytest.raises(GradproofError, match="layout must be a str"):
         Spec.from_mapping({"matrix": {"layout": 3}})
+
+
+def test_the_matrix_sheet_states_shapes_equations_one_entry_and_the_proof(tmp_path, capsys):
+    from gradproof.symbolic.chain import delta_definition
+    from gradproof.symbolic.matrix.sheet import build
+    from gradproof.symbolic.model import Model
+    from gradproof.symbolic.printing import latex
+    from gradproof.symbolic.sheet import files
+
+    spec = BIASED.replace(layout="columns", reduction="mean")
+    markdown = files(build(spec, name="m"), "md")["m.md"]
+    assert "## Shapes" in markdown and r"| $W^{2}$ | $4 \times 4$ |" in markdown and r"| $b^{3}$ | $2 \times 1$ |" in markdown
+    for e in eqs.equations(spec):
+        assert e.latex().split(" = ")[1] in markdown, str(e)
+    assert latex(delta_definition(Model(spec), 2, 1)) in markdown          # δ_21 and its column, written out
+    assert r"\frac{1}{m} \sum_{q=1}^{2}" in markdown                        # the mean's 1/m in the entry
+    assert "18 equations, 166 entries: every entry equals the scalar chain rule's" in markdown
+    out = tmp_path / "matrix.html"
+    assert main(["sheet", "--matrix", "-o", str(out)]) == 0 and "<math" in out.read_text()
+    assert main(["sheet", "--matrix", "--param", "w^1_11"]) == 2
+    assert "--matrix makes the matrix-form sheet" in capsys.readouterr().err

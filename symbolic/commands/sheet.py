@@ -13,6 +13,8 @@ Examples:
   gradproof sheet derivations/chain-tanh.toml --param w^1_11 --at derivations/chain-point.json --format md -o chain.md
   gradproof sheet --regenerate derivations          every sheet listed in derivations/sheets.toml
   gradproof sheet --claims -o claims.html            the notes' claims, measured, and their slips, corrected
+  gradproof sheet --matrix -o matrix.html            the layer equations over a batch, with shapes, proven
+  gradproof sheet --matrix --layout columns --net 3-4-4-2 --bias -o matrix.pdf
   gradproof sheet --regenerate derivations -o sheets    the same into the folder sheets (made if missing)
 """
 import sys
@@ -37,6 +39,9 @@ def add_arguments(parser):
     parser.add_argument("--claims", action="store_true",
                         help="the sheet of the course notes' claims, measured, and of their slips, corrected; "
                              "prints GD, SGD and mini-batch timings (which the sheet leaves out)")
+    parser.add_argument("--matrix", action="store_true",
+                        help="the matrix-form sheet: the shapes, each layer's forward and backward equations over a "
+                             "batch (in the spec's --layout), each proven entry by entry, and one entry written out")
     parser.add_argument("--regenerate", metavar="DIR",
                         help="generate every sheet listed in DIR/sheets.toml (into -o DIR2 if given, made if "
                              "missing; else DIR)")
@@ -62,6 +67,8 @@ def run(args):
     from ..output import write_output
     from ..sheet import FORMATS, content, files, format_of
 
+    if args.matrix and (args.claims or args.at or args.param or args.lr is not None):
+        raise GradproofError("--matrix makes the matrix-form sheet, which takes no --claims, --at, --param or --lr")
     if args.claims and (args.at or args.param or args.lr is not None):
         raise GradproofError("--claims makes the claims sheet, which takes no --at, --param or --lr")
 
@@ -81,7 +88,10 @@ def run(args):
     point = load_point(args.at, spec) if args.at else None
     target = Path(args.output) if args.output else None
     name = target.stem if target is not None else "sheet"
-    if args.claims:
+    if args.matrix:
+        from ..matrix import sheet as matrix_sheet
+        sheet = matrix_sheet.build(spec, title=args.title, name=name)
+    elif args.claims:
         from ..claims import sheet as claims_sheet
         sheet = claims_sheet.build(name=name, title=args.title or claims_sheet.TITLE)
     else:

@@ -13,22 +13,30 @@ def shape_env(spec):
     return Env(spec, samples=max(spec.layers) + 1)
 
 
-def shapes(spec):
-    """[(matrix, shape, what it holds)] for the shapes table."""
+def shapes(spec, math=None):
+    """[(matrix, shape, what it holds)] for the shapes table; with `math` (a wrapper for LaTeX), what it holds
+    is a tuple of text and math parts, else one string."""
     env, rows = shape_env(spec), []
+
+    def say(*items):
+        if math is None:
+            return "".join(i if isinstance(i, str) else i[1] for i in items)
+        return tuple(i if isinstance(i, str) else math(i[0]) for i in items)
+
     for k in range(spec.depth + 1):
         name = Leaf("X") if k == 0 else Leaf("O", k)
-        rows.append((name, shape_text(name.shape(env)), "the inputs, one sample each" if k == 0 else
-                     f"outputs of layer {k}" + (" (Ŷ)" if k == spec.depth else "")))
+        rows.append((name, shape_text(name.shape(env)), say("the inputs, one sample each") if k == 0 else
+                     say(f"outputs of layer {k}" + (", the prediction" if k == spec.depth else ""))))
         if k:
-            rows.append((Leaf("Z", k), shape_text(Leaf("Z", k).shape(env)), f"pre-activations of layer {k}"))
+            rows.append((Leaf("Z", k), shape_text(Leaf("Z", k).shape(env)), say(f"pre-activations of layer {k}")))
+            at = "(i, j)" if env.layout.samples_in_rows else "(j, i)"
             rows.append((Leaf("W", k), shape_text(Leaf("W", k).shape(env)),
-                         f"weights into layer {k}: entry ({'i, j' if env.layout.samples_in_rows else 'j, i'}) is w^{k}_ij"))
+                         say(f"weights into layer {k}: entry {at} is ", (f"w^{{{k}}}_{{ij}}", f"w^{k}_ij"))))
             if spec.bias:
-                rows.append((Leaf("b", k), shape_text(Leaf("b", k).shape(env)), f"biases of layer {k}"))
-    rows.append((Leaf("Y"), shape_text(Leaf("Y").shape(env)), "targets"))
+                rows.append((Leaf("b", k), shape_text(Leaf("b", k).shape(env)), say(f"biases of layer {k}")))
+    rows.append((Leaf("Y"), shape_text(Leaf("Y").shape(env)), say("targets")))
     if spec.bias:
-        rows.append((Leaf("ones"), "m×1", "ones, one per sample"))
+        rows.append((Leaf("ones"), "m×1", say("ones, one per sample")))
     return rows
 
 

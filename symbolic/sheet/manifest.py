@@ -2,7 +2,8 @@
 
 Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its ``spec`` and ``at``
 (paths relative to the manifest, inside its folder: regeneration reads nothing else), and optionally ``lr``, ``params``, ``title``, ``intro`` and
-``formats`` (default tex, html and md). ``kind = "claims"`` makes the sheet of the notes' claims and slips
+``formats`` (default tex, html and md). ``kind = "matrix"`` makes the matrix-form sheet of its spec (no point);
+``kind = "claims"`` makes the sheet of the notes' claims and slips
 (symbolic/claims/) instead of a derivation: it takes no spec and no point. Generation is deterministic: the same inputs give
 byte-identical files.
 """
@@ -13,7 +14,7 @@ from gradproof.numeric.errors import GradproofError
 
 MANIFEST = "sheets.toml"
 _KEYS = ("name", "kind", "spec", "at", "lr", "params", "title", "intro", "formats")
-KINDS = ("derivation", "claims")
+KINDS = ("derivation", "claims", "matrix")
 
 
 def read(folder):
@@ -37,7 +38,7 @@ def read(folder):
         kind = entry.get("kind", "derivation")
         if kind not in KINDS:
             raise GradproofError(f"{path}: sheet {n}: unknown kind {kind!r}; valid: {', '.join(KINDS)}")
-        if "name" not in entry or ("spec" not in entry and kind == "derivation"):
+        if "name" not in entry or ("spec" not in entry and kind != "claims"):
             raise GradproofError(f"{path}: sheet {n}: needs a name and a spec")
         for key in ("spec", "at"):
             if key in entry and not _inside(folder, entry[key]):
@@ -72,6 +73,10 @@ def regenerate(folder, out=None):
         if entry.get("kind") == "claims":
             from ..claims import sheet as claims_sheet
             sheet = claims_sheet.build(name=entry["name"], title=entry.get("title", claims_sheet.TITLE))
+        elif entry.get("kind") == "matrix":
+            from ..matrix import sheet as matrix_sheet
+            sheet = matrix_sheet.build(Spec.from_toml(folder / entry["spec"]), title=entry.get("title"),
+                                       name=entry["name"])
         else:
             spec = Spec.from_toml(folder / entry["spec"])
             point = load_point(folder / entry["at"], spec) if "at" in entry else None
