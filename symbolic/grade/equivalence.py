@@ -12,6 +12,7 @@ A Leibniz partial dA/dB means the true derivative: Model.local(A, B) along a dir
 the total derivative through the network (dL/dO_kj = delta_kj; zero where B does not reach A).
 """
 import collections
+import functools
 import math
 
 import mpmath
@@ -56,13 +57,37 @@ def _mp_pow(a, b):
     return out if isinstance(out, mpmath.mpf) else mpmath.nan      # a complex power is not a real value
 
 
+@functools.cache
+def _translated(func, count, module):
+    """A sympy function class of ``count`` arguments as a function of numbers in numpy or mpmath, by sympy's own
+    translation (lambdify of func at dummy arguments: a sympy expression gradproof built, never an answer's text)."""
+    args = sp.symbols(f"a:{count}", cls=sp.Dummy)
+    return sp.lambdify(args, func(*args), module)
+
+
+def _mp_real(fn):
+    """An mpmath function that gives NaN where its value is not a real number (or not defined)."""
+    def real(*args):
+        try:
+            out = fn(*args)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            return mpmath.nan
+        return out if isinstance(out, mpmath.mpf) else mpmath.nan
+    return real
+
+
 class Float64:
     """float64 numpy arrays over the points."""
 
     name = "float"
     exp = staticmethod(np.exp)
     log = staticmethod(lambda v: np.log(np.where(v > 0, v, np.nan)))
-    tanh = staticmethod(np.tanh)
+
+    @staticmethod
+    def function(func, count):
+        """func (a sympy function class of count arguments) on float64 arrays."""
+        fn = _translated(func, count, "numpy")
+        return lambda *args: np.asarray(fn(*args), dtype=float)
 
     @staticmethod
     def const(number, n):
@@ -79,8 +104,13 @@ class Mp50:
     name = "mp"
     exp = staticmethod(np.frompyfunc(_mp_exp, 1, 1))
     log = staticmethod(np.frompyfunc(_mp_log, 1, 1))
-    tanh = staticmethod(np.frompyfunc(mpmath.tanh, 1, 1))
     pow = staticmethod(np.frompyfunc(_mp_pow, 2, 1))
+
+    @staticmethod
+    @functools.cache
+    def function(func, count):
+        """func (a sympy function class of count arguments) on arrays of mpmath numbers, at the working precision."""
+        return np.frompyfunc(_mp_real(_translated(func, count, "mpmath")), count, 1)
 
     @staticmethod
     def const(number, n):
@@ -95,56 +125,110 @@ class Mp50:
 
 def walk(expr, values, arith, n, memo):
     """The value of expr at each of n points: values maps symbols (and Partials) to arrays."""
-    found = memo.get(expr)
-    if found is not None:
-        return found
-    if expr in values:
-        out = values[expr]
-    elif expr.is_Number or expr.is_NumberSymbol:
-        out = arith.const(expr, n)
-    elif expr.is_Add:
-        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+    return Walker(values, arith, n, memo)(expr)
+
+
+class Walker:
+    """Values of an expression's nodes over the points, each node by its class: ``_eval_<Class>`` looked up along
+    the class's MRO, as sympy's printers dispatch (``exp`` is found as ``exp``, ``Integer`` as ``Number``). A function
+    with no method of its own (sin, cos, atan, erf, ... whatever an activation row is built from) is evaluated by
+    sympy's own translation of that function to numpy or mpmath, so any function sympy can differentiate grades.
+
+    Examples
+    ========
+    >>> import numpy as np, sympy as sp
+    >>> from gradproof.symbolic.grade.equivalence import Float64, Walker
+    >>> z = sp.Symbol("z")
+    >>> Walker({z: np.array([0.0, np.pi / 2])}, Float64, 2)(sp.cos(z) + sp.Abs(-z)).round(12)
+    array([1.        , 1.57079633])
+    """
+
+    def __init__(self, values, arith, n, memo=None):
+        self.values, self.arith, self.n = values, arith, n
+        self.memo = {} if memo is None else memo
+
+    def __call__(self, expr):
+        found = self.memo.get(expr)
+        if found is not None:
+            return found
+        if expr in self.values:
+            out = self.values[expr]
+        else:
+            out = self._method(type(expr))(self, expr)
+        self.memo[expr] = out
+        return out
+
+    @classmethod
+    @functools.cache
+    def _method(cls, kind):
+        """The _eval_ method for a class of node: its own, else its nearest base's (found once per class)."""
+        for base in kind.__mro__:
+            method = getattr(cls, f"_eval_{base.__name__}", None)
+            if method is not None:
+                return method
+        raise Undefined(f"cannot evaluate {kind.__name__}")
+
+    def _const(self, number):
+        return self.arith.const(number, self.n)
+
+    def _eval_Number(self, expr):
+        return self._const(expr)
+
+    _eval_NumberSymbol = _eval_Number
+
+    def _eval_Add(self, expr):
+        parts = [self(a) for a in expr.args]
         out = parts[0]
         for p in parts[1:]:
             out = out + p
-    elif expr.is_Mul:
-        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+        return out
+
+    def _eval_Mul(self, expr):
+        parts = [self(a) for a in expr.args]
         out = parts[0]
         for p in parts[1:]:
             out = out * p
-    elif expr.is_Pow:
-        base = walk(expr.base, values, arith, n, memo)
+        return out
+
+    def _eval_Pow(self, expr):
+        base = self(expr.base)
         if expr.exp.is_Integer and 0 < expr.exp <= 64:
-            out = base ** int(expr.exp)
-        else:
-            out = arith.pow(base, walk(expr.exp, values, arith, n, memo))
-    elif isinstance(expr, sp.exp):
-        out = arith.exp(walk(expr.args[0], values, arith, n, memo))
-    elif isinstance(expr, sp.log):
-        out = arith.log(walk(expr.args[0], values, arith, n, memo))
-    elif isinstance(expr, sp.tanh):
-        out = arith.tanh(walk(expr.args[0], values, arith, n, memo))
-    elif isinstance(expr, (sp.Max, sp.Min)):
-        parts = [walk(a, values, arith, n, memo) for a in expr.args]
+            return base ** int(expr.exp)
+        return self.arith.pow(base, self(expr.exp))
+
+    def _eval_exp(self, expr):
+        return self.arith.exp(self(expr.args[0]))
+
+    def _eval_log(self, expr):
+        return self.arith.log(self(expr.args[0]))
+
+    def _eval_MinMaxBase(self, expr):
+        parts = [self(a) for a in expr.args]
         out = parts[0]
         for p in parts[1:]:
             keep = (out >= p) if isinstance(expr, sp.Max) else (out <= p)
             out = np.where(keep.astype(bool), out, p)
-    elif isinstance(expr, sp.Heaviside):
-        u = walk(expr.args[0], values, arith, n, memo)
-        at_zero = walk(expr.args[1], values, arith, n, memo) if len(expr.args) > 1 else arith.const(sp.Rational(1, 2), n)
-        out = np.where((u > 0).astype(bool), arith.const(sp.Integer(1), n),
-                       np.where((u < 0).astype(bool), arith.const(sp.Integer(0), n), at_zero))
-    elif isinstance(expr, sp.sign):
-        u = walk(expr.args[0], values, arith, n, memo)
-        out = np.where((u > 0).astype(bool), arith.const(sp.Integer(1), n),
-                       np.where((u < 0).astype(bool), arith.const(sp.Integer(-1), n), arith.const(sp.Integer(0), n)))
-    elif isinstance(expr, sp.Abs):
-        out = abs(walk(expr.args[0], values, arith, n, memo))
-    else:
-        raise Undefined(f"cannot evaluate {type(expr).__name__}")
-    memo[expr] = out
-    return out
+        return out
+
+    def _step(self, u, above, below, at_zero):
+        return np.where((u > 0).astype(bool), self._const(above),
+                        np.where((u < 0).astype(bool), self._const(below), at_zero))
+
+    def _eval_Heaviside(self, expr):
+        at_zero = self(expr.args[1]) if len(expr.args) > 1 else self._const(sp.Rational(1, 2))
+        return self._step(self(expr.args[0]), sp.Integer(1), sp.Integer(0), at_zero)
+
+    def _eval_sign(self, expr):
+        return self._step(self(expr.args[0]), sp.Integer(1), sp.Integer(-1), self._const(sp.Integer(0)))
+
+    def _eval_Abs(self, expr):
+        return abs(self(expr.args[0]))
+
+    def _eval_AppliedUndef(self, expr):
+        raise Undefined(f"cannot evaluate the undefined function {expr.func.__name__}")
+
+    def _eval_Function(self, expr):
+        return self.arith.function(expr.func, len(expr.args))(*[self(a) for a in expr.args])
 
 
 # ---- the points ------------------------------------------------------------------------------
