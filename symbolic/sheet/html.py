@@ -5,6 +5,7 @@ raw LaTeX left on the page). The stylesheet is inline: one column that fits a ph
 and tables scroll inside their own box rather than the page, and print styles drop the colours.
 """
 import functools
+import os
 import re
 from html import escape
 
@@ -45,7 +46,7 @@ math { font-size: 1.08em; font-family: "Latin Modern Math", "STIX Two Math", "Ca
 .display { margin: 0.7rem 0; padding: 0.25rem 0; }
 /* aligned rows: the left-hand sides right-aligned in one column, "= ..." left-aligned in the next, so every "="
    of a display stands at one x (MathML Core ignores mtable's columnalign, so the grid does the aligning) */
-.eqs { display: grid; grid-template-columns: max-content max-content; column-gap: 0.28em; row-gap: 0.3rem;
+.eqs { display: grid; grid-template-columns: max-content max-content; column-gap: 0; row-gap: 0.3rem;
        align-items: baseline; width: max-content; margin: 0 auto; }
 .eqs .lhs { text-align: right; } .eqs .rhs { text-align: left; }
 .eqs math { font-size: 1.08em; }
@@ -60,11 +61,13 @@ figure svg { max-width: 100%; height: auto; }
 figure.small svg { max-width: min(100%, 26rem); }
 figcaption { color: var(--muted); font-size: 0.92rem; margin-top: 0.3rem; }
 .table { margin: 0.8rem 0; }
+figure.table { text-align: left; }
 table { border-collapse: collapse; margin: 0 auto; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--rule); vertical-align: middle; }
 thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
+td .label { display: none; }
 td.r, th.r { text-align: right; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
-caption { caption-side: bottom; color: var(--muted); font-size: 0.9rem; padding-top: 0.4rem; }
+figure.table figcaption { text-align: center; font-size: 0.9rem; padding-top: 0.1rem; }
 ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
 code { font-family: "Latin Modern Mono", "DejaVu Sans Mono", monospace; font-size: 0.92em; }
 code.cmd span { white-space: nowrap; }
@@ -74,6 +77,20 @@ code.cmd span { white-space: nowrap; }
   main { padding: 1rem 0.75rem 3rem; }
   h1 { font-size: 1.45rem; }
   th, td { padding: 0.25rem 0.45rem; }
+  /* a table too wide for the screen: one card per row, the first cell its title, every value labelled */
+  table.cards, table.cards tbody, table.cards tr { display: block; width: 100%; }
+  table.cards thead { display: none; }
+  table.cards tr { border: 1px solid var(--rule); border-radius: 4px; margin: 0 0 0.5rem; padding: 0.2rem 0.6rem; }
+  table.cards td { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 0.8rem; border: 0;
+                   padding: 0.12rem 0; text-align: left; }
+  table.cards td .label { display: inline; color: var(--muted); font-size: 0.9rem; }
+  table.cards td .value { margin-left: auto; max-width: 100%; }
+  table.cards td:first-child { border-bottom: 1px solid var(--rule); font-weight: 600; }
+  table.cards td:first-child .label { display: none; }
+  table.cards td:first-child .value { margin-left: 0; }
+  /* a long equation wraps at its relations and operators, continuation lines indented under the "=" */
+  .eqs { width: auto; grid-template-columns: max-content minmax(0, max-content); margin: 0; }
+  .eqs .rhs { padding-left: 1.2em; text-indent: -1.2em; }
 }
 @media print {
   body { font-size: 10.5pt; color: #000; }
@@ -129,7 +146,7 @@ def _tag(node):
     return node.tag.removeprefix(_MATHML)
 
 
-def _typeset(mathml):
+def _typeset(mathml, joined=False):
     """latex2mathml's MathML as TeX would set it (MathML Core spaces an operator by its form in the row):
     a sign is a prefix operator, bars and slashes are tight, fences are unpadded, ∂ is a letter, primes are
     full-size characters, the dot is the dot operator, large operators take their limits below and above in display
@@ -137,6 +154,10 @@ def _typeset(mathml):
     import xml.etree.ElementTree as ET
     ET.register_namespace("", _MATHML.strip("{}"))
     root = ET.fromstring(mathml)
+    if joined:                        # the piece continues a formula: its first operator is infix, not a sign
+        first = next((n for n in root.iter() if _tag(n) not in ("math", "mrow", "mstyle", "mspace")), None)
+        if first is not None and _tag(first) == "mo":
+            first.set("form", "infix")
     for parent in root.iter():
         previous = None
         for n, node in enumerate(list(parent)):
@@ -144,7 +165,7 @@ def _typeset(mathml):
             if tag == "mo":
                 if text == "·":
                     node.text = text = "⋅"
-                if text in ("−", "+") and (previous is None or (_tag(previous) == "mo" and (
+                if text in ("−", "+") and node.get("form") != "infix" and (previous is None or (_tag(previous) == "mo" and (
                         previous.get("form") != "postfix" and previous.text not in (")", "]", "}", "|")))):
                     node.set("form", "prefix")
                 if text in _TIGHT or (text in _OPEN | set(")]}⌋⌉⟩") and node.get("stretchy") == "false"):
@@ -173,9 +194,10 @@ def _typeset(mathml):
 
 
 @functools.lru_cache(maxsize=None)
-def _math(tex, display=False, style=False):
+def _math(tex, display=False, style=False, joined=False):
     """A formula as MathML carrying its LaTeX as ``alttext`` (for screen readers and copying); ``style`` sets it
-    in display style (full-size fractions) inside a line."""
+    in display style (full-size fractions) inside a line; ``joined`` marks a piece that continues a formula (its
+    leading operator is binary, not a sign)."""
     match = _NUMBER.match(tex) if not display else None
     if match:
         out = _number(match)
@@ -188,7 +210,7 @@ def _math(tex, display=False, style=False):
         if "\\" in out:                                  # an unknown command comes through as raw text
             raise GradproofError(f"latex2mathml left LaTeX unconverted in {tex!r}")
         out = out.replace(*_INDICATOR)
-    out = _typeset(out)
+    out = _typeset(out, joined)
     return out.replace("<math ", f'<math alttext="{escape(tex.strip(), quote=True)}" ', 1)
 
 
@@ -203,30 +225,131 @@ def inline(content):
                    for c in content)
 
 
-def _cell(tag, align, content):
-    # fractions of partials in display style, as in the LaTeX tables, so that they stay legible
-    cell = "".join(_math(c.tex, style=True) if isinstance(c, Math) and r"\frac" in c.tex
-                   else inline((c,)) for c in content)
-    return f"<{tag} class=\"{align}\">{cell}</{tag}>"
+def _cell(tag, align, content, wrap=False):
+    """A table cell; fractions of partials in display style, as in the LaTeX tables, so that they stay legible.
+    ``wrap``: a formula may wrap at its operators (a phone's card has no room for a long one)."""
+    def one(c):
+        if isinstance(c, Math) and wrap:
+            return _pieces_html(c.tex, style=r"\frac" in c.tex, joined=False)
+        if isinstance(c, Math) and r"\frac" in c.tex:
+            return _math(c.tex, style=True)
+        return inline((c,))
+    return f"<{tag} class=\"{align}\">{''.join(one(c) for c in content)}</{tag}>"
+
+
+PHONE_EM = 21            # what a 390 px screen holds across, in ems of the body text (less the page's margins)
+
+
+def _em(content):
+    """An estimate of how wide inline content sets, in ems (text about half an em a character, a formula about
+    0.6 em a unit of layout.width)."""
+    from .layout import width
+    return sum(0.6 * width(c.tex) if isinstance(c, Math) else 0.5 * len(c.text if isinstance(c, Code) else c)
+               for c in content)
+
+
+def _cards(block):
+    """Whether a table is too wide for a phone: there it becomes one card per row, each value labelled."""
+    columns = zip(block.header, *block.rows)
+    return sum(max(_em(cell) for cell in column) + 1.4 for column in columns) > PHONE_EM
 
 
 def _table(block):
     align = block.align
     head = "".join(_cell("th", a, c) for a, c in zip(align, block.header))
-    body = "\n".join("<tr>" + "".join(_cell("td", a, c) for a, c in zip(align, row)) + "</tr>" for row in block.rows)
-    caption = f"<caption>{inline(block.caption)}</caption>" if block.caption else ""
-    return f'<div class="table scroll"><table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
+    if _cards(block):
+        labels = [f'<span class="label">{inline(h)}</span>' for h in block.header]
+        cell = lambda a, c, n: _cell("td", a, c, wrap=True).replace(                                       # noqa: E731
+            f'class="{a}">', f'class="{a}">{labels[n]}<span class="value">', 1).replace("</td>", "</span></td>")
+        classes, table = "table cards scroll", '<table class="cards">'
+    else:
+        cell = lambda a, c, n: _cell("td", a, c)                                                 # noqa: E731
+        classes, table = "table scroll", "<table>"
+    body = "\n".join("<tr>" + "".join(cell(a, c, n) for n, (a, c) in enumerate(zip(align, row))) + "</tr>"
+                     for row in block.rows)
+    # the caption below the table at the width of the text, not squeezed to a narrow table's width
+    caption = f"<figcaption>{inline(block.caption)}</figcaption>" if block.caption else ""
+    return (f'<figure class="{classes}">{table}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
+            f'{caption}</figure>')
+
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|.", re.S)
+_RELATIONS = {"=", r"\approx", r"\le", r"\ge", r"\leftarrow", r"\to", "<", ">"}
+_BINARIES = {"+", "-", r"\cdot", r"\times", r"\pm"}
+
+
+_SHORT_GROUP = re.compile(r"\\left([(\[])((?:(?!\\left|\\right|\\frac|\\sum|\\prod|\\underbrace).)*?)\\right([)\]])")
+
+
+def _unstretched(tex):
+    r"""``\left( ... \right)`` around nothing taller than a line as plain brackets, which a line may break inside
+    (they are set unstretched in any case).
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.html import _unstretched
+    >>> print(_unstretched(r"a \left(b + \left(-1\right)\right) \left(\frac{1}{2}\right)"))
+    a (b + (-1)) \left(\frac{1}{2}\right)
+    """
+    while True:
+        shorter = _SHORT_GROUP.sub(r"\1\2\3", tex)
+        if shorter == tex:
+            return tex
+        tex = shorter
+
+
+def pieces(tex):
+    r"""A formula cut before each relation and each binary operator outside any group, so that a narrow screen can
+    wrap it there (each piece is its own formula; a sign after an operator or an opening stays with its number).
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.html import pieces
+    >>> pieces(r"= \frac{a + b}{c} - \left(\frac{x}{2} + y\right) \cdot -2")
+    ['= \\frac{a + b}{c}', '- \\left(\\frac{x}{2} + y\\right)', '\\cdot -2']
+    """
+    out, current, depth, operand = [], "", 0, False
+    for token in _TOKEN.findall(_unstretched(tex)):
+        depth += {"{": 1, "}": -1, r"\left": 1, r"\right": -1}.get(token, 0)
+        cut = depth == 0 and (token in _RELATIONS or (token in _BINARIES and operand))
+        if cut and current.strip():
+            out.append(current.strip())
+            current = ""
+        current += token
+        if not token.isspace():
+            operand = not (depth == 0 and (token in _RELATIONS | _BINARIES or token in "([," or token in (
+                r"\left", r"\biggl(", r"\Bigl(", r"\quad")))
+            if token in (r"\biggl", r"\Bigl", r"\bigl", r"\Biggl"):
+                operand = False
+    out.append(current.strip())
+    return [w for p in out if p for w in _words(p)]
+
+
+def _words(piece):
+    """A piece of prose (``\\text{...}``) as one piece per word (each keeping the space after it)."""
+    match = re.fullmatch(r"\\text\{([^{}]*)\}", piece)
+    if not match or " " not in match.group(1):
+        return [piece]
+    words = match.group(1).split(" ")
+    return [f"\\text{{{w}\u00a0}}" for w in words[:-1]] + [f"\\text{{{words[-1]}}}"]
+
+
+def _pieces_html(tex, style=True, joined=True):
+    """The right-hand side of an aligned row as formulas a line may break between (at <wbr>), each in display
+    style; each continues what stands before it, so an operator that opens a piece is binary."""
+    return "<wbr>".join(_math(p, style=style, joined=joined or n > 0) for n, p in enumerate(pieces(tex)))
 
 
 def display(rows):
-    """Aligned rows (``lhs & = rhs``) as a grid of two columns, each side its own formula in display style."""
+    """Aligned rows (``lhs & = rhs``) as a grid of two columns: the left-hand sides right-aligned, the right-hand
+    sides as pieces a phone's screen wraps at their relations and operators."""
     cells = []
     for row in rows:
         lhs, _, rhs = row.partition("&")
         lhs, rhs = lhs.strip(), rhs.strip()
         kind = "rel" if rhs.startswith("=") else "cont"
         cells.append(f'<span class="lhs">{_math(lhs, style=True) if lhs else ""}</span>'
-                     f'<span class="rhs {kind}">{_math(rhs, style=True)}</span>')
+                     f'<span class="rhs {kind}">{_pieces_html(rhs)}</span>')
     return f'<div class="display scroll"><div class="eqs">{"".join(cells)}</div></div>'
 
 
@@ -298,20 +421,64 @@ def _plain(content):
                    for c in content)
 
 
-def _contents(sheet):
-    """The table of contents: one entry per section (level 2), its parameters (level 3) nested under it."""
+def _slug(text):
+    return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "part"
+
+
+def _scoped(blocks):
+    """The blocks with every heading's anchor unique on the page, and the contents' label of each heading.
+
+    A page of several parts (each opened by a title, as the combined questions of every variant) scopes each part's
+    anchors by the part's name: the title less what all titles share (``hw: v1`` and ``hw: v2`` are ``v1``,
+    ``v2``); the titles themselves get anchors and open the contents' entries. A name that still repeats is
+    numbered."""
+    import dataclasses
+    titles = [_plain(b.content) for b in blocks if isinstance(b, Heading) and b.level == 1]
+    parts = len(titles) > 1
+    shared = ""
+    if parts:
+        shared = os.path.commonprefix(titles)
+        shared = shared[:shared.rfind(": ") + 2] if ": " in shared else ""
+    out, labels, seen, scope = [], {}, set(), ""
+
+    def unique(anchor):
+        name, n = anchor, 1
+        while name in seen:
+            n += 1
+            name = f"{anchor}-{n}"
+        seen.add(name)
+        return name
+
+    for block in blocks:
+        if isinstance(block, Heading) and parts and block.level == 1:
+            name = _plain(block.content)[len(shared):]
+            scope = _slug(name)
+            block = dataclasses.replace(block, anchor=unique(scope))
+            labels[len(out)] = name
+        elif isinstance(block, Heading) and block.anchor:
+            block = dataclasses.replace(block, anchor=unique(f"{scope}-{block.anchor}" if scope else block.anchor))
+            labels[len(out)] = _plain(block.content)
+        out.append(block)
+    return out, labels
+
+
+def _contents(blocks, labels):
+    """The table of contents: the page's parts (when it has several), their sections, and the sections' parameters,
+    each level nested in the one above."""
     from urllib.parse import quote
-    sections = []
-    for block in sheet.blocks:
-        if isinstance(block, Heading) and block.anchor and block.level in (2, 3):
-            link = f'<a href="#{quote(block.anchor)}">{escape(_plain(block.content))}</a>'
-            if block.level == 2 or not sections:
-                sections.append((link, []))
-            else:
-                sections[-1][1].append(link)
-    items = "".join(f"<li>{link}" + ("<ol>" + "".join(f"<li>{s}</li>" for s in subs) + "</ol>" if subs else "")
-                    + "</li>" for link, subs in sections)
-    return f"<ol>{items}</ol>" if sections else ""
+    root = []
+    stack = [(0, root)]
+    for n, label in labels.items():
+        block = blocks[n]
+        while stack[-1][0] >= block.level:
+            stack.pop()
+        entry = (f'<a href="#{quote(block.anchor)}">{escape(label)}</a>', [])
+        stack[-1][1].append(entry)
+        stack.append((block.level, entry[1]))
+
+    def items(entries):
+        return "<ol>" + "".join(f"<li>{link}{items(subs) if subs else ''}</li>" for link, subs in entries) + "</ol>"
+    return items(root) if root else ""
 
 
 class HtmlRenderer(Renderer):
@@ -348,8 +515,9 @@ class HtmlRenderer(Renderer):
 def render(sheet, renderer=None):
     """The sheet as one HTML page: the contents beside the text on a wide screen (sticky), above it on a phone."""
     renderer = (renderer or HtmlRenderer)(sheet)      # a subclass may render blocks of its own
-    blocks = [renderer.block(b) for b in sheet.blocks]
-    contents = _contents(sheet)
+    scoped, labels = _scoped(sheet.blocks)
+    blocks = [renderer.block(b) for b in scoped]
+    contents = _contents(scoped, labels)
     side = top = ""
     if contents:
         side = f'<nav class="toc toc-side" aria-label="Contents"><p class="title">Contents</p>{contents}</nav>\n'
