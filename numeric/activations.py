@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import unknown
+from .errors import GradproofError, unknown
 
 LEAKY_SLOPE = Fraction(1, 100)     # leaky ReLU's slope below 0: exact on the sympy side (1/100), a float in numpy
 
@@ -39,6 +39,24 @@ class Activation:
     symbol: str = ""           # how prose writes f (σ); the prose name when empty
     derivative: str = ""       # f' in prose, as a sentence quotes it ("σ'(z) = σ(z)(1 − σ(z))"); "f'(z)" when empty
     derivative_in_O: str = ""  # f' written in the output O ("O(1 − O)"), where code often writes it so; empty: none
+    # A row that couples its layer (softmax: every O_m depends on every z_j) has no slope per neuron: its
+    # derivative is the Jacobian dO_m/dz_j, given in O. Such a row may only be the output layer's.
+    jacobian: Callable = None  # numpy: O (..., n) -> J (..., n, n) with J[..., m, j] = dO_m/dz_j
+    sympy_jacobian: Callable = None   # (sympy, O_m, O_j, indicator) -> dO_m/dz_j, indicator = 1 when m = j else 0
+    jacobian_bound: Fraction = None   # sup of the Jacobian's spectral norm (softmax: 1/2), a gradient-flow bound
+
+    @property
+    def couples(self):
+        """Whether every output of the layer depends on every pre-activation of it (a Jacobian, not a slope)."""
+        return self.jacobian is not None
+
+    def sympy_output(self, sp, zs, j):
+        """O_j = f(z_j) of a layer whose pre-activations are zs (z_j = zs[j - 1]): the whole layer for a coupled row."""
+        return self.sympy_f(sp, zs[j - 1], zs) if self.couples else self.sympy_f(sp, zs[j - 1])
+
+    def vjp(self, O, delta):
+        """dL/dz_j = sum_m delta_m dO_m/dz_j for a coupled row (the sum over the paths through every O_m)."""
+        return np.einsum("...m,...mj->...j", delta, self.jacobian(O))
 
     @property
     def kinked(self):
@@ -139,6 +157,33 @@ def _ones(z, O, out=None):
     return out
 
 
+def _softmax(z):
+    # e^{z - max z} never overflows, and the largest term is 1, so the sum never underflows to 0; for the
+    # complex step the real parts set the shift (any shift gives the same function)
+    z = np.asarray(z)
+    e = np.exp(z - np.max(np.real(z), axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_jacobian(O):
+    # dO_m/dz_j = O_m (1[m = j] - O_j); on the diagonal 1 - O_j is written as the sum of the other outputs, which
+    # keeps every digit where O_j rounds to 1 (as sigma' does from z)
+    O = np.asarray(O)
+    off = 1 - np.eye(O.shape[-1])
+    J = -O[..., :, None] * O[..., None, :]
+    diagonal = O * (O[..., None, :] * off).sum(axis=-1)
+    idx = np.arange(O.shape[-1])
+    J[..., idx, idx] = diagonal
+    return J
+
+
+def _no_slope(row):
+    def refuse(*args, **kwargs):
+        raise GradproofError(f"{row} couples the outputs of its layer: its derivative is the Jacobian dO_m/dz_j "
+                             "(Activation.jacobian), not a slope per neuron")
+    return refuse
+
+
 def _exact(sp, fraction):
     return sp.Rational(fraction.numerator, fraction.denominator)
 
@@ -160,6 +205,10 @@ ACTIVATIONS = {a.name: a for a in [
     Activation("softplus",   r"\operatorname{softplus}", _softplus,                                lambda z, O, out=None: np.negative(np.expm1(np.negative(O, out=out), out=out), out=out), lambda sp, z: sp.log(1 + sp.exp(z)),         lambda sp, z, O: 1 - sp.exp(-O),                             True, derivative="softplus'(z) = σ(z)", derivative_in_O="1 − e^(−O)", torch_f=lambda t, z: t.logaddexp(z, t.zeros_like(z))),
     Activation("relu",       r"\operatorname{ReLU}",     lambda z: np.maximum(z, 0.0),             lambda z, O, out=None: _step(z, 0.0, out),                                              lambda sp, z: sp.Max(0, z),                  lambda sp, z, O: sp.Heaviside(z, 0),                         False, title="ReLU", slope_note=_SLOPE_NOTES["relu"], derivative="ReLU'(z) = 1 for z > 0, else 0", torch_f=lambda t, z: t.relu(z)),
     Activation("leaky_relu", r"\operatorname{LReLU}",    lambda z: np.maximum(z, float(LEAKY_SLOPE) * z), lambda z, O, out=None: _step(z, float(LEAKY_SLOPE), out),                     lambda sp, z: sp.Max(z, _exact(sp, LEAKY_SLOPE) * z), lambda sp, z, O: _exact(sp, LEAKY_SLOPE) + (1 - _exact(sp, LEAKY_SLOPE)) * sp.Heaviside(z, 0), False, title="leaky ReLU", derivative="the leaky ReLU's slope", torch_f=lambda t, z: t.nn.functional.leaky_relu(z, float(LEAKY_SLOPE))),
+    Activation("softmax",    r"\operatorname{softmax}", _softmax,                                 _no_slope("softmax"),                                                                   lambda sp, z, zs: sp.exp(z) / sp.Add(*[sp.exp(u) for u in zs]), _no_slope("softmax"),                                    True, probability=True, torch_f=lambda t, z: t.softmax(z, dim=-1),
+               derivative="softmax's Jacobian ∂O_m/∂z_j = O_m(𝟙[m = j] − O_j)", derivative_in_O="O_m(𝟙[m = j] − O_j)",
+               jacobian=_softmax_jacobian, sympy_jacobian=lambda sp, O_m, O_j, indicator: O_m * (indicator - O_j),
+               jacobian_bound=Fraction(1, 2)),
 ]}
 
 
@@ -174,7 +223,7 @@ def activation(name):
     >>> activation("sigmod")
     Traceback (most recent call last):
     ...
-    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu, softmax
     """
     try:
         return ACTIVATIONS[name]

@@ -9,6 +9,9 @@ Built-in sets (fixed: the same numbers every time):
                     notes' architecture, no biases) plus Gaussian noise of standard deviation 0.01; 200 rows
     builtin:xor     the four points of XOR: x in {0, 1}^2, y = x_1 xor x_2
     builtin:sine    x evenly spaced in [-pi, pi], y = sin x; 64 rows
+    builtin:spiral  three classes on three interleaved spiral arms (CS231n's case study, fixed noise): x in R^2,
+                    y one-hot in R^3 (for softmax with categorical cross-entropy); 300 rows, and 300 validation
+                    rows drawn the same way, kept apart as `Dataset.validation`
 
 Made to over-fit (few noisy training samples, and a large validation set drawn from the same
 distribution, kept apart as `Dataset.validation`; `gradproof sweep` validates on it instead of
@@ -28,7 +31,7 @@ Examples
 >>> load_data("builtin:iris", Spec())
 Traceback (most recent call last):
 ...
-gradproof.numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine, notes-small, sine-small
+gradproof.numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine, notes-small, sine-small, spiral
 """
 import csv
 import math
@@ -38,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError, unknown
-from .losses import LOSSES
+from .losses import LOSSES, simplex_problem
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -106,6 +109,27 @@ def sine_noisy(samples=64, noise=0.0, rng=None):
     return x, np.sin(x) + rng.normal(0.0, noise, x.shape)
 
 
+SPIRAL_CLASSES, SPIRAL_PER_CLASS = 3, 100
+
+
+def spiral_arms(per_class, rng):
+    """CS231n's spiral: K arms around the origin, one per class, radius 0 to 1, angle 4 radians per arm plus
+    Gaussian noise of 0.2; x in R^2, y one-hot, the classes interleaved (sample n is of class n mod K)."""
+    K = SPIRAL_CLASSES
+    r = np.tile(np.linspace(0.0, 1.0, per_class), K)
+    arm = np.repeat(np.arange(K), per_class)
+    t = np.linspace(0.0, 4.0, per_class)[None, :].repeat(K, 0).ravel() + 4.0 * arm + rng.normal(0.0, 0.2, K * per_class)
+    x = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
+    order = np.arange(K * per_class).reshape(K, per_class).T.ravel()
+    return x[order], np.eye(K)[arm[order]]
+
+
+def spiral_data():
+    """300 training rows (100 per class), then 300 validation rows drawn the same way with their own noise."""
+    rng = np.random.default_rng(DATA_SEED)
+    return (*spiral_arms(SPIRAL_PER_CLASS, rng), *spiral_arms(SPIRAL_PER_CLASS, rng))
+
+
 SMALL_SAMPLES, VALIDATION_SAMPLES = {"notes": 16, "sine": 12}, 1000
 SMALL_NOISE = {"notes": 0.15, "sine": 0.25}
 # the draw of the small sets (the generator's seed is DATA_SEED + SMALL_DRAW). With 16 rows the draw matters: of
@@ -122,7 +146,7 @@ def small_data(kind):
 
 
 BUILTINS = {"notes": notes_data, "xor": xor_data, "sine": sine_data,
-            "notes-small": lambda: small_data("notes"), "sine-small": lambda: small_data("sine")}
+            "notes-small": lambda: small_data("notes"), "sine-small": lambda: small_data("sine"), "spiral": spiral_data}
 
 
 def _builtin(name, spec):
@@ -190,7 +214,14 @@ def read_csv(path, spec):
 
 
 def _check_targets(data, spec):
-    """A loss with a target range (BCE: [0, 1], from the loss table) needs every target in it; name the first that is not."""
+    """A loss with a target range (BCE: [0, 1], from the loss table) needs every target in it, and one that needs
+    probability vectors (categorical cross-entropy) rows of targets >= 0 summing to 1; name the first that is not."""
+    if LOSSES[spec.loss].simplex:
+        problem = simplex_problem(data.y)
+        if problem is not None:
+            r, what = problem
+            raise GradproofError(f"{data.name}, row {r + 1}: {what}; loss {spec.loss!r} needs each row's targets to "
+                                 "be a probability vector (entries >= 0 summing to 1, e.g. one-hot)")
     targets = LOSSES[spec.loss].targets
     if targets is None:
         return

@@ -29,7 +29,7 @@ True
 >>> complex_step(Spec(activations=("relu",)), point)
 Traceback (most recent call last):
 ...
-gradproof.numeric.errors.GradproofError: the complex step needs analytic activations (sigmoid, tanh, linear, softplus); layer 1 uses relu
+gradproof.numeric.errors.GradproofError: the complex step needs analytic activations (sigmoid, tanh, linear, softplus, softmax); layer 1 uses relu
 """
 from dataclasses import dataclass
 
@@ -118,12 +118,16 @@ def _perturbed_data_losses(spec, fwd, layer, params, steps):
         Q = (stop - start) * S
         shift = (steps[start:stop, :, None] * rows[start:stop, None, :]).reshape(Q, N)
         cols = np.repeat(j[start:stop], S)
-        # only column j of z_k (and so of O_k) moves: apply f_k to that column alone
+        # only column j of z_k (and so of O_k, unless f_k couples the layer) moves: apply f_k to that column alone
         z_col = fwd.z[layer][:, cols].T + shift                              # (Q, N)
         z = np.repeat(fwd.z[layer][None], Q, axis=0)                         # (Q, N, n_k)
         O = np.repeat(fwd.O[layer][None], Q, axis=0)
         z[np.arange(Q), :, cols] = z_col
-        O[np.arange(Q), :, cols] = spec.activation(layer).f(z_col)
+        row = spec.activation(layer)
+        if row.couples:
+            O = row.f(z)                                                     # every O_k moves with z_kj
+        else:
+            O[np.arange(Q), :, cols] = row.f(z_col)
         zs, Os = layers_from(spec, layer, z, fwd.W, fwd.b, O_k=O)
         out[start:stop] = objective.data_loss(spec, fwd.y, zs[-1], Os[-1]).reshape(stop - start, S)
     return out

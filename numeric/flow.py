@@ -79,7 +79,12 @@ def local_factors(spec, fwd):
     """
     factors = []
     for k in range(1, spec.depth + 1):
-        slope = spec.activation(k).df(fwd.z[k], fwd.O[k])                     # (N, n_k)
+        row = spec.activation(k)
+        if row.couples:                                                        # dO_k/dz_k is a Jacobian
+            jac = row.jacobian(fwd.O[k]) @ fwd.W[k - 1].T[None]                # (N, n_k, n_(k-1))
+            factors.append(np.linalg.norm(jac, ord=2, axis=(1, 2)))
+            continue
+        slope = row.df(fwd.z[k], fwd.O[k])                                     # (N, n_k)
         if is_chain(spec):
             factors.append(slope[:, 0] * fwd.W[k - 1][0, 0])
         else:

@@ -66,4 +66,17 @@ def output_grad_z(spec, y, z, O, delta):
     if logits is not None:
         g = logits.dz(y, z, O)
         return g * scale(spec, y.shape[-2]) if spec.reduction == "mean" else g
-    return delta * spec.activation(spec.depth).df(z, O)
+    row = spec.activation(spec.depth)
+    if row.couples:
+        return row.vjp(O, delta)                 # the sum over m of delta_m dO_m/dz_j
+    return delta * row.df(z, O)
+
+
+def output_path_factors(spec, y, z, O, delta):
+    """dL/dO_Lm * dO_Lm/dz_Lj per sample, shaped (..., m, j), for an output layer that couples: the first two links
+    of every path z_Lj -> O_Lm -> L. The loss's fused form cancels the division by O (CE on softmax: -y_m (1[m = j] -
+    O_j)); otherwise delta times the Jacobian."""
+    logits = fused(spec)
+    if logits is not None and logits.path is not None:
+        return logits.path(y, z, O) * scale(spec, y.shape[-2])
+    return delta[..., :, None] * spec.activation(spec.depth).jacobian(O)

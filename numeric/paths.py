@@ -26,11 +26,11 @@ Examples
 [(1, 144, 15), (2, 24, 14), (3, 4, 5)]
 """
 import itertools
-import math
 from dataclasses import dataclass, field
 
 from . import objective
 from .backprop import forward
+from .notation import Param
 
 
 @dataclass
@@ -50,13 +50,21 @@ def paths(spec, param):
     >>> from gradproof.numeric.notation import Param
     >>> list(paths(Spec(), Param.weight(1, 1, 1)))
     [(1, 1, 1), (1, 2, 1)]
+
+    A coupled output layer (softmax) adds one more index: z_Lj reaches L through every O_Lm, so a path ends
+    (..., j, m), the output neuron whose z it passes and the output whose O it then passes.
+
+    >>> [p[-2:] for p in paths(Spec(layers=(2, 3), activations="softmax", loss="ce"), Param.weight(1, 1, 2))]
+    [(2, 1), (2, 2), (2, 3)]
     """
     later = [range(1, n + 1) for n in spec.layers[param.layer + 1:]]
+    if spec.activation(spec.depth).couples:
+        later.append(range(1, spec.layers[-1] + 1))
     for rest in itertools.product(*later):
         yield (param.j,) + rest
 
 
-def _path_sum(spec, fwd, fprime, dL_dz, param):
+def _path_sum(spec, fwd, fprime, start, param):
     """sum over paths of the product of local derivatives, per sample; and the multiplications done.
 
     Each path starts from dL/dz_L of its output neuron (delta_L * f_L', which for a loss fused with its output
@@ -65,11 +73,17 @@ def _path_sum(spec, fwd, fprime, dL_dz, param):
     the notes' (dL/dO_L, dO_l/dO_(l-1) = f_l' w, dO_kj/dw = f_k' O) grouped by neuron, and so are the counts:
     2 per link, 1 to start (delta * f'), 1 for the last factor (a weight's), as multiplication_counts says."""
     k = param.layer
+    coupled = spec.activation(spec.depth).couples
     count = 0
     total = 0.0
     for path in paths(spec, param):
         nodes = [n - 1 for n in path]
-        product = dL_dz[:, nodes[-1]]
+        if coupled:
+            # dL/dO_Lm * dO_Lm/dz_Lj: the path's first two links, through output m to z of output j
+            nodes, m = nodes[:-1], nodes[-1]
+            product = start[:, m, nodes[-1]]
+        else:
+            product = start[:, nodes[-1]]
         count += 1
         for layer in range(spec.depth, k, -1):                         # from the output back to layer k
             to, frm = nodes[layer - k], nodes[layer - k - 1]
@@ -91,9 +105,13 @@ def per_path(spec, point, params=None, max_paths=None):
     """
     fwd = forward(spec, point)
     L = spec.depth
-    fprime = [None] + [spec.activation(k).df(fwd.z[k], fwd.O[k]) for k in range(1, L + 1)]
+    # f' of the hidden layers (the output layer's enters through `start`)
+    fprime = [None] + [spec.activation(k).df(fwd.z[k], fwd.O[k]) for k in range(1, L)] + [None]
     dL_dO = objective.output_delta(spec, fwd.y, fwd.z[L], fwd.O[L])
-    dL_dz = objective.output_grad_z(spec, fwd.y, fwd.z[L], fwd.O[L], dL_dO)
+    if spec.activation(L).couples:
+        start = objective.output_path_factors(spec, fwd.y, fwd.z[L], fwd.O[L], dL_dO)
+    else:
+        start = objective.output_grad_z(spec, fwd.y, fwd.z[L], fwd.O[L], dL_dO)
     values, skipped, count = {}, [], 0
     for param in params if params is not None else spec.parameters():
         spec.check_param(param)
@@ -101,7 +119,7 @@ def per_path(spec, point, params=None, max_paths=None):
             values[param] = None
             skipped.append(param)
             continue
-        total, done = _path_sum(spec, fwd, fprime, dL_dz, param)
+        total, done = _path_sum(spec, fwd, fprime, start, param)
         value = float(total.sum())
         if param.is_weight:
             extra = objective.reg_grad(spec, fwd.W[param.layer - 1][param.i - 1, param.j - 1])
@@ -114,7 +132,7 @@ def per_path(spec, point, params=None, max_paths=None):
 def _per_path_count(spec, k):
     """Multiplications per sample of the per-path sums for every parameter of layer k."""
     n, L = spec.layers, spec.depth
-    paths_each = math.prod(n[k + 1:])
+    paths_each = spec.path_count(Param.weight(k, 1, 1))
     weights = n[k - 1] * n[k] * paths_each * 2 * (L - k + 1)     # 2 per link, 1 for f'*O, 1 to chain it
     biases = n[k] * paths_each * (2 * (L - k) + 1) if spec.bias else 0
     return weights + biases
@@ -123,7 +141,9 @@ def _per_path_count(spec, k):
 def _backprop_count(spec, k):
     """Multiplications per sample of backprop at layer k: g = delta*f', dW = O^T g, delta_(k-1) = g W^T."""
     n = spec.layers
-    return n[k] + n[k - 1] * n[k] + (n[k - 1] * n[k] if k > 1 else 0)
+    # at a coupled output layer g_j = sum_m delta_m dO_m/dz_j: n_k products per neuron, not one
+    g = n[k] * n[k] if k == spec.depth and spec.activation(k).couples else n[k]
+    return g + n[k - 1] * n[k] + (n[k - 1] * n[k] if k > 1 else 0)
 
 
 def multiplication_counts(spec):

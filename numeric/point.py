@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError
-from .losses import LOSSES
+from .losses import LOSSES, simplex_problem
 from .notation import Neuron
 
 
@@ -162,9 +162,15 @@ def outside_targets(spec, y):
 
 
 def _check_targets(spec, y):
+    row = LOSSES[spec.loss]
+    problem = simplex_problem(y) if row.simplex else None
+    if problem is not None:
+        n, what = problem
+        raise GradproofError(f"sample {n + 1}: {what}; loss {spec.loss!r} needs each sample's targets to be a "
+                             "probability vector (entries >= 0 summing to 1, e.g. one-hot)")
     bad = outside_targets(spec, y)
     if bad is not None:
-        (n, j), (lo, hi) = bad, LOSSES[spec.loss].targets
+        (n, j), (lo, hi) = bad, row.targets
         raise GradproofError(f"sample {n + 1}: target {Neuron('y', spec.depth, j + 1).name} = {y[n, j]:g} is outside "
                              f"[{lo:g}, {hi:g}], which loss {spec.loss!r} needs")
 
@@ -187,7 +193,8 @@ def load_point(path, spec):
 
 
 def random_point(spec, seed=0, samples=1, scale=1.0):
-    """A reproducible random POINT: x, W and b uniform in [-scale, scale]; y in (0, 1) (valid for every loss).
+    """A reproducible random POINT: x, W and b uniform in [-scale, scale]; y in (0, 1) (valid for every loss), each
+    sample's targets scaled to sum to 1 for a loss that needs probability vectors.
 
     Weights are scaled by 1/sqrt(fan-in) so that deep networks stay in the activations' useful range.
     """
@@ -195,6 +202,8 @@ def random_point(spec, seed=0, samples=1, scale=1.0):
     n = spec.layers
     x = rng.uniform(-scale, scale, (samples, n[0]))
     y = rng.uniform(0.05, 0.95, (samples, n[-1]))
+    if LOSSES[spec.loss].simplex:
+        y /= y.sum(axis=1, keepdims=True)        # a probability vector, no entry 0 or 1 (where a mistake can hide)
     W = [rng.uniform(-scale, scale, (a, b)) / math.sqrt(a) for a, b in zip(n, n[1:])]
     b = [rng.uniform(-scale, scale, b) / 2 for b in n[1:]] if spec.bias else None
     return Point(x, y, W, b, single=samples == 1)

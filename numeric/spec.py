@@ -47,7 +47,7 @@ class Spec:
     >>> Spec(layers=(4, 3), activations=("sigmod",))
     Traceback (most recent call last):
     ...
-    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu
+    gradproof.numeric.errors.GradproofError: unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu, softmax
     """
 
     layers: tuple = NOTES_LAYERS
@@ -76,8 +76,15 @@ class Spec:
             raise GradproofError(
                 f"{len(acts)} activations given for {len(self.layers) - 1} non-input layers of {self.layers_text}; "
                 "give one name for all or one per layer")
-        for a in acts:
-            activation(a)
+        for k, a in enumerate(acts, start=1):
+            row = activation(a)
+            if row.couples and k < len(acts):
+                raise GradproofError(
+                    f"activation {a!r} couples the outputs of its layer (each depends on every z of the layer) and may "
+                    f"only be the output layer's (layer {len(acts)} of {self.layers_text}); layer {k} uses it")
+            if row.couples and self.layers[k] < 2:
+                raise GradproofError(f"activation {a!r} over a single output is the constant 1: the output layer of "
+                                     f"{self.layers_text} needs at least 2 neurons for it")
         object.__setattr__(self, "activations", acts)
         loss(self.loss)
         if self.reduction not in REDUCTIONS:
@@ -141,8 +148,10 @@ class Spec:
         return param
 
     def path_count(self, param):
-        """How many paths lead from the parameter to L: the product of the widths of the later layers."""
-        return math.prod(self.layers[param.layer + 1:])
+        """How many paths lead from the parameter to L: the product of the widths of the later layers, times the
+        output width again when the output layer couples (z_nj reaches L through every O_nm)."""
+        coupled = self.layers[-1] if self.activation(self.depth).couples else 1
+        return math.prod(self.layers[param.layer + 1:]) * coupled
 
     def to_json(self):
         return {"layers": list(self.layers), "activations": list(self.activations), "bias": self.bias,

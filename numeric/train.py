@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import backprop, loss_at
+from .backprop import backprop, forward, loss_at
 from .errors import GradproofError
 from .init import init_params
+from .losses import LOSSES
 from .point import Point
 from .regularizations import NONE
 
@@ -49,6 +50,8 @@ class TrainResult:
     epochs_run: int
     converged: bool
     zero_weights: int
+    accuracy: float | None = None              # share of training samples classified right (a loss with a class)
+    validation_accuracy: float | None = None   # the same on the data set's validation samples, when it has them
 
     @property
     def final_loss(self):
@@ -95,6 +98,16 @@ def _epoch(spec, grad_spec, data, W, b, order, batch_size, lr):
     return W, b
 
 
+def accuracy(spec, data, W, b):
+    """The share of samples whose largest output is at their largest target, for a loss whose row classifies
+    (categorical cross-entropy); None for any other loss or no data."""
+    rule = LOSSES[spec.loss].accuracy
+    if rule is None or data is None:
+        return None
+    fwd = forward(spec, Point(data.x, data.y, W, b))
+    return rule(fwd.y, fwd.O[-1])
+
+
 def _order(rng, samples, batch_size, shuffle):
     """The order of one epoch: a fresh permutation, or the data's order when not shuffling or when one batch
     takes every sample (GD: the sum over the batch then adds the samples in the same order every epoch)."""
@@ -136,4 +149,5 @@ def train(spec, data, epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size
             converged = True
             break
     zeros = int(sum(np.count_nonzero(w == 0) for w in W))
-    return TrainResult(W, b, history, epoch, converged, zeros)
+    return TrainResult(W, b, history, epoch, converged, zeros, accuracy(spec, data, W, b),
+                       accuracy(spec, data.validation, W, b))

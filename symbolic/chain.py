@@ -29,11 +29,23 @@ def paths(model, param):
     >>> from gradproof.symbolic.model import Model
     >>> paths(Model(Spec()), Param.weight(1, 1, 1))
     [[w^1_11, O_11, O_21, O_31, L], [w^1_11, O_11, O_22, O_31, L]]
+
+    A layer that couples (softmax) is passed through z_ka and then any O_km, since every O_km depends on z_ka:
+
+    >>> paths(Model(Spec(layers=(2, 2), activations="softmax", loss="ce")), Param.weight(1, 1, 2))
+    [[w^1_12, z_12, O_11, L], [w^1_12, z_12, O_12, L]]
     """
-    spec, start = model.spec, [model.symbols[param], model.O[param.layer][param.j]]
-    found = [start]
+    spec, k = model.spec, param.layer
+    if model.couples(k):
+        found = [[model.symbols[param], model.z[k][param.j], model.O[k][m]] for m in range(1, spec.layers[k] + 1)]
+    else:
+        found = [[model.symbols[param], model.O[k][param.j]]]
     for k in range(param.layer + 1, len(spec.layers)):
-        found = [p + [model.O[k][m]] for p in found for m in range(1, spec.layers[k] + 1)]
+        size = range(1, spec.layers[k] + 1)
+        if model.couples(k):
+            found = [p + [model.z[k][a], model.O[k][m]] for p in found for a in size for m in size]
+        else:
+            found = [p + [model.O[k][m]] for p in found for m in size]
     return [p + [L] for p in found]
 
 
@@ -192,24 +204,40 @@ class Derivation:
         key = ("memoized", self.param)
         if key not in self.model.memo:      # Compiled asks again for every parameter: built once per model
             k, j = self.param.layer, self.param.j
-            form = self.model.delta[k][j] * self.model.local(self.model.O[k][j], self.symbol)
+            if self.model.couples(k):
+                # through z_kj to every O_km: (sum_m delta_km dO_km/dz_kj) dz_kj/dparam
+                form = self.model.z_gradient(k, j) * self.model.local(self.model.z[k][j], self.symbol)
+            else:
+                form = self.model.delta[k][j] * self.model.local(self.model.O[k][j], self.symbol)
             self.model.memo[key] = form + self.model.regularization_derivative(self.param)
         return self.model.memo[key]
 
     @cached_property
     def memoized_leibniz(self):
         k, j = self.param.layer, self.param.j
-        form = sp.Mul(self.model.delta[k][j], Partial(self.model.O[k][j], self.symbol), evaluate=False)
+        if self.model.couples(k):
+            form = sp.Mul(z_gradient_leibniz(self.model, k, j), Partial(self.model.z[k][j], self.symbol), evaluate=False)
+        else:
+            form = sp.Mul(self.model.delta[k][j], Partial(self.model.O[k][j], self.symbol), evaluate=False)
         return sp.Add(form, Partial(R, self.symbol), evaluate=False) if self.has_regularization else form
 
     @cached_property
     def deltas(self):
         """The deltas this parameter's memoized form needs: [(delta_kj, Leibniz definition, local form)]."""
         model, spec = self.model, self.model.spec
-        needed = [(self.param.layer, self.param.j)]
+        # a coupled layer's parameter reaches L through every O_km of its layer: it needs all of its deltas
+        needed = ([(self.param.layer, m) for m in range(1, spec.layers[self.param.layer] + 1)]
+                  if model.couples(self.param.layer) else [(self.param.layer, self.param.j)])
         for k in range(self.param.layer + 1, len(spec.layers)):
             needed += [(k, m) for m in range(1, spec.layers[k] + 1)]
         return [(model.delta[k][j], delta_leibniz(model, k, j), delta_definition(model, k, j)) for k, j in needed]
+
+    @property
+    def shared(self):
+        """What the memoized form computes once and shares with reused_by: delta_kj, or dL/dz_kj (a Leibniz
+        partial) in a layer that couples."""
+        k, j = self.param.layer, self.param.j
+        return Partial(L, self.model.z[k][j]) if self.model.couples(k) else self.model.delta[k][j]
 
     @cached_property
     def reused_by(self):
@@ -239,10 +267,22 @@ class Derivation:
         return self.model.memo[key]
 
 
+def z_gradient_leibniz(model, k, j):
+    """dL/dz_kj of a coupled layer as Leibniz partials: sum_m delta_km dO_km/dz_kj."""
+    terms = [sp.Mul(model.delta[k][m], Partial(model.O[k][m], model.z[k][j]), evaluate=False)
+             for m in range(1, model.spec.layers[k] + 1)]
+    return sp.Add(*terms, evaluate=False)
+
+
 def delta_leibniz(model, k, j):
-    """delta_kj = dL/dO_kj as Leibniz partials: dL/dO_nj at the output, else sum_m delta_(k+1)m dO_(k+1)m/dO_kj."""
+    """delta_kj = dL/dO_kj as Leibniz partials: dL/dO_nj at the output, else sum_m delta_(k+1)m dO_(k+1)m/dO_kj
+    (through z: sum_a [sum_m delta_(k+1)m dO_(k+1)m/dz_(k+1)a] dz_(k+1)a/dO_kj when layer k + 1 couples)."""
     if k == model.output_layer:
         return Partial(L, model.O[k][j])
+    if model.couples(k + 1):
+        terms = [sp.Mul(z_gradient_leibniz(model, k + 1, a), Partial(model.z[k + 1][a], model.O[k][j]), evaluate=False)
+                 for a in range(1, model.spec.layers[k + 1] + 1)]
+        return sp.Add(*terms, evaluate=False)
     terms = [sp.Mul(model.delta[k + 1][m], Partial(model.O[k + 1][m], model.O[k][j]), evaluate=False)
              for m in range(1, model.spec.layers[k + 1] + 1)]
     return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
@@ -251,6 +291,10 @@ def delta_leibniz(model, k, j):
 def delta_definition(model, k, j):
     """delta_kj with the local derivatives in place: in terms of the next layer's deltas (built once per model)."""
     key = ("delta", k, j)
+    if key not in model.memo and k < model.output_layer and model.couples(k + 1):
+        # sum_a (dL/dz_(k+1)a) w^(k+1)_ja, with dL/dz the model's one shared sum (the evaluator fuses it)
+        model.memo[key] = sp.Add(*[model.z_gradient(k + 1, a) * model.w(k + 1, j, a)
+                                   for a in range(1, model.spec.layers[k + 1] + 1)])
     if key not in model.memo:
         model.memo[key] = evaluate(model, delta_leibniz(model, k, j))
     return model.memo[key]

@@ -60,6 +60,45 @@ class Sech2(_Stable):
     helper = "_gp_sech2"
 
 
+class LogSumExp(sp.Function):
+    """ln(e^{u_1} + ... + e^{u_n}) = max u + ln sum e^{u_i - max u}: no overflow at any u. An evaluation-only
+    function like the others, of any number of arguments (a layer's z)."""
+
+    helper = "_gp_logsumexp"
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+    def _eval_is_extended_real(self):
+        return all(a.is_extended_real for a in self.args) or None
+
+    def _numpycode(self, printer):
+        return f"{self.helper}({', '.join(printer._print(a) for a in self.args)})"
+
+    _mpmathcode = _pythoncode = _numpycode
+
+    def _eval_evalf(self, prec):
+        us = [a.evalf(prec) for a in self.args]
+        if not all(u.is_Number for u in us):
+            return None
+        import mpmath
+        with mpmath.workprec(prec):
+            return sp.Float._new(_mp_logsumexp(*[mpmath.mpf(u._mpf_) for u in us])._mpf_, prec)
+
+
+def _np_logsumexp(*us):
+    u = numpy.stack(numpy.broadcast_arrays(*us))
+    top = numpy.max(u, axis=0)
+    return top + numpy.log(numpy.sum(numpy.exp(u - top), axis=0))
+
+
+def _mp_logsumexp(*us):
+    import mpmath
+    top = max(us)
+    return top + mpmath.log(mpmath.fsum(mpmath.exp(u - top) for u in us))
+
+
 def _np_sech2(u):
     e = numpy.exp(-2 * numpy.abs(u))             # never overflows
     return 4 * e / (1 + e) ** 2
@@ -92,9 +131,9 @@ def _mp_expm1(u):
 
 
 NUMPY_HELPERS = {"_gp_sigmoid": _np_sigmoid, "_gp_softplus": lambda u: numpy.logaddexp(0.0, u),
-                 "_gp_expm1": numpy.expm1, "_gp_sech2": _np_sech2}
+                 "_gp_expm1": numpy.expm1, "_gp_sech2": _np_sech2, "_gp_logsumexp": _np_logsumexp}
 MPMATH_HELPERS = {"_gp_sigmoid": _mp_sigmoid, "_gp_softplus": _mp_softplus, "_gp_expm1": _mp_expm1,
-                  "_gp_sech2": _mp_sech2}
+                  "_gp_sech2": _mp_sech2, "_gp_logsumexp": _mp_logsumexp}
 
 
 def _exp_argument(e):
@@ -104,6 +143,26 @@ def _exp_argument(e):
         if isinstance(other, sp.exp):
             return other.args[0]
     return None
+
+
+def _exp_sum(e):
+    """The exponents [v_1, ..., v_n] when e is e^{v_1} + ... + e^{v_n} (n >= 2), else None."""
+    if isinstance(e, sp.Add) and all(isinstance(t, sp.exp) for t in e.args):
+        return [t.args[0] for t in e.args]
+    return None
+
+
+def _exp_ratio(e):
+    """e^u / (e^{v_1} + ... + e^{v_n}) in a product e written as e^{u - logsumexp(v)} (never above 1, so never
+    overflowing), the other factors kept; None when e has no such pair."""
+    factors = list(sp.Mul.make_args(e))
+    over = next((f for f in factors if isinstance(f, sp.Pow) and f.exp == -1 and _exp_sum(f.base)), None)
+    top = next((f for f in factors if isinstance(f, sp.exp)), None)
+    if over is None or top is None:
+        return None
+    factors.remove(over)
+    factors.remove(top)
+    return sp.Mul(*factors) * sp.exp(top.args[0] - LogSumExp(*_exp_sum(over.base)))
 
 
 def _complement(e):
@@ -131,7 +190,8 @@ def stable(expr, memo=None):
     """expr with its overflowing or cancelling subexpressions rewritten into stable evaluation functions.
 
     1/(1 + e^v) = sigmoid(-v); ln(1 + e^v) = softplus(v); ln sigmoid(v) = -softplus(-v); 1 - sigmoid(v) =
-    sigmoid(-v); 1 - e^v = -expm1(v). The same function of the same symbols: only its evaluation changes.
+    sigmoid(-v); 1 - e^v = -expm1(v); e^u / sum e^v = e^{u - logsumexp(v)}; ln sum e^v = logsumexp(v). The same
+    function of the same symbols: only its evaluation changes.
 
     Examples
     ========
@@ -140,6 +200,9 @@ def stable(expr, memo=None):
     >>> z = sp.Symbol("z", real=True)
     >>> stable(sp.log(1 - 1 / (1 + sp.exp(-z)))), stable(sp.log(sp.exp(z) + 1)), stable(1 - sp.exp(-z))
     (-Softplus(z), Softplus(z), -Expm1(-z))
+    >>> u = sp.Symbol("u", real=True)
+    >>> stable(sp.log(sp.exp(z) / (sp.exp(z) + sp.exp(u))))
+    z - LogSumExp(u, z)
     """
     memo = {} if memo is None else memo
     if expr.is_Atom:
@@ -163,6 +226,12 @@ def stable_node(out):
             out = Softplus(_exp_argument(inner))
         elif isinstance(inner, Sigmoid):
             out = -Softplus(-inner.args[0])
+        elif _exp_sum(inner) is not None:                     # ln sum e^v = logsumexp(v)
+            out = LogSumExp(*_exp_sum(inner))
+        elif isinstance(inner, sp.exp):                       # ln e^v = v (v real: the stable forms' arguments)
+            out = inner.args[0]
+    elif isinstance(out, sp.Mul):
+        out = _exp_ratio(out) or out
     elif isinstance(out, sp.Add):
         out = _complement(out) or out
     return out

@@ -86,8 +86,13 @@ class Evaluable:
         # g_nj = dL/dz_nj of the output layer: a symbol for the compiled code, with its simplified form
         self.g = [None] + [sp.Symbol(f"dL/dz_{top}{j}", real=True) for j in range(1, n[top] + 1)]
         self.g_forms = [None] + [self._g_form(top, j) for j in range(1, n[top] + 1)]
-        self._pairs = {m.delta[top][j]: (list(sp.Mul.make_args(m.f_prime(top, j))), self.g[j])
-                       for j in range(1, n[top] + 1)}
+        if m.couples(top):
+            # the sum over m of delta_nm dO_nm/dz_nj is g_nj as a whole: no pair of factors to fuse
+            self._pairs, self._sums = {}, {m.z_gradient(top, j): self.g[j] for j in range(1, n[top] + 1)}
+        else:
+            self._pairs = {m.delta[top][j]: (list(sp.Mul.make_args(m.f_prime(top, j))), self.g[j])
+                           for j in range(1, n[top] + 1)}
+            self._sums = {}
         # O_kj -> its activation of z_kj, for the layers where the stable rules rewrite the activation
         self._O = {}
         for k in range(1, top + 1):
@@ -103,6 +108,12 @@ class Evaluable:
         cross-entropy on a sigmoid: O - y); the plain product otherwise (never expanded or refactored, which could
         bring back a cancellation or an e^{O})."""
         m, O = self.model, self.model.O[top][j]
+        if m.couples(top):
+            # sum_m (dL/dO_nm) dO_nm/dz_nj: cancelled, the divisions by O_nm go (CE on softmax: O_nj sum_m y_m - y_j)
+            total = sp.Add(*[m.local(L, m.O[top][a]) * m.local(m.O[top][a], m.z[top][j])
+                             for a in range(1, m.spec.layers[top] + 1)])
+            fused = sp.cancel(total)
+            return fused if not sp.fraction(fused)[1].has(*m.O[top][1:]) else total
         dL_dO, product = m.local(L, O), m.local(L, O) * m.f_prime(top, j)
         if sp.fraction(sp.together(dL_dO))[1].has(O):
             fused = sp.cancel(product)
@@ -128,6 +139,8 @@ class Evaluable:
         into neuron kj): the fused pair in a product first, then the parts, then O in z and the stable rules here."""
         if expr.is_Atom:
             return expr
+        if expr in self._sums:
+            return self._sums[expr]
         found = self._walked.get(expr)
         if found is not None:
             return found
@@ -142,7 +155,10 @@ class Evaluable:
         if self._O and isinstance(out, (sp.Add, sp.Function)) and any(self._holds_O(a) for a in out.args):
             substituted = out.xreplace(self._O)
             rewritten = stable(substituted, self._stable_memo)
-            if rewritten != substituted:
+            # it helps where a stable rule applies, or where sympy itself undid the activation (ln e^v = v: the
+            # log-softmax of ln O_nj)
+            undone = not any(substituted.has(self._O[a]) for a in out.free_symbols if a in self._O)
+            if rewritten != substituted or undone:
                 out = rewritten
         out = stable_node(out)
         self._walked[expr] = out

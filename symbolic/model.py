@@ -86,8 +86,8 @@ class Model:
         return total + self.b(k, j) if self.spec.bias else total
 
     def O_equation(self, k, j):
-        """O_kj = f_k(z_kj)."""
-        return self.spec.activation(k).sympy_f(sp, self.z[k][j])
+        """O_kj = f_k(z_kj), or f_k of the whole layer's z for a row that couples it (softmax)."""
+        return self.spec.activation(k).sympy_output(sp, self.z[k][1:], j)
 
     def f_prime(self, k, j):
         """f_k'(z_kj), in terms of O_kj where the notes write it so (sigma(1 - sigma) = O(1 - O))."""
@@ -146,7 +146,10 @@ class Model:
         key = ("O", k, j)
         if key not in self._expanded:
             row = self.spec.activation(k)
-            if row.analytic:
+            if row.couples:
+                zs = [self.expanded_z(k, a) for a in range(1, self.spec.layers[k] + 1)]
+                self._expanded[key] = row.sympy_output(sp, zs, j)
+            elif row.analytic:
                 self._expanded[key] = row.sympy_f(sp, self.expanded_z(k, j))
             else:
                 # (leaky) ReLU is a Max, which compares its arguments when built: on an expanded z that
@@ -179,7 +182,8 @@ class Model:
 
         Edges: dL/dO_nj (output layer n); dO_kj/dO_(k-1)i = f_k'(z_kj) w^k_ij; dO_kj/dw^k_ij =
         f_k'(z_kj) O_(k-1)i; dO_kj/db^k_j = f_k'(z_kj); dO_kj/dz_kj = f_k'(z_kj); dz_kj/dO_(k-1)i = w^k_ij;
-        dz_kj/dw^k_ij = O_(k-1)i; dz_kj/db^k_j = 1; dL/dw = dR/dw (the regularization term).
+        dz_kj/dw^k_ij = O_(k-1)i; dz_kj/db^k_j = 1; dL/dw = dR/dw (the regularization term). In a layer that
+        couples, dO_km/dz_kj is the row's Jacobian for every m, and dO_km/dB sums over j through z_kj.
         """
         if A in (L, R):
             if B in self.param_of:
@@ -195,10 +199,54 @@ class Model:
         if a is None or a[0] not in ("O", "z"):
             return sp.Integer(0)
         letter, k, j = a
+        if letter == "O" and self.couples(k):
+            return self._coupled_local(k, j, B)
         if letter == "O" and B == self.z[k][j]:
             return self.f_prime(k, j)
         inner = self._z_local(k, j, B)
         return inner * self.f_prime(k, j) if letter == "O" and inner != 0 else inner
+
+    def couples(self, k):
+        """Whether layer k's activation couples its outputs (each O_km depends on every z_kj)."""
+        return self.spec.activation(k).couples
+
+    def jacobian(self, k, m, j):
+        """dO_km/dz_kj of a coupled layer, from its registry row, in O (softmax: O_km (1[m = j] - O_kj))."""
+        return self.spec.activation(k).sympy_jacobian(sp, self.O[k][m], self.O[k][j], sp.Integer(int(m == j)))
+
+    def _coupled_local(self, k, m, B):
+        """dO_km/dB in a coupled layer: the Jacobian for B = z_kj, else the sum over j of dO_km/dz_kj dz_kj/dB."""
+        b = self._neurons.get(B)
+        if b is not None and b[0] == "z" and b[1] == k:
+            return self.jacobian(k, m, b[2])
+        terms = [self.jacobian(k, m, j) * inner for j in range(1, self.spec.layers[k] + 1)
+                 if (inner := self._z_local(k, j, B)) != 0]
+        return sp.Add(*terms)
+
+    def z_gradient(self, k, j):
+        """dL/dz_kj of a coupled layer in its deltas: sum_m delta_km dO_km/dz_kj, the sum over the paths through
+        every O_km (built once per model: the gradient forms and the previous layer's deltas share it)."""
+        key = ("dL/dz", k, j)
+        if key not in self.memo:
+            self.memo[key] = sp.Add(*[self.delta[k][m] * self.jacobian(k, m, j)
+                                      for m in range(1, self.spec.layers[k] + 1)])
+        return self.memo[key]
+
+    def collapsed_z_gradient(self, j):
+        """dL/dz_nj of a coupled output layer with the sum over m collapsed, as the loss row gives it for targets
+        summing to 1 (CE on softmax: O_nj - y_j); None where the row gives none."""
+        top = self.output_layer
+        fused = losses.loss(self.spec.loss).fused_with(self.spec.activation(top).name)
+        if not self.couples(top) or fused is None or fused.collapsed is None:
+            return None
+        return fused.collapsed(sp, self.y[j], self.O[top][j])
+
+    def simplex(self):
+        """y_n = 1 - (y_1 + ... + y_(n-1)): the targets put on the probability simplex, for a loss whose row asks
+        for it (an empty table otherwise)."""
+        if not losses.loss(self.spec.loss).simplex:
+            return {}
+        return {self.y[-1]: 1 - sp.Add(*self.y[1:-1])}
 
     def _z_local(self, k, j, B):
         """dz_kj/dB for B a direct input of z_kj."""

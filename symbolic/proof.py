@@ -87,9 +87,46 @@ def compare_all(model, pairs, points=POINTS, seed=0):
     return outcomes
 
 
+def prove_collapse(model):
+    """The collapse of a coupled output layer's sum over m, proven symbolically: with O_nm written in z_n (the
+    row's function of the layer) and the targets on the simplex (y_n = 1 - the others), sympy.diff of the per-sample
+    loss by z_nj minus the loss row's collapsed form (O_nj - y_j) simplifies to 0. [] when there is no collapse.
+
+    Examples
+    ========
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.model import Model
+    >>> prove_collapse(Model(Spec(layers=(2, 3), activations="softmax", loss="ce")))[0]
+    Proof(collapsed dL/dz_11 = diff(L, z_11) symbolically: holds)
+    """
+    top = model.output_layer
+    if model.collapsed_z_gradient(1) is None:
+        return []
+    row, zs = model.spec.activation(top), model.z[top][1:]
+    in_z = {model.O[top][m]: row.sympy_output(sp, zs, m) for m in range(1, len(zs) + 1)}
+    loss = model.data_loss().xreplace(in_z)
+    proofs = []
+    for j, z in enumerate(zs, start=1):
+        difference = (sp.diff(loss, z) - model.collapsed_z_gradient(j).xreplace(in_z)).xreplace(model.simplex())
+        holds = sp.simplify(difference) == 0
+        proofs.append(Proof(z, "collapsed", "symbolic" if holds else "numeric", 0, 0.0 if holds else float("inf")))
+    return proofs
+
+
+def collapsed_form(derivation):
+    """dL/dparam of an output-layer parameter with the sum over m collapsed (O_nj - y_j) dz_nj/dparam (+ dR/dw), or
+    None (another layer, or no collapse)."""
+    model, p = derivation.model, derivation.param
+    g = model.collapsed_z_gradient(p.j) if p.layer == model.output_layer else None
+    if g is None:
+        return None
+    return g * model.local(model.z[p.layer][p.j], derivation.symbol) + model.regularization_derivative(p)
+
+
 def prove_all(derivations, points=POINTS, seed=0):
-    """Proofs of the chain-rule form (when built) and of the delta form of each derivation, against
-    sympy.diff of the expanded loss.
+    """Proofs of the chain-rule form (when built), of the delta form and (an output layer that couples, with a loss
+    that collapses its sum: O_nj - y_j) of the collapsed form of each derivation, against sympy.diff of the expanded
+    loss.
 
     The loss is expanded and differentiated once per parameter; everything numeric is compiled once.
 
@@ -116,5 +153,10 @@ def prove_all(derivations, points=POINTS, seed=0):
             pairs.append((model.expand(settle(d.closed_form)), reference))
         labels.append((d.param, "memoized"))
         pairs.append((model.expand(memoized_expanded(d)), reference))
+        collapsed = collapsed_form(d)
+        if collapsed is not None:
+            # equal only on the simplex: y_n = 1 - the others, exactly (float targets sum to 1 only within 1e-16)
+            labels.append((d.param, "collapsed"))
+            pairs.append((model.expand(collapsed).xreplace(model.simplex()), reference.xreplace(model.simplex())))
     return [Proof(param, form, *outcome) for (param, form), outcome in zip(labels, compare_all(model, pairs, points, seed))]
 

@@ -11,7 +11,7 @@ from gradproof.numeric.spec import Spec
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", sorted(n for n, row in ACTIVATIONS.items() if not row.couples))
 def test_grad_z_is_the_tables_derivative_times_delta_bit_for_bit(name, dtype):
     rng = np.random.default_rng(7)
     z = (rng.standard_normal((6, 5)) * 4).astype(dtype)
@@ -28,7 +28,7 @@ def test_grad_z_is_the_tables_derivative_times_delta_bit_for_bit(name, dtype):
             assert got is out
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", sorted(n for n, row in ACTIVATIONS.items() if not row.couples))
 def test_the_tables_derivative_writes_into_out_when_given(name):
     z = np.array([[-2.0, -0.0, 0.0, 1e-30, 3.0]])
     O = ACTIVATIONS[name].f(z)

@@ -20,7 +20,7 @@ from gradproof.symbolic.model import Model
 z, w, O = sp.symbols("z_11 w^1_11 O_11", real=True)
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", sorted(n for n, row in ACTIVATIONS.items() if not row.couples))
 def test_each_activation_and_derivative_matches_lambdify(name):
     act = ACTIVATIONS[name]
     exprs = [act.sympy_f(sp, z), act.sympy_df(sp, z, O), w * act.sympy_f(sp, z) + O * act.sympy_df(sp, z, O),

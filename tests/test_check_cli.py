@@ -193,10 +193,30 @@ def test_a_bad_point_file_from_the_real_command_line(tmp_path):
 
 @pytest.mark.parametrize("act", sorted(ACTIVATIONS))
 def test_every_activation_passes(capsys, act):
-    data = run_json(capsys, ["--net", "3-3-2-2", "--act", f"{act},{act},sigmoid", "--bias", "--reg", "l2",
+    # a row that couples its layer may only be the output layer's, with the loss that reads probability vectors
+    acts = f"sigmoid,sigmoid,{act} --loss ce" if ACTIVATIONS[act].couples else f"{act},{act},sigmoid"
+    data = run_json(capsys, ["--net", "3-3-2-2", "--act", *acts.split(), "--bias", "--reg", "l2",
                              "--lam", "0.1", "--points", "2", "--samples", "3"])
     assert data["passed"] and {p["status"] for p in data["parameters"]} == {"pass"}
     assert all(p["complex_step"] is not None for p in data["parameters"]) == ACTIVATIONS[act].analytic
+
+
+def test_softmax_with_cross_entropy_passes_five_ways(capsys):
+    data = run_json(capsys, ["--net", "4-5-3", "--act", "sigmoid,softmax", "--loss", "ce", "--samples", "2"])
+    assert data["passed"] and len(data["parameters"]) == 35
+    for row in data["parameters"]:
+        assert row["status"] == "pass"
+        assert all(row[way] is not None for way in ("symbolic", "backprop", "per_path", "central", "complex_step"))
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--net", "4-5-3", "--act", "softmax", "--loss", "ce"], "may only be the output layer's (layer 2 of 4-5-3); layer 1"),
+    (["--net", "4-5-1", "--act", "sigmoid,softmax"], "over a single output is the constant 1"),
+])
+def test_softmax_elsewhere_is_an_error(capsys, argv, words):
+    assert main(["check", *argv]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and words in lines[0]
 
 
 @pytest.mark.parametrize("loss", ["squared", "half_squared", "bce"])

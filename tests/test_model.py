@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 
 from gradproof.numeric.activations import ACTIVATIONS, Activation
+from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.losses import LOSSES
 from gradproof.numeric.notation import Param
 from gradproof.numeric.spec import Spec
@@ -35,11 +36,22 @@ def missing_halves(row):
     return missing
 
 
+ELEMENTWISE = sorted(name for name, row in ACTIVATIONS.items() if not row.couples)
+COUPLED = sorted(name for name, row in ACTIVATIONS.items() if row.couples)
+
+
 def test_every_activation_has_both_halves():
-    assert set(ACTIVATIONS) == {"sigmoid", "tanh", "relu", "linear", "leaky_relu", "softplus"}
+    assert set(ACTIVATIONS) == {"sigmoid", "tanh", "relu", "linear", "leaky_relu", "softplus", "softmax"}
+    assert COUPLED == ["softmax"]
     for name, row in ACTIVATIONS.items():
         assert row.name == name
-        assert missing_halves(row) == [], name
+        if row.couples:
+            # its derivative is the Jacobian, on both sides; a slope per neuron is refused, never guessed
+            assert callable(row.f) and callable(row.sympy_f) and callable(row.sympy_jacobian), name
+            with pytest.raises(GradproofError, match="couples the outputs of its layer"):
+                row.df(np.zeros(2), np.zeros(2))
+        else:
+            assert missing_halves(row) == [], name
 
 
 def test_the_coverage_check_catches_a_missing_half():
@@ -53,14 +65,14 @@ def sympy_value(expr):
     return float(sp.N(expr, 30))
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_numpy_and_sympy_functions_agree(name):
     row = ACTIVATIONS[name]
     for z in ZS:
         assert row.f(np.array([z]))[0] == pytest.approx(sympy_value(row.sympy_f(sp, sp.Float(z, 30))), rel=1e-13, abs=1e-300), z
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_numpy_and_sympy_derivatives_agree_kinks_included(name):
     """Both halves compute the same f'(z): numpy's from z and its float O, sympy's form with O in 80 digits.
     (Where O saturates, |z| > 5, the table takes f' from z: O(1 - O) and 1 - O^2 of a float O lose digits.)"""
@@ -73,7 +85,7 @@ def test_numpy_and_sympy_derivatives_agree_kinks_included(name):
         assert numeric == pytest.approx(symbolic, rel=1e-12, abs=1e-300), z
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_the_derivative_is_the_derivative(name):
     """sympy_df(z, f(z)) = d f / dz away from kinks."""
     row = ACTIVATIONS[name]
@@ -83,6 +95,49 @@ def test_the_derivative_is_the_derivative(name):
     mine = row.sympy_df(sp, z, f)
     for value in [-2.3, -0.4, 0.3, 1.7]:
         assert sympy_value(mine.subs(z, value)) == pytest.approx(sympy_value(exact.subs(z, value)), rel=1e-14)
+
+
+LAYERS = [[-30.0, 0.0, 30.0], [0.3, -1.2, 2.5], [1000.0, -1000.0, 999.0], [1e-9, 0.0, -1e-9]]
+
+
+@pytest.mark.parametrize("name", COUPLED)
+def test_coupled_rows_numpy_and_sympy_agree(name):
+    """A coupled row's numpy f of a whole layer (|z| up to 1000) against its sympy form in 60 digits."""
+    row = ACTIVATIONS[name]
+    for zs in LAYERS:
+        exact = [sp.Float(v, 60) for v in zs]
+        numeric = row.f(np.array(zs))
+        for j in range(1, len(zs) + 1):
+            assert numeric[j - 1] == pytest.approx(sympy_value(row.sympy_output(sp, exact, j)), rel=1e-13, abs=1e-300)
+
+
+@pytest.mark.parametrize("name", COUPLED)
+def test_coupled_rows_jacobian_is_the_derivative(name):
+    """dO_m/dz_j from the row (sympy, in O; numpy, from O) against sympy.diff of the row's f of the layer."""
+    row = ACTIVATIONS[name]
+    z = sp.symbols("z1:4", real=True)
+    O = [row.sympy_output(sp, z, j) for j in range(1, 4)]
+    for zs in LAYERS[:2]:
+        at = dict(zip(z, [sp.Float(v, 40) for v in zs]))
+        numeric = row.jacobian(row.f(np.array(zs)))
+        for m in range(3):
+            for j in range(3):
+                exact = sympy_value(sp.diff(O[m], z[j]).subs(at))
+                mine = sympy_value(row.sympy_jacobian(sp, O[m], O[j], sp.Integer(int(m == j))).subs(at))
+                assert mine == pytest.approx(exact, rel=1e-14, abs=1e-300)
+                assert numeric[m, j] == pytest.approx(exact, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("name", COUPLED)
+def test_coupled_rows_take_complex_input(name):
+    """The complex step on one z_j recovers column j of the Jacobian (every O_m moves)."""
+    row = ACTIVATIONS[name]
+    zs = np.array([0.3, -1.2, 2.5])
+    J = row.jacobian(row.f(zs))
+    for j in range(3):
+        moved = zs.astype(complex)
+        moved[j] += 1e-30j
+        assert row.f(moved).imag / 1e-30 == pytest.approx(J[:, j], rel=1e-13)
 
 
 def test_kinks():
@@ -111,7 +166,7 @@ def test_derivatives_are_written_in_the_output_as_the_notes_do():
             sympy_value(ACTIVATIONS[name].sympy_df(sp, sp.Float(0.3, 30), sp.Float(float(O_numeric[0]), 30))), rel=1e-13)
 
 
-@pytest.mark.parametrize("name", [n for n, row in ACTIVATIONS.items() if row.analytic])
+@pytest.mark.parametrize("name", [n for n, row in ACTIVATIONS.items() if row.analytic and not row.couples])
 def test_analytic_rows_take_complex_input(name):
     """The complex step f(z + ih)/h recovers f' for the rows marked analytic."""
     row = ACTIVATIONS[name]

@@ -108,9 +108,11 @@ def spec_of(n):
     rng = np.random.default_rng([7, n])
     depth = int(rng.integers(1, 4))
     layers = tuple(int(v) for v in rng.integers(1, 4, depth + 1))
-    names = list(ACTIVATIONS)
+    # elementwise rows and losses of independent targets; softmax with cross-entropy has its own test
+    # (test_softmax_torch.py), and leaving them out keeps these 500 draws what they were
+    names = [name for name, row in ACTIVATIONS.items() if not row.couples]
     acts = [str(rng.choice(names)) for _ in range(depth)]
-    loss = str(rng.choice(list(LOSSES)))
+    loss = str(rng.choice([name for name, row in LOSSES.items() if not row.simplex]))
     if LOSSES[loss].needs_probability:
         acts[-1] = "sigmoid"
     reg = str(rng.choice(list(REGULARIZATIONS)))

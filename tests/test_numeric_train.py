@@ -27,7 +27,9 @@ def run_json(capsys, argv):
 
 def test_defaults_lower_the_notes_loss_by_90_percent(capsys):
     result = run_json(capsys, ["train", "--data", "builtin:notes", "--json"])
-    assert set(result) == {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "params"}
+    assert set(result) == {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "accuracy",
+                           "validation_accuracy", "params"}
+    assert result["accuracy"] is None and result["validation_accuracy"] is None      # squared loss: no classes
     assert result["epochs_run"] <= 200
     assert result["final_loss"] == result["loss_history"][-1]
     assert result["final_loss"] <= 0.1 * result["loss_history"][0]

@@ -20,10 +20,14 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 def specs(draw):
     hidden = draw(st.lists(st.integers(1, 5), min_size=1, max_size=4))
     layers = (draw(st.integers(1, 4)), *hidden, draw(st.integers(1, 3)))
-    activations = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=len(layers) - 1,
-                                max_size=len(layers) - 1))
+    elementwise = sorted(n for n, row in ACTIVATIONS.items() if not row.couples)
+    activations = draw(st.lists(st.sampled_from(elementwise), min_size=len(layers) - 1, max_size=len(layers) - 1))
     loss = draw(st.sampled_from(sorted(LOSSES)))
-    if LOSSES[loss].needs_probability:
+    if LOSSES[loss].simplex:
+        # probability-vector targets: a coupled output row (softmax) over at least 2 outputs
+        activations[-1] = next(n for n, row in ACTIVATIONS.items() if row.couples)
+        layers = layers[:-1] + (max(2, layers[-1]),)
+    elif LOSSES[loss].needs_probability:
         activations[-1] = "sigmoid"
     regularization = draw(st.sampled_from(["none", "l1", "l2"]))
     lam = draw(st.floats(0.0, 1.0)) if regularization != "none" else 0.0

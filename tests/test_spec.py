@@ -119,15 +119,15 @@ def test_spec_values():
 # ---------------------------------------------------------------- errors
 
 @pytest.mark.parametrize("argv, expected", [
-    (["--act", "sigmod"], "unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu"),
-    (["--act", "tanh,relu,swish"], "unknown activation 'swish'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu"),
-    (["--loss", "mse"], "unknown loss 'mse'; valid: squared, half_squared, bce"),
+    (["--act", "sigmod"], "unknown activation 'sigmod'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu, softmax"),
+    (["--act", "tanh,relu,swish"], "unknown activation 'swish'; valid: sigmoid, tanh, linear, softplus, relu, leaky_relu, softmax"),
+    (["--loss", "mse"], "unknown loss 'mse'; valid: squared, half_squared, bce, ce"),
     (["--reduction", "avg"], "unknown reduction 'avg'; valid: sum, mean"),
     (["--reg", "l3"], "unknown regularization 'l3'; valid: none, l1, l2"),
     (["--act", "tanh,tanh"], "2 activations given for 3 non-input layers of 4-3-2-1"),
     (["--net", "3-2", "--act", "tanh,tanh"], "2 activations given for 1 non-input layers of 3-2"),
     (["--loss", "bce", "--act", "tanh"], "loss 'bce' needs outputs in (0, 1): the output layer's activation must be sigmoid"),
-    (["--loss", "bce", "--act", "sigmoid,sigmoid,relu"], "must be sigmoid, not 'relu'"),
+    (["--loss", "bce", "--act", "sigmoid,sigmoid,relu"], "must be sigmoid or softmax, not 'relu'"),
     (["--net", "4-x-1"], "--net takes layer sizes joined by '-', input first, e.g. 4-3-2-1; got '4-x-1'"),
     (["--net", "4"], "--net takes layer sizes"),
     (["--net", "4-0-1"], "--net takes layer sizes"),
@@ -189,7 +189,7 @@ def test_a_bad_flag_value_is_one_line(capsys):
     ('[network]\nactivation = ["tanh", "tanh"]\n', "2 activations given for 3 non-input layers of 4-3-2-1"),
     ('[network]\nactivation = "sigmod"\n', "unknown activation 'sigmod'; valid: sigmoid, tanh"),
     ('[network]\nbias = "yes"\n', "bias must be a bool"),
-    ('[loss]\nkind = "mse"\n', "unknown loss 'mse'; valid: squared, half_squared, bce"),
+    ('[loss]\nkind = "mse"\n', "unknown loss 'mse'; valid: squared, half_squared, bce, ce"),
     ('[loss]\nreduction = 2\n', "reduction must be a str"),
     ('[loss]\nkind = "bce"\n[network]\nactivation = "tanh"\n', "loss 'bce' needs outputs in (0, 1)"),
     ('[regularization]\nkind = "l3"\n', "unknown regularization 'l3'; valid: none, l1, l2"),

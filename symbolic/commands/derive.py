@@ -112,7 +112,7 @@ def _text(spec, derivations, values):
             lines.append(row("closed form", text(d.closed_form)))
         memoized = f"{text(d.memoized_leibniz)} = {text(d.memoized)}"
         if d.reused_by:
-            memoized += f"   ({text(d.deltas[0][0])} also serves {', '.join(text(d.model.symbols[p]) for p in d.reused_by)})"
+            memoized += f"   ({text(d.shared)} also serves {', '.join(text(d.model.symbols[p]) for p in d.reused_by)})"
         lines.append(row("memoized", memoized))
         if values is not None:
             lines.append(row("value", f"∂L/∂{text(d.symbol)} = {values.gradients[d.param]:.12g}"))

@@ -19,9 +19,13 @@ Examples:
   gradproof train --data builtin:notes --plot loss.png --save params.json
   gradproof train --net 1-8-1 --act tanh,linear --data builtin:sine --batch-size all --lr 0.003 --plot sine.svg
   gradproof train --data builtin:notes --reg l1 --lam 0.5 --json
+  gradproof train --net 2-32-3 --act relu,softmax --loss ce --bias --data builtin:spiral --lr 0.05 --epochs 300
 
 JSON (--json):
-  {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "params": {"W", "b"}}
+  {"epochs_run", "converged", "loss_history", "final_loss", "zero_weights", "accuracy", "validation_accuracy",
+   "params": {"W", "b"}}
+"accuracy" (the share of samples whose largest output is at their largest target) is null unless the loss
+classifies (ce); "validation_accuracy" is null unless the data set has validation rows (builtin:spiral).
 loss_history[0] is the loss at initialisation and loss_history[e] the loss after epoch e, over the
 whole data set; "b" is null when the network has no biases.
 """
@@ -91,6 +95,8 @@ def summary(result):
         "loss_history": [float(v) for v in result.loss_history],
         "final_loss": float(result.final_loss),
         "zero_weights": result.zero_weights,
+        "accuracy": result.accuracy,
+        "validation_accuracy": result.validation_accuracy,
         "params": {"W": [w.tolist() for w in result.W],
                    "b": [v.tolist() for v in result.b] if result.b is not None else None},
     }
@@ -103,6 +109,10 @@ def render(result, data):
              f"{'s' * (result.epochs_run != 1)}{' (converged)' if result.converged else ''}"),
              f"loss {first:.6g} -> {last:.6g}{change}",
              f"weights exactly 0: {result.zero_weights}"]
+    if result.accuracy is not None:
+        held_out = (f"; validation ({data.validation.samples} samples) {result.validation_accuracy:.1%}"
+                    if result.validation_accuracy is not None else "")
+        lines.append(f"accuracy: training {result.accuracy:.1%}{held_out}")
     return "\n".join(lines)
 
 

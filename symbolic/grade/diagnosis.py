@@ -114,8 +114,10 @@ def _name(act):
 
 def _kinds():
     """The slips put in place of f_k'(z): f itself, nothing, or another activation's derivative (in z or in O)."""
-    # an activation whose derivative is 1 everywhere (the identity) makes the slip "f' left out" again
-    others = [a for a in ACTIVATIONS.values() if not _same_function(lambda u, a=a: a.df(u, a.f(u)), np.ones_like)]
+    # an activation whose derivative is 1 everywhere (the identity) makes the slip "f' left out" again; a row that
+    # couples its layer has no slope per neuron to slip in (its slip is the dropped cross terms)
+    others = [a for a in ACTIVATIONS.values()
+              if not a.couples and not _same_function(lambda u, a=a: a.df(u, a.f(u)), np.ones_like)]
     return [("f", None), ("none", None)] + [(form, a) for a in others for form in ("z", "O")]
 
 

@@ -16,6 +16,8 @@ def _function_table():
     """Function names in the answer language -> ("act", Activation) or ("exp"|"log"|"sign", None)."""
     table = {}
     for act in ACTIVATIONS.values():
+        if act.couples:
+            continue                  # softmax is of a whole layer: answers name its outputs O_kj, not softmax(z)
         head = act.latex
         inner = head[len(r"\operatorname{"):-1] if head.startswith(r"\operatorname{") else head.lstrip("\\")
         table[plain(inner)] = ("act", act)
