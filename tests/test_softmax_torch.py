@@ -17,9 +17,10 @@ import pytest
 
 from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.backprop import backprop
-from gradproof.numeric.losses import REDUCTIONS, REGULARIZATIONS
+from gradproof.numeric.losses import REDUCTIONS
 from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import Point
+from gradproof.numeric.regularizations import REGULARIZATIONS
 from gradproof.numeric.spec import Spec
 from gradproof.symbolic.check import check, compiled
 
@@ -38,10 +39,10 @@ def spec_of(n):
     hidden = int(rng.integers(0, 3))
     layers = tuple(int(v) for v in rng.integers(1, 4, hidden + 1)) + (int(rng.integers(2, 5)),)
     acts = tuple(str(rng.choice(HIDDEN)) for _ in range(hidden)) + (COUPLED[0],)
-    reg = str(rng.choice(REGULARIZATIONS))
+    reg = str(rng.choice(list(REGULARIZATIONS)))
     return Spec(layers=layers, activations=acts, bias=bool(rng.integers(2)), loss=CLASSIFIER,
                 reduction=str(rng.choice(REDUCTIONS)), regularization=reg,
-                lam=float(rng.choice([0.01, 0.5])) if reg != "none" else 0.0)
+                lam=float(rng.choice([0.01, 0.5])) if REGULARIZATIONS[reg].present else 0.0)
 
 
 def targets(rng, samples, width):
