@@ -134,7 +134,7 @@ def _entry(sheet, spec):
     sheet.add(Display((
         rf"\left(\frac{{\partial L}}{{\partial W^{{{k}}}}}\right)_{{{at}}} &= {summed}",
         rf"&= \sum_{{s=1}}^{{m}} {c}\left[{latex(memo)}\right]_{{s}}"
-        + (rf" + {latex(model.regularization_derivative(param))}" if spec.regularization != "none" else ""),
+        + (rf" + {latex(model.regularization_derivative(param))}" if spec.regularizer.present else ""),
     )))
 
 
