@@ -8,7 +8,11 @@ spec has biases).
 """
 import json
 import math
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
+    import tomli as tomllib
 from dataclasses import dataclass
 from pathlib import Path
 

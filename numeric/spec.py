@@ -17,7 +17,11 @@ squared loss summed over samples, no regularization. It reads from a TOML file o
     layout = "rows"             # the matrix form's layout: "rows" (samples as rows, the notes') or "columns"
 """
 import math
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
+    import tomli as tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 

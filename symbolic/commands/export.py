@@ -29,14 +29,16 @@ def add_arguments(parser):
     parser.add_argument("--to", required=True, metavar="PLATFORM", help="one of: " + ", ".join(PLATFORMS))
     parser.add_argument("-o", "--output", metavar="OUT", help="the file (or folder, for prairielearn) to write")
     parser.add_argument("--roster", metavar="CSV",
-                        help="gradescope: a student,variant CSV (email or SID) put in the autograder")
+                        help="id,variant: each student's variant (gradescope: the email; prairielearn: the UID)")
+    parser.add_argument("--code", metavar="FILE",
+                        help="gradescope: the file name under which students submit their own backward(W, b, x, y)")
 
 
 def run(args):
     import sys
 
     from ..export import export
-    options = {"roster": args.roster} if args.roster else {}
+    options = {k: v for k, v in (("roster", args.roster), ("code", args.code)) if v}
     path = export(args.folder, args.to, args.output, **options)
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -15,7 +15,10 @@ layout) or from the spec flags.
     sign = 0.5
 """
 import math
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
+    import tomli as tomllib
 from pathlib import Path
 
 from gradproof.numeric.errors import GradproofError, unknown

@@ -39,20 +39,41 @@ def _prairielearn(assignment, path, options):
     from ..sheet import diagram
     spec = items_spec(assignment)
     picture = diagram.svg(Model(spec)) if diagram.drawable(spec) else ""
-    bundle.write_tree(path, prairielearn.files(assignment, picture))
+    bundle.write_tree(path, prairielearn.files(assignment, picture, options.get("roster")))
 
 
 def _gradescope(assignment, path, options):
     roster = options.get("roster")
-    text = None
-    if roster is not None:
-        try:
-            text = Path(roster).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise GradproofError(f"cannot read roster {roster}: {error}") from None
-        if not text.lstrip().lower().startswith("student,variant"):
-            raise GradproofError(f"{roster}: a roster starts with the header student,variant")
-    bundle.write_zip(path, gradescope.files(assignment, text), executable=gradescope.EXECUTABLE)
+    text = None if roster is None else "student,variant\n" + "".join(f"{s},{v}\n" for s, v in roster.items())
+    bundle.write_zip(path, gradescope.files(assignment, text, options.get("code")),
+                     executable=gradescope.EXECUTABLE)
+
+
+def read_roster(path, variants):
+    """{student: variant} from a CSV with the header id,variant (or student,variant); every variant must be
+    one of the key's."""
+    import csv
+    import io
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise GradproofError(f"cannot read roster {path}: {error}") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    head = [c.strip().lower() for c in rows[0][:2]] if rows else []
+    if head not in (["id", "variant"], ["student", "variant"]):
+        raise GradproofError(f"{path}: a roster starts with the header id,variant (the student's id on the platform: "
+                             "the email on Gradescope, the UID on PrairieLearn)")
+    roster = {}
+    for n, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < 2 or not row[0].strip():
+            raise GradproofError(f"{path}, line {n}: expected id,variant")
+        student, variant = row[0].strip(), row[1].strip()
+        if variant not in variants:
+            raise GradproofError(f"{path}, line {n}: variant {variant!r} is not in the key")
+        roster[student] = variant
+    return roster
 
 
 PLATFORMS = {p.name: p for p in (
@@ -77,6 +98,9 @@ def export(folder, to, out=None, **options):
     """Write the export of an exercise folder for platform ``to``; returns the path written."""
     p = platform(to)
     assignment = items.load(folder)
+    if options.get("roster") is not None:
+        variants = {v["variant"] for v in assignment.key["variants"]}
+        options = {**options, "roster": read_roster(options["roster"], variants)}
     target = Path(out) if out is not None else Path(folder) / p.default
     parent = target.parent
     if not parent.is_dir():

@@ -1,16 +1,16 @@
-"""PrairieLearn: a ``questions/`` folder with one question per assignment question, and the grader in
-``serverFilesCourse/``.
+"""PrairieLearn: ``questions/`` (one question per assignment question), an assessment that lists them, and the
+grader in ``serverFilesCourse/``.
 
-Each question folder holds ``info.json`` (a uuid stable per assignment and question, ``type: "v3"``, title,
-topic, tags), ``question.html`` (the variant's text and the network drawn, ``pl-number-input`` /
-``pl-integer-input`` for numbers and ``pl-string-input`` for LaTeX expressions), ``server.py`` and
-``data.json`` (the question's variants: points, key entries, texts). ``server.py``'s ``generate`` draws
-the variant from PrairieLearn's seed, ``parse`` turns an answer gradproof cannot read into a format error
-(not graded, no attempt spent), and ``grade`` sets ``partial_scores`` with gradproof's score and feedback.
+Each question folder holds ``info.json`` (a uuid stable per assignment and question, ``type: "v3"``),
+``question.html``, ``server.py`` (a few lines calling :mod:`pl_runtime`) and ``data.json`` (the question's
+variants: points, key entries, texts, solutions, and the roster). The variant is chosen from the student
+(pl_runtime.choose), so one student sees one network in every question; ``assessments/SLUG/
+infoAssessment.json`` lists the questions with their points, for a course instance's ``assessments/``.
 
-PrairieLearn's question runtime has numpy and sympy but no lark, so the export carries gradproof and lark
-in ``serverFilesCourse/`` (a course's own server files, which PrairieLearn puts on ``sys.path``): copy both
-folders into the course repository.
+Blanks are ``pl-string-input`` elements that only collect the text: gradproof reads it (numbers in any
+notation it reads, LaTeX expressions) and grades it; the page prints each blank's feedback once, as text
+with math for MathJax. PrairieLearn's question runtime has numpy and sympy but no lark, so the export
+carries gradproof and lark in ``serverFilesCourse/``, which PrairieLearn puts on ``sys.path``.
 """
 import hashlib
 import json
@@ -27,22 +27,26 @@ SERVER_PY = '''\
 import json
 import os
 
-from gradproof.symbolic.export import runtime
+from gradproof.symbolic.export import pl_runtime
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.json"), encoding="utf-8") as f:
     BUNDLE = json.load(f)
 
 
 def generate(data):
-    runtime.pl_generate(data, BUNDLE)
+    pl_runtime.generate(data, BUNDLE)
 
 
 def parse(data):
-    runtime.pl_parse(data, BUNDLE)
+    pl_runtime.parse(data, BUNDLE)
 
 
 def grade(data):
-    runtime.pl_grade(data, BUNDLE)
+    pl_runtime.grade(data, BUNDLE)
+
+
+def test(data):
+    pl_runtime.test(data, BUNDLE)
 '''
 
 
@@ -55,32 +59,40 @@ def slug(text):
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "assignment"
 
 
-def _input(blank, label):
+def _input(blank):
     name = answer_name(blank.id)
+    label = f"\\({blank.label_latex}\\) =" if blank.label_latex else "="
     if blank.type == "expression":
-        return (f'<pl-string-input answers-name="{name}" label="{escape(label)}" size="60" '
-                f'placeholder="LaTeX, e.g. 2(O_{{31}} - y_1) O_{{31}}(1 - O_{{31}}) O_{{21}}" '
-                f'remove-spaces="false" allow-blank="false"></pl-string-input>')
-    if blank.type == "integer":
-        return f'<pl-integer-input answers-name="{name}" label="{escape(label)}"></pl-integer-input>'
-    return (f'<pl-number-input answers-name="{name}" label="{escape(label)}" comparison="relabs" '
-            f'rtol="{blank.rtol:g}" atol="0"></pl-number-input>')
+        hint = "LaTeX, e.g. 2(O_{31} - y_1) O_{31}(1 - O_{31}) O_{21}"
+        size = 60
+    else:
+        hint = "a number, e.g. -0.00412 or 4.12 \\times 10^{-3}" if blank.type == "number" else "a whole number"
+        size = 24
+    return (f'<p><pl-string-input answers-name="{name}" label="{escape(label)}" size="{size}" '
+            f'placeholder="{escape(hint)}" allow-blank="true" remove-leading-trailing="true" '
+            f'show-help-text="false"></pl-string-input></p>')
 
 
 def question_html(question, diagram):
     blanks = question.items[0].blanks
-    rows = "\n".join(_input(b, f"\\({b.label_latex}\\) =" if b.label_latex else "=") for b in blanks)
-    names = [answer_name(b.id) for b in blanks]
-    feedback = "\n".join(f"  {{{{#feedback.{n}}}}}<p>{{{{{{feedback.{n}}}}}}}</p>{{{{/feedback.{n}}}}}" for n in names)
-    return (f"<pl-question-panel>\n  {{{{{{params.text}}}}}}\n  <figure>{diagram}</figure>\n</pl-question-panel>\n"
+    rows = "\n".join(_input(b) for b in blanks)
+    feedback = "\n".join(f"  {{{{#feedback.{n}}}}}<p>{escape(b.label_text)}: {{{{feedback.{n}}}}}</p>"
+                         f"{{{{/feedback.{n}}}}}" for b in blanks for n in [answer_name(b.id)])
+    return (f"<pl-question-panel>\n  {{{{{{params.text}}}}}}\n  <figure>{diagram}</figure>\n"
+            f"  {{{{#params.seeded}}}}<p><em>{SEEDED}</em></p>{{{{/params.seeded}}}}\n</pl-question-panel>\n"
             f"{rows}\n<pl-submission-panel>\n{feedback}\n</pl-submission-panel>\n"
             f"<pl-answer-panel>\n  {{{{{{params.solution}}}}}}\n</pl-answer-panel>\n")
 
 
-def question_data(assignment, question):
+SEEDED = ("This variant was drawn for this question alone: the course does not pass the student's identity to "
+          "questions, so other questions may show another network (course settings: allow questions to access "
+          "user identity).")
+
+
+def question_data(assignment, question, roster):
     """data.json: what server.py needs for one question, every variant."""
     variants = []
-    for item, v in zip(question.items, assignment.key["variants"]):
+    for v in assignment.key["variants"]:
         entry = next(q for q in v["questions"] if q["question"] == question.id)
         variants.append({"variant": v["variant"], "point": v["point"], "questions": [entry]})
     first = question.items[0].blanks
@@ -88,25 +100,43 @@ def question_data(assignment, question):
             "grading": assignment.key.get("grading") or {}, "variants": variants,
             "names": {b.id: answer_name(b.id) for b in first}, "points": {b.id: b.points for b in first},
             "texts": {i.variant: i.text_html for i in question.items},
-            "solutions": {i.variant: i.solution_html for i in question.items}}
+            "solutions": {i.variant: i.solution_html for i in question.items},
+            "roster": {s.strip().lower(): v for s, v in sorted((roster or {}).items())}}
     data["digest"] = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
     return data
 
 
-def files(assignment, diagram):
-    """{relative path: text or bytes} of the export: questions/ and serverFilesCourse/."""
+def assessment(assignment, qids):
+    """infoAssessment.json: a Homework listing the questions with their points."""
+    base = slug(assignment.title)
+    return {"uuid": str(uuid.uuid5(NAMESPACE, f"{assignment.title}\x1f{assignment.seed}\x1fassessment")),
+            "type": "Homework", "title": assignment.title, "set": "Homework", "number": "1",
+            "zones": [{"questions": [{"id": qid, "autoPoints": _points(q.points), "maxAutoPoints": _points(q.points)}
+                                     for q, qid in zip(assignment.questions, qids)]}],
+            "comment": f"gradproof export of {base}: the variant of each student comes from the roster or the UID"}
+
+
+def _points(value):
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def files(assignment, diagram, roster=None):
+    """{relative path: text or bytes} of the export: questions/, assessments/ and serverFilesCourse/."""
     out = {}
     base = slug(assignment.title)
+    qids = []
     for question in assignment.questions:
         qid = f"{base}-q{question.id}"
+        qids.append(qid)
         info = {"uuid": str(uuid.uuid5(NAMESPACE, f"{assignment.title}\x1f{assignment.seed}\x1f{question.id}")),
                 "type": "v3", "title": question.title, "topic": "Backpropagation",
-                "tags": ["gradproof", question.kind, base], "singleVariant": False}
+                "tags": ["gradproof", question.kind, base], "singleVariant": False, "partialCredit": True}
         out[f"questions/{qid}/info.json"] = json.dumps(info, indent=2) + "\n"
         out[f"questions/{qid}/question.html"] = question_html(question, diagram)
         out[f"questions/{qid}/server.py"] = SERVER_PY
-        out[f"questions/{qid}/data.json"] = json.dumps(question_data(assignment, question), indent=1,
+        out[f"questions/{qid}/data.json"] = json.dumps(question_data(assignment, question, roster), indent=1,
                                                        ensure_ascii=False, allow_nan=False) + "\n"
+    out[f"assessments/{base}/infoAssessment.json"] = json.dumps(assessment(assignment, qids), indent=2) + "\n"
     for path, content in runtime_files().items():
         out[f"serverFilesCourse/{path}"] = content
     return out

@@ -134,7 +134,8 @@ def _read_submission(folder):
 
 
 def _roster_variant(root):
-    """The student's variant from source/variants.csv (student,variant) and submission_metadata.json."""
+    """The student's variant from source/variants.csv (student,variant), matched on the users' email in
+    submission_metadata.json (the field Gradescope documents: email, id, name); None without a roster."""
     roster = Path(root) / "source" / "variants.csv"
     metadata = Path(root) / "submission_metadata.json"
     if not roster.is_file() or not metadata.is_file():
@@ -143,21 +144,34 @@ def _roster_variant(root):
         users = json.loads(metadata.read_text(encoding="utf-8")).get("users", [])
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
         return None
-    ids = {str(u.get(k, "")).strip().lower() for u in users for k in ("email", "sid", "name") if u.get(k)}
+    emails = {str(u.get("email", "")).strip().lower() for u in users if isinstance(u, dict) and u.get("email")}
     with open(roster, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if str(row.get("student", "")).strip().lower() in ids:
+            if str(row.get("student", "")).strip().lower() in emails:
                 return str(row.get("variant", "")).strip()
     return None
 
 
-def _code_tests(root, spec):
-    """One test per layer for each Python file of the submission: the student's own backward(W, b, x, y)
-    for the homework's network, checked in a limited child process against backprop (check-code)."""
+def _code_name(root):
+    """The file name a student's own backprop is submitted under (the export's --code), or None."""
+    config = Path(root) / "source" / "gradescope.json"
+    try:
+        return json.loads(config.read_text(encoding="utf-8")).get("code") if config.is_file() else None
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+
+
+def _code_tests(root, spec, name):
+    """One test per layer for the submission's file ``name``: the student's own backward(W, b, x, y) for the
+    homework's network, checked in a limited child process against backprop (check-code). Other files of
+    the submission (helpers, notes) are not run."""
     from gradproof.numeric.codecheck.api import check_file
     from gradproof.numeric.codecheck.report import gradescope_tests
     tests = []
-    for path in sorted((Path(root) / "submission").glob("*.py")):
+    path = Path(root) / "submission" / name if name else None
+    if path is None or not path.is_file():
+        return tests
+    for path in (path,):
         report = check_file(path, spec)
         codes = list((report.diagnosis or {}).get("codes", []))
         for n, t in enumerate(gradescope_tests(report), 1):
@@ -197,12 +211,16 @@ def gradescope_results(root):
     root = Path(root)
     key = json.loads((root / "source" / "key.json").read_text(encoding="utf-8"))
     grader = KeyGrader(key, source="key.json")
-    code = _code_tests(root, grader.spec)
-    variant, answers, problem = _read_submission(root / "submission")
-    variant = variant or _roster_variant(root)
+    code = _code_tests(root, grader.spec, _code_name(root))
+    declared, answers, problem = _read_submission(root / "submission")
+    assigned = _roster_variant(root)
+    variant = assigned or declared
     tests, notes = list(code), []
     if code and problem and not answers and "no answers.json" in problem:
         problem = None                       # a code-only submission
+    elif assigned and declared and declared != assigned:
+        notes.append(f"Could not grade the answers of this submission: they are for variant {declared!r}, and "
+                     f"the roster gives you variant {assigned!r}.")
     elif problem or variant not in grader.variants:
         why = problem or ("your variant is not known: put \"variant\" in answers.json (or a row variant,ID in "
                           "answers.csv), as printed on your question sheet" if not variant else
@@ -213,7 +231,7 @@ def gradescope_results(root):
         notes.append(f"Variant {variant}: graded by gradproof against the answer key.")
     if code:
         notes.append(f"{len({t['name'].split(',')[0] for t in code})} Python file(s) checked as your own backward(W, b, x, y).")
-    return {"score": round(sum(t["score"] for t in tests), 10),
+    return {"score": round(sum(t["score"] for t in tests), 6),
             "execution_time": round(time.monotonic() - started, 3),
             "output": " ".join(notes), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,

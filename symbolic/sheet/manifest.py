@@ -7,7 +7,10 @@ Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its 
 (symbolic/claims/) instead of a derivation: it takes no spec and no point. Generation is deterministic: the same inputs give
 byte-identical files.
 """
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
+    import tomli as tomllib
 from pathlib import Path
 
 from gradproof.numeric.errors import GradproofError

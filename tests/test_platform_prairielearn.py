@@ -1,0 +1,169 @@
+"""PrairieLearn: the exported course run through PrairieLearn's own code.
+
+tests/platforms/pl_harness.py drives each question as PrairieLearn does (question-servers/freeform.ts):
+server.py loaded as zygote.py loads it, the elements' own Python (prairielearn.internal.question_phases and
+elements/pl-string-input), PrairieLearn's data checks after every phase, its score rule, and the "Test"
+button's comparison (lib/question-testing.ts). It runs under PrairieLearn's Python: 3.13 with its pinned
+numpy 2.4.6 and sympy 1.14.0. The PrairieLearn checkout and that Python are found from
+GRADPROOF_PRAIRIELEARN (apps/prairielearn of a checkout) and GRADPROOF_PL_PYTHON, else under
+~/.cache/gradproof/platforms/ (prairielearn/apps/prairielearn and pl-venv-3.13); PrairieLearn is not on a
+package index, so without them the same cases run with server.py alone (the elements left out) and the
+element checks are skipped with that reason. The JSON files are validated with PrairieLearn's schemas
+(src/schemas/schemas) where the checkout is present.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gradproof.symbolic.exercise.grading import KeyGrader
+from gradproof.symbolic.export import export, prairielearn
+
+CACHE = Path(os.environ.get("GRADPROOF_PLATFORMS", Path.home() / ".cache" / "gradproof" / "platforms"))
+APP = Path(os.environ.get("GRADPROOF_PRAIRIELEARN", CACHE / "prairielearn" / "apps" / "prairielearn"))
+PL_PYTHON = Path(os.environ.get("GRADPROOF_PL_PYTHON", CACHE / "pl-venv-3.13" / "bin" / "python"))
+HARNESS = Path(__file__).parent / "platforms" / "pl_harness.py"
+REAL = (APP / "python" / "prairielearn").is_dir() and PL_PYTHON.is_file()
+WHY = f"PrairieLearn's code or its Python 3.13 is not here ({APP}, {PL_PYTHON})"
+
+ADA = {"uid": "ada@example.edu", "uin": "100", "name": "Ada"}
+ZOE = {"uid": "zoe@example.edu", "uin": None, "name": "Zoe"}
+
+
+@pytest.fixture(scope="module")
+def key(reference_exercise):
+    return json.loads((reference_exercise / "key.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def course(reference_exercise, key, tmp_path_factory):
+    root = tmp_path_factory.mktemp("pl")
+    roster = root / "roster.csv"
+    roster.write_text(f"id,variant\nADA@example.edu,{key['variants'][7]['variant']}\n")
+    return export(reference_exercise, "prairielearn", root / "course", roster=str(roster))
+
+
+def harness(course, cases):
+    python = str(PL_PYTHON) if REAL else sys.executable
+    done = subprocess.run([python, "-I", str(HARNESS), str(APP) if REAL else "-", str(course)],
+                          input=json.dumps(cases), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def typed(value):
+    """As a student types what the page asks: a number to 6 significant figures, the key's LaTeX expression."""
+    return str(value) if isinstance(value, (int, str)) else f"{float(value):.6g}"
+
+
+def qids(course):
+    return sorted(p.name for p in (course / "questions").iterdir())
+
+
+def entry(key, variant, question):
+    v = next(v for v in key["variants"] if v["variant"] == variant)
+    return next(q for q in v["questions"] if q["question"] == question)
+
+
+@pytest.fixture(scope="module")
+def run(course, key):
+    """One harness run for the module's cases: every question for Ada (roster), Zoe (drawn from her UID) and
+    no user; correct answers, mistakes, LaTeX numbers, and the Test button's three submissions."""
+    cases, labels = [], []
+    v7 = key["variants"][7]["variant"]
+    for qid in qids(course):
+        data = json.loads((course / "questions" / qid / "data.json").read_text())
+        question = data["variants"][0]["questions"][0]["question"]
+        names = data["names"]
+        for who, user in (("ada", ADA), ("zoe", ZOE), ("none", None)):
+            cases.append({"question": qid, "user": user, "seed": 11, "answers": {}})
+            labels.append((qid, who, "variant"))
+        blanks = entry(key, v7, question)["blanks"]
+        right = {names[b["blank"]]: typed(b["answer"]) for b in blanks}
+        cases.append({"question": qid, "user": ADA, "seed": 3, "answers": right, "render": True})
+        labels.append((qid, "ada", "right"))
+        wrong = {names[b["blank"]]: (typed(-b["answer"]) if isinstance(b["answer"], float) else typed(b["answer"]))
+                 for b in blanks}
+        cases.append({"question": qid, "user": ADA, "seed": 3, "answers": wrong, "render": True})
+        labels.append((qid, "ada", "sign"))
+        latex = {names[b["blank"]]: (f"{b['answer'] * 1e3:.6g} \\times 10^{{-3}}" if isinstance(b["answer"], float)
+                                     else typed(b["answer"])) for b in blanks}
+        cases.append({"question": qid, "user": ADA, "seed": 3, "answers": latex})
+        labels.append((qid, "ada", "latex"))
+        for test_type in ("correct", "incorrect", "invalid"):
+            cases.append({"question": qid, "user": ADA, "seed": 5, "test_type": test_type})
+            labels.append((qid, "ada", test_type))
+    return dict(zip(labels, harness(course, cases)))
+
+
+def test_one_network_per_student(run, course, key):
+    for who, expected in (("ada", key["variants"][7]["variant"]), ("zoe", None)):
+        variants = {run[(q, who, "variant")]["variant"] for q in qids(course)}
+        assert len(variants) == 1, (who, variants)
+        assert expected is None or variants == {expected}
+        assert not any(run[(q, who, "variant")]["seeded"] for q in qids(course))
+    assert all(run[(q, "none", "variant")]["seeded"] for q in qids(course))
+
+
+def test_scores_are_the_key_graders(run, course, key):
+    grader = KeyGrader(key)
+    v7 = key["variants"][7]["variant"]
+    for qid in qids(course):
+        data = json.loads((course / "questions" / qid / "data.json").read_text())
+        names = {n: b for b, n in data["names"].items()}
+        right = run[(qid, "ada", "right")]["submission"]
+        assert right["gradable"] and right["score"] == 1.0, (qid, right["feedback"])
+        assert run[(qid, "ada", "latex")]["submission"]["score"] == 1.0, qid
+        sign = run[(qid, "ada", "sign")]["submission"]
+        raw = sign["raw_submitted_answers"]
+        earned = possible = 0.0
+        for name, got in sign["partial_scores"].items():
+            mine = grader.grade(v7, names[name], raw[name])
+            points = data["points"][names[name]]
+            assert got["weight"] == points
+            assert got["score"] == pytest.approx(mine.score / points, abs=1e-9), (qid, name, mine.diagnosis)
+            earned += mine.score
+            possible += points
+        assert sign["score"] == pytest.approx(earned / possible, abs=1e-9)
+
+
+@pytest.mark.skipif(not REAL, reason=WHY)
+def test_feedback_shown_once_as_text(run, course):
+    for qid in qids(course):
+        result = run[(qid, "ada", "sign")]
+        html = result["html"]
+        for feedback in result["submission"]["feedback"].values():
+            shown = feedback.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            assert html.count(shown) == 1, (qid, feedback)
+        assert "&lt;p&gt;" not in html and "&lt;em&gt;" not in html
+
+
+@pytest.mark.skipif(not REAL, reason=WHY)
+def test_test_button_passes(run, course):
+    for qid in qids(course):
+        for test_type in ("correct", "incorrect", "invalid"):
+            assert run[(qid, "ada", test_type)]["test"]["issues"] == [], (qid, test_type)
+        assert run[(qid, "ada", "correct")]["test"]["score"] == 1.0
+
+
+@pytest.mark.skipif(not (APP / "src" / "schemas" / "schemas").is_dir(), reason=WHY)
+def test_json_files_match_prairielearns_schemas(course, key):
+    jsonschema = pytest.importorskip("jsonschema")
+    schemas = APP / "src" / "schemas" / "schemas"
+    question = json.loads((schemas / "infoQuestion.json").read_text())
+    for qid in qids(course):
+        jsonschema.validate(json.loads((course / "questions" / qid / "info.json").read_text()), question)
+    [assessment] = (course / "assessments").glob("*/infoAssessment.json")
+    info = json.loads(assessment.read_text())
+    jsonschema.validate(info, json.loads((schemas / "infoAssessment.json").read_text()))
+    listed = [q["id"] for z in info["zones"] for q in z["questions"]]
+    assert listed == qids(course)
+    points = [q["autoPoints"] for z in info["zones"] for q in z["questions"]]
+    assert points == [q["points"] for q in key["variants"][0]["questions"]]
+
+
+def test_answer_names_are_prairielearn_names():
+    assert prairielearn.answer_name("3.dL/dw^2_11") == "b3_dLdw2_11"
