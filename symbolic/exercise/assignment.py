@@ -15,6 +15,7 @@ layout) or from the spec flags.
     sign = 0.5
 """
 import math
+
 try:
     import tomllib
 except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
