@@ -1,7 +1,7 @@
 """A catalogue of answers in the voices students type in: the platforms' LaTeX widgets (MathQuill, MathLive,
 Word, Desmos), Python and Maxima (PrairieLearn's symbolic input, STACK, Jupyter), AsciiMath (Canvas's editor),
-UnicodeMath (Word's linear format) and phone text, on the notes' 4-3-2-1 sigmoid network, with the mistakes
-students make. Each answer is labelled independently of the grader: its meaning is built here in sympy and
+UnicodeMath (Word's linear format) and phone text, on the notes' 4-3-2-1 sigmoid network and on a 2-2-1
+network with a tanh layer and an L2 penalty, with the mistakes students make. Each answer is labelled independently of the grader: its meaning is built here in sympy and
 compared with sympy.diff of the loss expanded in x, y and w (built here too, from the notes' equations).
 
 The goals: no false acceptance; at most 2 % of the correct answers rejected overall and 5 % in any voice; the
@@ -39,8 +39,8 @@ class Voice:
 
     name = ""
 
-    def __init__(self, style):
-        self.style = style
+    def __init__(self, style, top=3):
+        self.style, self.top = style, top          # top: the output layer, whose O_top1 is ŷ
 
 
 class Widgets(Voice):
@@ -51,7 +51,7 @@ class Widgets(Voice):
     def O(self, k, j):
         if k == 0:
             return f"x_{{{j}}}"
-        if k == 3:
+        if k == self.top:
             return [r"\hat{y}", r"\hat{y}", r"{\hat{y}}"][self.style]
         return [f"O_{{{k}{j}}}", f"O_{{{k}{j}}}", f"{{O}}_{{{k}{j}}}"][self.style]
 
@@ -79,6 +79,15 @@ class Widgets(Voice):
     def frac(self, a, b):
         return rf"\frac{{{a}}}{{{b}}}"
 
+    def tanh_prime(self, z):
+        return [rf"\left(1-\tanh^{{2}}\left({z}\right)\right)", rf"\operatorname{{sech}}^2\mleft({z}\mright)",
+                rf"\left(1-\tanh^2{z}\right)"][self.style]
+
+    def tanh(self, z):
+        return rf"\tanh\left({z}\right)"
+
+    lam = r"\lambda "
+
     def square(self, t):
         return f"{t}^{{2}}"
 
@@ -101,7 +110,7 @@ class Python(Voice):
     def O(self, k, j):
         if k == 0:
             return [f"x{j}", f"x_{j}", f"x{j}"][self.style]
-        if k == 3 and self.style == 1:
+        if k == self.top and self.style == 1:
             return "yhat"
         return [f"O{k}{j}", f"O_{k}{j}", f"O{k}{j}"][self.style]
 
@@ -129,6 +138,16 @@ class Python(Voice):
     def square(self, t):
         return f"{t}**2" if self.style != 2 else f"{t}^2"
 
+    def tanh_prime(self, z):
+        return [f"(1-tanh({z})**2)", f"(1 - np.tanh({z})**2)", f"(1-tanh({z})^2)"][self.style]
+
+    def tanh(self, z):
+        return f"tanh({z})"
+
+    @property
+    def lam(self):
+        return ["lambda", "lam", "lambda"][self.style]
+
     def partial(self, a, b):
         return None
 
@@ -146,7 +165,7 @@ class AsciiMath(Voice):
     def O(self, k, j):
         if k == 0:
             return f"x_({j})" if self.style != 2 else f"x_{j}"
-        if k == 3 and self.style == 1:
+        if k == self.top and self.style == 1:
             return "hat y"
         return f"O_({k}{j})" if self.style != 2 else f"O_{k}{j}"
 
@@ -177,6 +196,14 @@ class AsciiMath(Voice):
     def partial(self, a, b):
         return f"(del {a})/(del {b})" if self.style != 2 else f"(partial {a})/(partial {b})"
 
+    def tanh_prime(self, z):
+        return [f"(1-tanh^2({z}))", f"(1 - tanh({z})^2)", f"sech^2({z})"][self.style]
+
+    def tanh(self, z):
+        return f"tanh({z})"
+
+    lam = "lambda"
+
     def number(self, v):
         mantissa, exponent = f"{v:.4e}".split("e")
         return [f"{mantissa} xx 10^({int(exponent)})", f"{v:.6g}", f"{mantissa}*10^({int(exponent)})"][self.style]
@@ -199,7 +226,7 @@ class UnicodeMath(Voice):
     def O(self, k, j):
         if k == 0:
             return self._it(f"x_{j}")
-        if k == 3 and self.style != 1:
+        if k == self.top and self.style != 1:
             return "ŷ"
         return self._it(f"O_{k}{j}")
 
@@ -230,6 +257,16 @@ class UnicodeMath(Voice):
     def partial(self, a, b):
         return [f"∂{a}/∂{b}", f"(∂{self._it(a)})/(∂{self._it(b)})", f"(∂{a})/(∂{b})"][self.style]
 
+    def tanh_prime(self, z):
+        return [f"(1−tanh^2⁡({z}))", f"(1−tanh^2 {z})", f"〖sech〗^2\u2061({z})"][self.style]
+
+    def tanh(self, z):
+        return f"tanh\u2061({z})"
+
+    @property
+    def lam(self):
+        return "𝜆" if self.style == 1 else "λ"
+
     def number(self, v):
         mantissa, exponent = f"{v:.4e}".split("e")
         return [f"{mantissa}⋅10^({int(exponent)})".replace("-", "−"), f"{v:.6g}".replace("-", "−"),
@@ -253,7 +290,7 @@ class Phone(Voice):
     def O(self, k, j):
         if k == 0:
             return f"x{j}".translate(SUB).replace("x", "x")
-        if k == 3:
+        if k == self.top:
             return "ŷ"
         return "O" + f"{k}{j}".translate(SUB)
 
@@ -280,6 +317,14 @@ class Phone(Voice):
 
     def square(self, t):
         return f"{t}²"
+
+    def tanh_prime(self, z):
+        return [f"(1{self.minus}tanh²({z}))", f"(1{self.minus}tanh({z})²)", f"sech²({z})"][self.style]
+
+    def tanh(self, z):
+        return f"tanh({z})"
+
+    lam = "λ"
 
     def partial(self, a, b):
         return None
@@ -397,6 +442,62 @@ def catalogue():
     return rows
 
 
+# Answers typed by hand, messier than the writers above make them, each with its meaning written out here.
+S = {kj: O[kj] * (1 - O[kj]) for kj in Z}                        # sigma'(z_kj) in O
+E = {kj: sp.exp(-Z[kj]) / (1 + sp.exp(-Z[kj])) ** 2 for kj in Z}  # sigma'(z_kj) in e^-z
+DL = 2 * (O[3, 1] - Y)
+HAND = [
+    ("latex", "w^3_11", r"2\left(\hat{y}-y\right)\sigma\left(z_{31}\right)\left(1-\sigma\left(z_{31}\right)\right)O_{21}",
+     DL * S[3, 1] * O[2, 1], []),
+    ("latex", "w^3_21", r"2\left(\hat{y}-y\right)\cdot \sigma '\left(z_{31}\right)\cdot O_{22}", DL * S[3, 1] * O[2, 2], []),
+    ("latex", "w^3_11", r"2\mleft(y-\hat{y}\mright)\hat{y}\mleft(1-\hat{y}\mright)O_{21}", -DL * S[3, 1] * O[2, 1], ["sign"]),
+    ("latex", "w^2_11", r"{w}_{11}^{3}\,2\left({\hat{y}}-y\right){\hat{y}}\left(1-{\hat{y}}\right){O}_{21}\left(1-{O}_{21}\right){O}_{11}",
+     DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 1], []),
+    ("latex", "w^3_11", r"2(\hat{y}-y)\frac{\exponentialE^{-z_{31}}}{(1+\exponentialE^{-z_{31}})^2}+O_{21}",
+     DL * E[3, 1] + O[2, 1], ["sum_for_product"]),
+    ("latex", "w^2_12", r"2\left(\hat{y}-y\right)\hat{y}\left(1-\hat{y}\right)w_{21}^{\left(3\right)}O_{22}\left(1-O_{22}\right)O_{11}",
+     DL * S[3, 1] * W[3, 2, 1] * S[2, 2] * O[1, 1], []),
+    ("latex", "w^3_11", r"2\left(\hat{y}-y\right)\hat{y}O_{21}", DL * O[3, 1] * O[2, 1], ["activation_derivative"]),
+    ("latex", "w^3_11", r"\frac{\partial L}{\partial \hat{y}}\frac{\partial \hat{y}}{\partial w_{11}^{\left(3\right)}}",
+     DL * S[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "2 (O31 - y) * O31 (1 - O31) * O21", DL * S[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "2*(sigma(z31)-y)*sigma(z31)*(1-sigma(z31))*sigma(z21)", DL * S[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "2.0*(O31-y)*O31*(1.0-O31)*O21;", DL * S[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "(2*(O31-y))*(O31*(1-O31))*(O21)", DL * S[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "2*(O_31-y_1)*O_31*(1-O_31)*O_31", DL * S[3, 1] * O[3, 1], ["wrong_index"]),
+    ("python", "w^2_11", "2*(yhat-y)*yhat*(1-yhat)*w311*O21*(1-O21)*O11", DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 1], []),
+    ("python", "w^3_11", "2*(O31-y)*np.exp(-z31)/(1+np.exp(-z31))**2*O21", DL * E[3, 1] * O[2, 1], []),
+    ("python", "w^3_11", "4*(O31-y)*O31*(1-O31)*O21", 2 * DL * S[3, 1] * O[2, 1], ["factor"]),
+    ("asciimath", "w^3_11", "2(hat(y)-y)hat(y)(1-hat(y))O_(21)", DL * S[3, 1] * O[2, 1], []),
+    ("asciimath", "w^3_11", "(del L)/(del hat y) * (del hat y)/(del w_(11)^(3))", DL * S[3, 1] * O[2, 1], []),
+    ("asciimath", "w^3_21", "2(O_(31)-y) (e^(-z_(31)))/((1+e^(-z_(31)))^2) O_(22)", DL * E[3, 1] * O[2, 2], []),
+    ("asciimath", "w^3_21", "2(O_(31)-y) (e^(-z_(31)))/((1+e^(-z_(31)))^2) O_(21)", DL * E[3, 1] * O[2, 1], ["wrong_index"]),
+    ("asciimath", "w^2_21", "2(y-O_(31))sigma'(z_(31))w_(11)^(3)sigma'(z_(21))O_(12)",
+     -DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 2], ["sign"]),
+    ("asciimath", "w^3_11", "2 xx (O_(31) - y) xx O_(31) xx (1 - O_(31)) xx O_(21)", DL * S[3, 1] * O[2, 1], []),
+    ("asciimath", "w^3_11", "2(O_31-y)O_31(1-O_31)+O_21", DL * S[3, 1] + O[2, 1], ["sum_for_product"]),
+    ("asciimath", "w^2_11", "2(O_31-y)O_31(1-O_31)w_11^3 O_21 O_11", DL * S[3, 1] * W[3, 1, 1] * O[2, 1] * O[1, 1],
+     ["activation_derivative"]),
+    ("unicodemath", "w^3_11", "2(𝑂_31−𝑦)𝑂_31 (1−𝑂_31) 𝑂_21", DL * S[3, 1] * O[2, 1], []),
+    ("unicodemath", "w^3_11", "2(ŷ−y)⋅(e^(−z_31))/(1+e^(−z_31))^2⋅O_21", DL * E[3, 1] * O[2, 1], []),
+    ("unicodemath", "w^3_11", "2(ŷ−y)⋅e^〖−z_31〗/〖(1+e^〖−z_31〗)〗^2⋅O_21", DL * E[3, 1] * O[2, 1], []),
+    ("unicodemath", "w^3_11", "(∂L)/(∂ŷ)⋅(∂ŷ)/(∂w_11^3)", DL * S[3, 1] * O[2, 1], []),
+    ("unicodemath", "w^3_11", "(∂L)/(∂ŷ)+(∂ŷ)/(∂w_11^3)", DL + S[3, 1] * O[2, 1], ["sum_for_product"]),
+    ("unicodemath", "w^2_11", "2(ŷ−y)ŷ(1−ŷ) w_11^3 〖σ〗^′\u2061(z_21) O_11", DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 1], []),
+    ("unicodemath", "w^2_11", "2(ŷ−y)ŷ(1−ŷ) w_11^3 〖σ〗^′\u2061(z_21) O_12", DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 2],
+     ["wrong_index"]),
+    ("unicodemath", "w^3_11", "−2(y−ŷ)ŷ(1−ŷ)O_21", DL * S[3, 1] * O[2, 1], []),
+    ("phone", "w^3_11", "2 ( ŷ – y ) ŷ ( 1 – ŷ ) O₂₁", DL * S[3, 1] * O[2, 1], []),
+    ("phone", "w^3_11", "2(ŷ−y)e⁻ᶻ³¹/(1+e⁻ᶻ³¹)²O₂₁", DL * E[3, 1] * O[2, 1], []),
+    ("phone", "w^3_11", "2 × (ŷ − y) × ŷ × (1 − ŷ) × O₂₁.", DL * S[3, 1] * O[2, 1], []),
+    ("phone", "w^3_11", "2 (ŷ - y) ŷ (1 - ŷ) O_2,1", DL * S[3, 1] * O[2, 1], []),
+    ("phone", "w^3_11", "2(ŷ−y)·ŷ·O₂₁", DL * O[3, 1] * O[2, 1], ["activation_derivative"]),
+    ("phone", "w^2_11", "2(ŷ−y)ŷ(1−ŷ)w³₁₁O₂₁(1−O₂₁)O₁₁", DL * S[3, 1] * W[3, 1, 1] * S[2, 1] * O[1, 1], []),
+    ("phone", "w^2_11", "2(ŷ−y)ŷ(1−ŷ)w²₁₁O₂₁(1−O₂₁)O₁₁", DL * S[3, 1] * W[2, 1, 1] * S[2, 1] * O[1, 1], ["wrong_index"]),
+    ("phone", "w^3_11", "−2(y−ŷ)ŷ(1−ŷ)O₂₁", DL * S[3, 1] * O[2, 1], []),
+]
+
+
 def the_point():
     """A POINT of the notes' network (one sample), and the same values as sympy substitutions."""
     rng = random.Random(5)
@@ -443,13 +544,80 @@ def label(rows, subs_at_point):
     return out
 
 
+# ---- a tanh hidden layer under an L2 penalty: 2-2-1, tanh then sigmoid, lambda = 1/10 ----------------------
+TANH = Spec(layers=(2, 2, 1), activations=("tanh", "sigmoid"), regularization="l2", lam=0.1)
+LAM = sp.Rational(1, 10)
+TW = {(k, i, j): sp.Symbol(f"w^{k}_{i}{j}", real=True) for k, i, j in [(1, 1, 1), (1, 1, 2), (1, 2, 1), (1, 2, 2),
+                                                                        (2, 1, 1), (2, 2, 1)]}
+TZ, TO = {}, {(0, 1): X[1], (0, 2): X[2]}
+for k, size in ((1, 2), (2, 1)):
+    for j in range(1, size + 1):
+        TZ[k, j] = sum(TW[k, i, j] * TO[k - 1, i] for i in (1, 2))
+        TO[k, j] = sp.tanh(TZ[k, j]) if k == 1 else 1 / (1 + sp.exp(-TZ[k, j]))
+TLOSS = (Y - TO[2, 1]) ** 2 + LAM * sum(w ** 2 for w in TW.values())
+TVARIABLES = [X[1], X[2], Y, *TW.values()]
+
+
+def tanh_answer(v, k, i, j, slip=""):
+    """dL/dw^k_ij of the tanh network in voice v (tanh' as 1 - tanh^2 or sech^2), with one slip."""
+    yhat, m = v.O(2, 1), v.minus
+    parts = [v.times(["2", v.paren(f"{yhat}{m}{v.y}")]), v.times([yhat, v.paren(f"1{m}{yhat}")])]
+    value = 2 * (TO[2, 1] - Y) * TO[2, 1] * (1 - TO[2, 1])
+    if k == 2:
+        parts.append(v.O(1, i))
+        value *= TO[1, i]
+    else:
+        z = v.z(1, j)
+        act = v.tanh(z) if slip == "act" else v.tanh_prime(z)
+        parts += [v.w(2, j, 1), act, v.O(0, i)]
+        value *= TW[2, j, 1] * (sp.tanh(TZ[1, j]) if slip == "act" else 1 - sp.tanh(TZ[1, j]) ** 2) * TO[0, i]
+    data = v.times(parts)
+    penalty = v.times(["2", v.lam, v.w(k, i, j)])
+    if slip == "sign":
+        return f"{m}{data} {m} {penalty}", -value - 2 * LAM * TW[k, i, j], ["sign"]
+    if slip == "regularization_sign":
+        return f"{data} {m} {penalty}", value - 2 * LAM * TW[k, i, j], ["regularization_sign"]
+    if slip == "missing_regularization":
+        return data, value, ["missing_regularization"]
+    codes = ["activation_derivative"] if slip == "act" else []
+    return f"{data} + {penalty}", value + 2 * LAM * TW[k, i, j], codes
+
+
+def tanh_catalogue():
+    rows = []
+    for voice in VOICES:
+        for n, (k, i, j) in enumerate([(2, 1, 1), (2, 2, 1), (1, 1, 1), (1, 2, 2)]):
+            param = str(Param.weight(k, i, j))
+            for m, slip in enumerate(["", "", "sign", "regularization_sign", "missing_regularization", "act"]):
+                if slip == "act" and k == 2:
+                    continue
+                rows.append((voice.name, param, *tanh_answer(voice((n + m) % 3, top=2), k, i, j, slip)))
+    return rows
+
+
+def label_tanh(rows):
+    rng = random.Random(3)
+    points = [{v: sp.Float(sp.Rational(rng.randint(-90, 90), 60), 30) for v in TVARIABLES} for _ in range(3)]
+    out = []
+    for voice, param, text, meaning, codes in rows:
+        p = Param.weight(int(param[2]), int(param[4]), int(param[5]))
+        truth = sp.diff(TLOSS, TW[p.layer, p.i, p.j])
+        correct = all(abs(meaning.xreplace(pt) - truth.xreplace(pt)) <= 1e-18 for pt in points)
+        out.append((voice, param, text, correct, codes))
+    return out
+
+
 @pytest.fixture(scope="module")
 def graded():
     grader = Grader(Spec())
     point, subs = the_point()
-    rows = label(catalogue() + numbers(point, subs), subs)
+    hand = [(voice, param, text, meaning, codes, None) for voice, param, text, meaning, codes in HAND]
+    rows = label(catalogue() + hand + numbers(point, subs), subs)
+    tanh = Grader(TANH)
     return [(voice, param, text, correct, codes, grader.grade(param, text, at=at))
-            for voice, param, text, correct, codes, at in rows]
+            for voice, param, text, correct, codes, at in rows] + \
+        [(voice, param, text, correct, codes, tanh.grade(param, text)) for voice, param, text, correct, codes
+         in label_tanh(tanh_catalogue())]
 
 
 def figures(graded):
@@ -474,7 +642,8 @@ def test_the_catalogue_is_large_labelled_and_in_every_voice(graded, capsys):
     # the labels agree with the intent: a written slip is never the derivative, and every code occurs
     assert all(g[3] == (not g[4]) for g in graded), [g[:3] for g in graded if g[3] == bool(g[4])]
     assert {c for g in graded for c in g[4]} >= {"sign", "factor", "activation_derivative", "missing_path",
-                                                  "wrong_index", "sum_for_product"}
+                                                  "wrong_index", "sum_for_product", "regularization_sign",
+                                                  "missing_regularization"}
 
 
 def test_no_false_acceptance(graded):

@@ -412,6 +412,8 @@ def modifiers(has_regularization):
     for s, s_codes in ((1, ()), (-1, ("sign",))):
         for c, c_codes in ((1, ()), (2, ("factor",)), (0.5, ("factor",))):
             for r, r_codes in regs:
+                if s == -1 and r_codes == ("regularization_sign",):
+                    r_codes = ()               # the whole answer negated: its sign, one mistake
                 out.append((s, c, r, tuple(dict.fromkeys(s_codes + c_codes + r_codes))))
     return out
 

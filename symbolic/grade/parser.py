@@ -63,8 +63,8 @@ class Frac(sp.Expr):
         return rf"\frac{{{printer._print(self.args[0])}}}{{{printer._print(self.args[1])}}}"
 
     def _sympystr(self, printer):
-        top, bottom = (printer.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in self.args)
-        return f"{top}/{bottom}"
+        top = printer.parenthesize(self.args[0], PRECEDENCE["Mul"], strict=True)
+        return f"{top}/{printer.parenthesize(self.args[1], PRECEDENCE['Mul'])}"          # a/(b·c), a·b/c
 
 
 class Written(sp.Symbol):
@@ -105,12 +105,17 @@ class EchoTextPrinter(UnicodePrinter):
         sign = ""
         if factors and factors[0] == -1:
             sign, factors = "−", factors[1:]
+        elif factors and factors[0].is_Number and factors[0] < 0:
+            sign, factors = "−", [-factors[0], *factors[1:]]
         if not factors:
             return "−1"
         return sign + "·".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors)
 
     def _print_Float(self, expr):
         return f"{float(expr):.15g}".replace("-", "−")
+
+    def _print_Exp1(self, expr):
+        return "e"
 
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.args

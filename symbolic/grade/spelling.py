@@ -78,9 +78,9 @@ DASHES = {"−": "a minus sign", "–": "an en dash", "—": "an em dash", "‐"
           "‒": "a figure dash", "﹣": "a small hyphen-minus", "－": "a fullwidth hyphen-minus"}
 UNICODE.update({dash: "-" for dash in DASHES})
 INVISIBLE = "\u200b\u200c\u200d\u2060\u2061\u2063\u2064\ufeff"   # zero widths, UnicodeMath's function application
-SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎"
-SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾"
-PLAIN_SCRIPT = "0123456789+-()"
+SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎"      # (a phone has few script letters: e⁻ᶻ³¹ is e^{-z31})
+SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ᶻˣʸʷ"
+PLAIN_SCRIPT = "0123456789+-()zxyw"
 
 
 def _scripts(chars, table):
@@ -294,15 +294,26 @@ def _word(m):
     return None
 
 
+def _unbraced(m):
+    """{w}_{11}^{3}, {\\sigma}^{\\prime}, Word's 〖sech〗^2: a name or function in braces before its scripts is the
+    name itself ({ab}^2 stays: it is (ab)²)."""
+    name = m.group(1)
+    word = name.lstrip("\\")
+    if len(word) == 1 or name.startswith(r"\hat") or word in WORDS or plain(word) in FUNCTIONS:
+        return name
+    return None
+
+
 # (what must appear for the rule to apply, pattern, replacement): the cheap test keeps a plain answer fast
 KEYBOARDS = [
     ("\\", SIZING + r"(?=[()\[\]]|\\[{}])", ""),                          # \left( \mleft( \bigl[: the bracket
     ("{", r"(?<!\\)\{\s*\}", " "),                                         # Word's and MathLive's empty {} before ^
-    ("{", r"(?<![\\A-Za-z])\{\s*([A-Za-z]|\\hat\s*\{\s*y\s*\}|\\(?:sigma|delta|tanh))\s*\}(?=\s*[_^'])", r"\1"),
+    ("{", r"(?<![\\A-Za-z])\{\s*(\\hat\s*\{\s*y\s*\}|\\?[A-Za-z]+)\s*\}(?=\s*[_^'])", _unbraced),
     ("**", r"\*\*", "^"),                                                  # Python's power
     (".", r"(?<![A-Za-z])(?:np|numpy|math|torch|sympy|sp)\s*\.\s*(?=[A-Za-z])", ""),   # np.exp
     ("%", r"%e(?![A-Za-z])", "e"),                                         # Maxima's e
     ("_", r"_\s*\(\s*([\d\s,]+?)\s*\)", r"_{\1}"),                         # AsciiMath's O_(31)
+    ("_", r"_\s*(\d+)\s*,\s*(\d+)(?![\d.])", r"_{\1,\2}"),                    # O_3,1
     ("hat", r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}"),        # AsciiMath's hat(y)
     ("hat", r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}"),           # y_hat, yhat
     ("", r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word),
@@ -324,7 +335,7 @@ def _keyboards(t):
     t = _rewrite(t, KEYBOARDS)
     if "," in t.text and "max" not in t.text:
         # a decimal comma (4,588·10⁻⁴) where no comma separates anything (max(a, b), O_{1,12})
-        t = t.sub(r"(?<![\d.,{_\s])(\d+),(\d+)(?![\d,])", r"\1.\2")
+        t = t.sub(r"(?<![\d.,{_])(\d+),(\d+)(?![\d,])", r"\1.\2")
     return t
 
 
