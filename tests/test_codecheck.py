@@ -31,6 +31,7 @@ EXPECTED = {
     "correct_per_sample":    ("notes_l2", ()),
     "correct_unrolled":      ("tanh_mean", ()),
     "correct_class_relu":    ("relu_bce", ()),
+    "correct_bce_through_O": ("relu_bce", ()),     # dL/dO through O: the large-gradient case keeps O off 0 and 1
     "f_for_df":              ("notes_l2", (("f_for_df", [1, 2, 3]),)),
     "df_missing":            ("notes_l2", (("df_missing", [1, 2]),)),
     "df_at_output":          ("notes_l2", (("df_at_O", [1, 2, 3]),)),

@@ -36,6 +36,7 @@ COMPANION_BATCHES = (1, 3)
 SQUARE_WIDTH = 3
 MAX_POINTS = 50
 LARGE = 2.0                      # the large point's largest |dL/dw| is at least this
+ZMAX = 8.0                       # the large point keeps every |z| within this where it can (1 - sigmoid(8) = 3e-4)
 FAR = 30.0                       # how far below the outputs the targets of a loss without a target range are
 # (output-layer weights, inputs) scale factors tried in turn until the gradient is large
 LARGE_SCALES = ((1, 1), (2, 1), (4, 1), (1, 4), (8, 1), (4, 4), (16, 1), (8, 8), (32, 1), (64, 1), (32, 4),
@@ -85,24 +86,30 @@ def _largest(spec, point):
 
 def large_point(spec, point):
     """The point with targets far from the outputs (the far end of the loss's target range, or FAR below) and the
-    output layer's weights (then the inputs) scaled up until some |dL/dw| is at least LARGE."""
+    output layer's weights (then the inputs) scaled up until some |dL/dw| is at least LARGE, keeping every
+    |z| within ZMAX where it can: right code that writes the loss's gradient through O (−y/O + (1 − y)/(1 − O))
+    must not lose its digits to a saturated output."""
     low_high = LOSSES[spec.loss].targets
-    best = None
+    best = tame = None
     for w_scale, x_scale in LARGE_SCALES:
         W = point.W[:-1] + [point.W[-1] * w_scale]
         x = point.x * x_scale
-        O = forward(spec, replace(point, x=x, W=W)).O[-1]
+        fwd = forward(spec, replace(point, x=x, W=W))
+        O = fwd.O[-1]
         if low_high is not None:
             y = np.where(O > (low_high[0] + low_high[1]) / 2, low_high[0], low_high[1])
         else:
             y = O - FAR
         candidate = replace(point, x=x, y=y, W=W)
         size = _largest(spec, candidate)
+        calm = max(float(np.max(np.abs(z))) for z in fwd.z[1:]) <= ZMAX
+        if calm and size >= LARGE:
+            return candidate
         if best is None or size > best[0]:
             best = (size, candidate)
-        if size >= LARGE:
-            break
-    return best[1]
+        if calm and (tame is None or size > tame[0]):
+            tame = (size, candidate)
+    return (tame if tame is not None and tame[0] > 1 else best)[1]
 
 
 def make_cases(spec, points=4, seed=0):
