@@ -259,6 +259,7 @@ def test_hostile_batch_goes_on_and_nothing_escaped(hostile):
     assert not Path("/tmp/gradproof-hostile-escape.txt").exists()
     assert not Path("/tmp/gradproof-hostile-escape-2.txt").exists()
     assert "starting a program (os.system): touch /tmp/gradproof-hostile-ran-a-program" in hostile["runs_a_program"]["refused"]
+    assert "writing more than 64 MB to one file (stopped)" in hostile["floods_output"]["refused"]
 
 
 # ---- the command line

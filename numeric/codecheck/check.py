@@ -208,9 +208,9 @@ def case_failure(record, run, limits):
     if status == "ok":
         return None
     if status == "memory" or record.get("type") == "MemoryError":
-        return _failure("memory", where=record.get("where"), **limit_fields)
+        return _failure("memory", where=_where(record.get("where")), **limit_fields)
     if record.get("type") == "OSError" and "[Errno 27]" in str(record.get("message", "")):
-        return _failure("output", where=record.get("where"), **limit_fields)     # EFBIG: the file size limit
+        return _failure("output", where=_where(record.get("where")), **limit_fields)     # EFBIG: the file size limit
     if status == "bad_return":
         return _failure("bad_return", message=one_line(record.get("message", ""), 400))
     return _failure("exception", type=one_line(record.get("type", "an exception"), 80),
@@ -363,8 +363,8 @@ def check_run(run, cases, expected, limits, file, function):
 
 
 def _refusal_from_limits(report, limits):
-    """A file that hit the per-file limit is a refused write too."""
-    if report.failure and report.failure["kind"] == "output":
+    """A file that hit the per-file limit is a refused write too (the OS refused it: the child cannot report it)."""
+    if any(c["status"] == "output" for c in report.cases) or (report.failure and report.failure["kind"] == "output"):
         what = f"writing more than {limits.file_mb} MB to one file (stopped)"
         if what not in report.refused:
             report.refused.append(what)
