@@ -232,14 +232,18 @@ class Model:
                                       for m in range(1, self.spec.layers[k] + 1)])
         return self.memo[key]
 
+    def loss_row_collapse(self):
+        """The loss row's collapsed dl/dz as a function (sympy, y, O) -> expression (CE on softmax: O - y), for a
+        coupled output layer; None where the row gives none."""
+        top = self.output_layer
+        fused = losses.loss(self.spec.loss).fused_with(self.spec.activation(top).name)
+        return fused.collapsed if self.couples(top) and fused is not None else None
+
     def collapsed_z_gradient(self, j):
         """dL/dz_nj of a coupled output layer with the sum over m collapsed, as the loss row gives it for targets
         summing to 1 (CE on softmax: O_nj - y_j); None where the row gives none."""
-        top = self.output_layer
-        fused = losses.loss(self.spec.loss).fused_with(self.spec.activation(top).name)
-        if not self.couples(top) or fused is None or fused.collapsed is None:
-            return None
-        return fused.collapsed(sp, self.y[j], self.O[top][j])
+        collapse = self.loss_row_collapse()
+        return None if collapse is None else collapse(sp, self.y[j], self.O[self.output_layer][j])
 
     def simplex(self):
         """y_n = 1 - (y_1 + ... + y_(n-1)): the targets put on the probability simplex, for a loss whose row asks

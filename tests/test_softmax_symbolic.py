@@ -81,3 +81,20 @@ def test_stable_at_z_1000_while_the_printed_forms_stay_readable(digits):
     evaluated = Evaluable.of(model)(model.data_loss())
     assert "LogSumExp" in str(evaluated) and not evaluated.has(sp.exp)
     assert np.isfinite(float(values.loss))
+
+
+def test_the_sheet_shows_the_jacobian_the_sum_over_m_and_the_collapse(capsys, tmp_path):
+    from gradproof.symbolic.cli import main
+    spec = tmp_path / "s.toml"
+    spec.write_text('[network]\nlayers = [2, 3, 3]\nactivation = ["sigmoid", "softmax"]\n[loss]\nkind = "ce"\n')
+    assert main(["sheet", str(spec), "--param", "w^2_12", "--format", "tex"]) == 0
+    tex = capsys.readouterr().out
+    # the Jacobian as the row writes it, and its 3 x 3 table: diagonal O(1 - O), cross terms -O_m O_j
+    assert r"\frac{\partial O_{2m}}{\partial z_{2j}} &= O_{2m} \cdot \left(\mathbb{1}[m = j] - O_{2j}\right)" in tex
+    assert tex.count(r"O_{22} \cdot \left(1 - O_{22}\right)") >= 1 and r"- O_{21} \cdot O_{23}" in tex
+    # the sum over m for the weight, one product per path through O_21, O_22, O_23
+    assert all(rf"w^{{2}}_{{12}} \to z_{{22}} \to O_{{2{m}}} \to L" in tex for m in (1, 2, 3))
+    # the collapse, step by step, ending at O - y because the targets sum to 1
+    assert "The sum over the outputs collapses" in tex
+    assert r"&= O_{21} - y_{1} \quad\text{since } y_{1} + y_{2} + y_{3} = 1" in tex
+    assert r"\left(O_{2j} - y_{j}\right)\, O_{1i}" in tex

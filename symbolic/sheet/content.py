@@ -157,6 +157,7 @@ def build(spec, params=None, point=None, lr=DEFAULT_LR, title=None, intro=None, 
     if values is not None:
         _forward(sheet, model, values)
     _deltas(sheet, model, values)
+    _collapse(sheet, model)
     for d in derivations:
         _parameter(sheet, d, values)
     if values is not None:
@@ -203,11 +204,15 @@ def _definitions(sheet, model):
                               "output where it can be (the form backpropagation uses):")))
     deriv_rows, seen = [], set()
     for k in range(1, len(spec.layers)):
-        if spec.activations[k - 1] in seen:
+        if spec.activations[k - 1] in seen or model.couples(k):
             continue
         seen.add(spec.activations[k - 1])
         deriv_rows += _activation_derivative(model, k)
-    sheet.add(Display(tuple(deriv_rows)))
+    if deriv_rows:
+        sheet.add(Display(tuple(deriv_rows)))
+    for k in range(1, len(spec.layers)):
+        if model.couples(k):
+            _jacobian(sheet, model, k)
     outputs = range(1, spec.layers[-1] + 1)
     n = model.output_layer
     sheet.add(Paragraph(parts("The network's output is written ", Math(r"\hat{y}"), ": ",
@@ -237,6 +242,73 @@ def _activation_derivative(model, k):
         if tex not in forms:
             forms.append(tex)
     return rows(_d(O, z), forms)
+
+
+def _jacobian(sheet, model, k):
+    """A layer that couples (softmax): its Jacobian dO_km/dz_kj in O, from the row, as a formula and a small table."""
+    act, n = model.spec.activation(k), model.spec.layers[k]
+    m, j = sp.Symbol(f"O_{k}m", real=True), sp.Symbol(f"O_{k}j", real=True)
+    general = act.sympy_jacobian(sp, m, j, sp.Symbol(r"\mathbb{1}[m = j]"))
+    sheet.add(Paragraph(parts(
+        "Layer ", str(k), "'s ", act.prose, " couples its outputs: each ", Math(f"O_{{{k}m}}"), " depends on every ",
+        Math(f"z_{{{k}j}}"), " of the layer, so its derivative is a Jacobian, one entry per pair (m, j), written "
+        "through the outputs:")))
+    sheet.add(Display((rf"\frac{{\partial O_{{{k}m}}}}{{\partial z_{{{k}j}}}} &= {latex(general, order='old')}",)))
+    header = (parts(""),) + tuple(parts(Math(rf"\partial z_{{{k}{b}}}")) for b in range(1, n + 1))
+    body = tuple((parts(Math(rf"\partial {latex(model.O[k][a])}")),)
+                 + tuple(parts(Math(latex(model.jacobian(k, a, b)))) for b in range(1, n + 1))
+                 for a in range(1, n + 1))
+    sheet.add(Table(header, body, "l" + "c" * n, parts(
+        "The Jacobian of ", act.prose, ": row m, column j holds ", Math(rf"\partial O_{{{k}m}}/\partial z_{{{k}j}}"),
+        "; the diagonal is the elementwise-looking O(1 − O), the rest the cross terms.")))
+
+
+def _collapse(sheet, model):
+    """For a coupled output layer whose loss collapses the sum over m (CE on softmax): dL/dz_n1 step by step, from the
+    sum over the outputs to O_n1 - y_1."""
+    n, j = model.output_layer, 1
+    collapsed = model.collapsed_z_gradient(j)
+    if collapsed is None:
+        return
+    width = model.spec.layers[n]
+    z, O, y = model.z[n][j], model.O[n], model.y
+    lhs = _d(L, z)
+    leibniz = sp.Add(*[sp.Mul(Partial(L, O[m]), Partial(O[m], z), evaluate=False) for m in range(1, width + 1)],
+                     evaluate=False)
+    # each term as (dL/dO_nm)(dO_nm/dz_n1), the loss's sign in front (no "+ -" between the terms)
+    placed = sp.Add(*[sp.Mul(*_signed(model.local(L, O[m])), model.local(O[m], z), evaluate=False)
+                      for m in range(1, width + 1)], evaluate=False)
+    cancelled = sp.Add(*[sp.cancel(model.local(L, O[m]) * model.local(O[m], z)) for m in range(1, width + 1)],
+                       evaluate=False)
+    total = sp.Add(*y[1:], evaluate=False)
+    gathered = sp.Add(sp.Mul(O[j], total, evaluate=False), -y[j], evaluate=False)
+    fused = model.loss_row_collapse()
+    with sp.evaluate(False):                 # as the row writes it: O - y, not sympy's -y + O
+        collapsed = fused(sp, y[j], O[j])
+        general = fused(sp, sp.Symbol("y_j"), sp.Symbol(f"O_{n}j"))
+    sheet.add(Heading(2, parts("The sum over the outputs collapses"), "collapse"))
+    sheet.add(Paragraph(parts(
+        _sym(z), " reaches ", _sym(L), " through every output ", *_names([O[m] for m in range(1, width + 1)]),
+        ", so its derivative sums over them; with the loss's ", Math(r"\partial L/\partial O_{" + f"{n}m" + "}"),
+        " and the Jacobian each term's division by the output cancels, and since the targets sum to 1 the sum "
+        "collapses (likewise for every output j):")))
+    steps = [latex(s, order="none") for s in _distinct([leibniz, placed, cancelled, gathered])]
+    sheet.add(Display(tuple(rows(lhs, steps))
+                      + (rf"&= {latex(collapsed, order='old')} \quad\text{{since }} {latex(total)} = 1",)))
+    sheet.add(Paragraph(parts(
+        "So every weight into an output neuron has ", Math(rf"\partial L/\partial w^{{{n}}}_{{ij}} = "
+                                                          rf"\left({latex(general, order='none')}\right)"
+                                                          rf"\, O_{{{n - 1}i}}"),
+        ". Dropping the cross terms (every m other than j), as if softmax acted output by output with slope O(1 − O), leaves "
+        "only the m = j term: wrong whenever another target is not 0.")))
+
+
+def _signed(expr):
+    """A product's factors with its sign as a leading -1 (so an unevaluated sum prints "- a" rather than "+ -a")."""
+    coefficient, rest = expr.as_coeff_Mul()
+    if coefficient.is_negative:
+        return [sp.S.NegativeOne, -coefficient * rest]
+    return [expr]
 
 
 def _loss_as_built(model):
@@ -398,6 +470,13 @@ def _memoized(sheet, d, values):
     sheet.add(Paragraph(parts("Memoized (the δ form backpropagation computes):")))
     sheet.add(Display(tuple(rows(lhs, [d.memoized_leibniz, d.memoized]))))
     delta = model.delta[k][j]
+    if model.couples(k):
+        width = model.spec.layers[k]
+        text = ["It needs every output's δ, ", *_names([model.delta[k][m] for m in range(1, width + 1)]),
+                ", summed through the Jacobian into ", Math(_d(L, model.z[k][j])), ", taken straight from the loss",
+                *([", and shared with "] + _names([model.symbols[p] for p in d.reused_by]) if d.reused_by else []), "."]
+        sheet.add(Paragraph(parts(*text)))
+        return
     text = ["It needs ", _sym(delta)]
     if d.reused_by:
         text += [", which is shared with "] + _names([model.symbols[p] for p in d.reused_by])

@@ -59,6 +59,8 @@ def geometry(spec, param=None, gap=2.2):
     if param is not None:
         marked = {(param.layer, param.j)} | {(k, j) for k in range(param.layer + 1, len(n))
                                              for j in range(1, n[k] + 1)} | {("L",)}
+        if spec.activation(out).couples:           # z_nj reaches L through every output O_nm
+            marked |= {(out, j) for j in range(1, n[out] + 1)}
     return Geometry(nodes, edges, marked, param, rows)
 
 
