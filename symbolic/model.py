@@ -252,6 +252,16 @@ class Model:
             return {}
         return {self.y[-1]: 1 - sp.Add(*self.y[1:-1])}
 
+    def onto_simplex(self, values):
+        """values (symbol -> number, float or mpmath) with y_n = 1 - the other targets, exactly in their arithmetic,
+        for a loss whose row asks for probability vectors; unchanged otherwise. (Float targets that sum to 1 in
+        float64 do not in 50 digits, where O_nj - y_j would then differ from the derivative.)"""
+        if not losses.loss(self.spec.loss).simplex:
+            return values
+        out = dict(values)
+        out[self.y[-1]] = 1 - sum((values[s] for s in self.y[1:-1]), 0 * values[self.y[-1]])
+        return out
+
     def _z_local(self, k, j, B):
         """dz_kj/dB for B a direct input of z_kj."""
         if B in self.param_of:

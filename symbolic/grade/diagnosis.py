@@ -43,6 +43,8 @@ SENTENCES = {
                 "give it to enough significant figures for the tolerance.",
     "missing_regularization": "The regularization term is missing: L includes λ times the sum of the weights' "
                               "penalties, so its derivative (2λw for L2, λ sign(w) for L1) adds to the gradient.",
+    "missing_target": "The target is missing: with softmax and cross-entropy ∂L/∂z_nj collapses to O_nj − y_j; "
+                      "the −y_j comes from the loss's ∂L/∂O = −y/O and does not cancel.",
     "regularization_sign": "The penalty's derivative has the wrong sign: L adds λ times the penalty, so its "
                            "derivative (2λw for L2, λ sign(w) for L1) is added to the gradient, not subtracted.",
 }
@@ -101,10 +103,52 @@ def missing_paths(derivation):
         nodes = path[::-1]
         values.append(_closed(model, sp.Mul(*[Partial(a, b) for a, b in zip(nodes, nodes[1:])])))
     total = sp.Add(*values)
-    out = [Variant(("missing_path",), f"{_describe(p)} is left out", total - v) for p, v in zip(derivation.paths, values)]
+    out = _cross_terms_dropped(derivation, values)
+    out += [Variant(("missing_path",), f"{_describe(p)} is left out", total - v) for p, v in zip(derivation.paths, values)]
     if len(values) > 2:
-        out += [Variant(("missing_path",), f"only {_describe(p)} is counted", v) for p, v in zip(derivation.paths, values)]
+        taken = {v.expr for v in out}
+        out += [Variant(("missing_path",), f"only {_describe(p)} is counted", v) for p, v in zip(derivation.paths, values)
+                if v not in taken]
     return out
+
+
+def _cross_steps(model, path):
+    """The steps z_ka -> O_km of a path through a coupled layer with m != a: its cross terms."""
+    out = []
+    for a, b in zip(path, path[1:]):
+        za, ob = model.neuron_of(a), model.neuron_of(b)
+        if za and ob and za[0] == "z" and ob[0] == "O" and za[1] == ob[1] and za[2] != ob[2]:
+            out.append(Partial(b, a))
+    return out
+
+
+def _cross_terms_dropped(derivation, values):
+    """The elementwise mistake at a layer that couples (softmax): every path through a cross term dO_km/dz_ka
+    (m != a) left out, as if the layer acted output by output with the Jacobian's diagonal as its slope."""
+    model = derivation.model
+    crossing = [_cross_steps(model, p) for p in derivation.paths]
+    if not any(crossing):
+        return []
+    kept = sp.Add(*[v for v, c in zip(values, crossing) if not c])
+    dropped = list(dict.fromkeys(s for c in crossing for s in c))
+    shown = ", ".join(text(s) for s in dropped[:4]) + (f" and {len(dropped) - 4} more" if len(dropped) > 4 else "")
+    k = model.neuron_of(dropped[0].numerator)[1]
+    return [Variant(("missing_path",), f"the cross terms of {model.spec.activation(k).prose} are dropped ({shown}): "
+                    f"only the diagonal ∂O_{k}j/∂z_{k}j = O_{k}j(1 − O_{k}j) is kept, as if it acted output by output, "
+                    f"but every O_{k}m depends on every z_{k}j", kept)]
+
+
+def target_slips(derivation):
+    """The target left out of a collapsed output gradient (O_nj in place of O_nj - y_j), where the loss row
+    collapses a coupled output layer's sum (CE on softmax); output-layer parameters only."""
+    model, p = derivation.model, derivation.param
+    collapse = model.loss_row_collapse()
+    if collapse is None or p.layer != model.output_layer:
+        return []
+    z = model.z[p.layer][p.j]
+    forgot = collapse(sp, sp.Integer(0), model.O[p.layer][p.j]) * model.local(z, derivation.symbol)
+    return [Variant(("missing_target",), f"the target {text(model.y[p.j])} is left out of ∂L/∂{text(z)} "
+                    f"({text(collapse(sp, sp.Integer(0), model.O[p.layer][p.j]))} in place of the collapsed form)", forgot)]
 
 
 def _name(act):
@@ -161,8 +205,10 @@ def activation_derivatives(derivation, form=None, codes=("activation_derivative"
     if not derivation.readable:
         return []
     form = data_leibniz(derivation) if form is None else form
+    # a coupled layer (softmax) has no slope per neuron to slip: its slip is the cross terms (missing_paths)
     layers = sorted({model.neuron_of(p.numerator)[1] for p in form.atoms(Partial)
-                     if model.neuron_of(p.numerator) and model.neuron_of(p.numerator)[0] == "O"})
+                     if model.neuron_of(p.numerator) and model.neuron_of(p.numerator)[0] == "O"
+                     and not model.couples(model.neuron_of(p.numerator)[1])})
     scopes = [(f"layer {k}", {k}) for k in layers] + ([("every layer", set(layers))] if len(layers) > 1 else [])
     out, seen = [], set()
     for scope, ks in scopes:
@@ -322,7 +368,8 @@ def _chain_factors(model, factor):
     if isinstance(factor, Partial):
         value = model.local(factor.numerator, factor.denominator)
         neuron = model.neuron_of(factor.numerator)
-        if neuron and neuron[0] == "O" and factor.denominator != model.z[neuron[1]][neuron[2]]:
+        if neuron and neuron[0] == "O" and not model.couples(neuron[1]) \
+                and factor.denominator != model.z[neuron[1]][neuron[2]]:
             f_prime = model.f_prime(neuron[1], neuron[2])
             rest = sp.cancel(value / f_prime) if f_prime != 0 else None
             if rest is not None and rest != 1 and not rest.has(*model.z[neuron[1]][1:]):
@@ -400,7 +447,7 @@ def pairs(derivation, structural):
 def variants(derivation):
     """Every structural variant of the derivative's data part, in the order they are preferred."""
     return missing_paths(derivation) + activation_derivatives(derivation) + wrong_indices(derivation) \
-        + sums_for_products(derivation)
+        + sums_for_products(derivation) + target_slips(derivation)
 
 
 def modifiers(has_regularization):

@@ -19,6 +19,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from gradproof.numeric.losses import LOSSES
+
 from ..model import L
 from ..printing import Partial
 from .parser import ETA
@@ -249,6 +251,18 @@ ROUND_INPUTS = (0.0, 1.0, 2.0)
 ROUND_TARGETS = (0.0, 1.0)
 
 
+def _round_targets(rng, spec):
+    """Round targets: each in {0, 1}; for a loss that needs probability vectors, quarters summing to 1 over at least
+    two outputs (a one-hot target hides softmax's dropped cross terms: there they are 0 or cancel)."""
+    width = spec.layers[-1]
+    if not LOSSES[spec.loss].simplex:
+        return [float(rng.choice(ROUND_TARGETS)) for _ in range(width)]
+    while True:
+        quarters = np.bincount(rng.integers(0, width, 4), minlength=width)
+        if np.count_nonzero(quarters) >= 2:
+            return [float(q) / 4 for q in quarters]
+
+
 def round_base(spec, model, count, seed=0, tries=2000):
     """count points of small round numbers, for a counterexample a student can check by hand: weights and biases
     in {-1, -1/2, 1/2, 1}, inputs in {0, 1, 2}, targets in {0, 1}; in a network with a kink, every
@@ -259,7 +273,7 @@ def round_base(spec, model, count, seed=0, tries=2000):
     points = []
     for _ in range(tries):
         values = {s: float(rng.choice(ROUND_INPUTS)) for s in model.x[1:]}
-        values.update({s: float(rng.choice(ROUND_TARGETS)) for s in model.y[1:]})
+        values.update(zip(model.y[1:], _round_targets(rng, spec)))
         values.update({s: float(rng.choice(ROUND_WEIGHTS)) for s in model.symbols.values()})
         values[model.lam] = spec.lam if spec.lam > 0 else 0.5
         values[ETA] = 0.1
@@ -297,7 +311,8 @@ class Points:
         if arith is Mp50:
             # each float as the decimal it prints as: lambda = 0.1 is 1/10, as a student writes it
             network = Network.of(self.model, mp=True)
-            rows = [network.values({s: mpmath.mpf(repr(float(v))) for s, v in b.items()}) for b in self.base]
+            rows = [network.values(self.model.onto_simplex({s: mpmath.mpf(repr(float(v))) for s, v in b.items()}))
+                    for b in self.base]
             values = {}
             for s in rows[0]:
                 array = np.empty(self.n, dtype=object)

@@ -225,7 +225,7 @@ class Grader:
     def in_O(self, expr):
         """expr with every f_k(z_kj) written O_kj and every delta expanded, for a symbolic comparison."""
         m, n = self.model, self.spec.layers
-        table = {self.spec.activation(k).sympy_f(sp, m.z[k][j]): m.O[k][j]
+        table = {self.spec.activation(k).sympy_output(sp, m.z[k][1:], j): m.O[k][j]
                  for k in range(1, len(n)) for j in range(1, n[k] + 1)}
         for _ in range(len(n)):
             deltas = [s for s in expr.free_symbols if m.neuron_of(s) and m.neuron_of(s)[0] == "delta"]
