@@ -46,6 +46,35 @@ def test_committed_sheet_compiles_cleanly(name):
     assert data.startswith(b"%PDF")
     assert problems(log) == []
     keep(name, data)
+    if name == "notes" and shutil.which("pdftotext"):
+        assert page_faults(ARTIFACTS / "notes.pdf") == []
+
+
+CAPTIONS = ("The paths from", "The network", "The forward pass.", "Each row: one edge", "The weights of layer",
+            "The loss and the", "The gradients.", "The new weights.")
+
+
+def pages_text(path):
+    """Each page's non-empty lines, as pdftotext reads them."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f")[:-1]]
+
+
+def page_faults(path):
+    """What a reader of the printed pages would trip over: a page (not the last) of fewer than 5 lines, a caption
+    opening a page (its figure or table on the page before), a lead-in ending with ':' at a page's foot (what it
+    introduces on the next)."""
+    pages = pages_text(path)
+    faults = []
+    for n, lines in enumerate(pages, 1):
+        body = [line for line in lines if not line.isdigit()]          # the page number
+        if n < len(pages) and len(body) < 5:
+            faults.append(f"page {n}: {len(body)} lines")
+        if body and body[0].startswith(CAPTIONS):
+            faults.append(f"page {n} opens with a caption: {body[0]!r}")
+        if n < len(pages) and body and body[-1].endswith(":"):
+            faults.append(f"page {n} ends with a lead-in: {body[-1]!r}")
+    return faults
 
 
 @pytest.mark.parametrize("argv", [
@@ -104,3 +133,16 @@ def test_wide_networks_lose_no_row_and_overflow_no_box(net, tmp_path):
     layers = [int(n) for n in net.split("-")]
     spec = Spec(layers=tuple(layers))
     assert [t.count("∂") / 2 for t in tables] == [_edges_on_paths(layers, p.layer) for p in spec.parameters()]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_homework_pdfs_keep_figures_tables_and_lead_ins_whole(tmp_path):
+    """The combined questions.pdf and solutions.pdf of a two-variant assignment: no nearly empty page at a variant's
+    end, no caption parted from its figure or table, no lead-in parted from what it introduces."""
+    assignment = (ROOT / "tests" / "test_exercise.py").read_text().split('ASSIGNMENT = """', 1)[1].split('"""', 1)[0]
+    (tmp_path / "hw.toml").write_text(assignment.replace("VARIANTS", "2"))
+    assert main(["exercise", str(tmp_path / "hw.toml"), "-o", str(tmp_path / "hw"), "--jobs", "1"]) == 0
+    for name in ("questions", "solutions"):
+        path = tmp_path / "hw" / f"{name}.pdf"
+        keep(f"homework-{name}", path.read_bytes())
+        assert page_faults(path) == [], name

@@ -15,7 +15,7 @@ from gradproof.numeric import batch
 from gradproof.numeric.errors import GradproofError
 
 from ..sheet import html, md, tex
-from ..sheet.document import Figure, Sheet
+from ..sheet.document import Figure, PageBreak, Sheet
 from . import key, pages
 
 SOURCE_DATE = "1767225600"        # 2026-01-01: fixed dates in the PDFs (byte-identical regeneration)
@@ -69,11 +69,6 @@ def _pages(assignment, ctx, variants, want_tex, jobs):
 def _cached(fn):
     import functools
     return fn if hasattr(fn, "cache_info") else functools.lru_cache(maxsize=None)(fn)
-
-
-@dataclasses.dataclass(frozen=True)
-class PageBreak:
-    """The start of a new printed page (between two variants of a combined file)."""
 
 
 class PagedHtml(html.HtmlRenderer):

@@ -81,6 +81,11 @@ class Note:
     content: tuple
 
 
+@dataclass(frozen=True)
+class PageBreak:
+    """The start of a new printed page (between two parts of a page, as the variants of a combined file)."""
+
+
 @dataclass
 class Sheet:
     title: str

@@ -13,7 +13,7 @@ from pathlib import Path
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import tikz, tikz_network
-from .document import Code, Math
+from .document import Code, Display, Figure, Heading, Items, Math, PageBreak, Paragraph, Table
 from .render import Renderer
 
 PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-pictures"
@@ -32,7 +32,16 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \renewcommand{\mathbb}[1]{\ifx1#1\mathbf{1}\else\amsmathbb{#1}\fi}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.55em}
-\allowdisplaybreaks
+% pages end where a block ends, not stretched to the foot; no paragraph leaves one line alone; a list stays with the
+% sentence that introduces it; a display breaks only where it is long (\gpbreakable), a short list never (\gpkeep)
+\raggedbottom
+\widowpenalty=10000
+\clubpenalty=10000
+\makeatletter
+\@beginparpenalty=10000
+\newcommand{\gpkeep}{\@itempenalty=10000\relax}
+\makeatother
+\newcommand{\gpbreakable}{\interdisplaylinepenalty=0\relax}
 \pagestyle{plain}
 """
 
@@ -85,8 +94,14 @@ def inline(content):
                    for c in content)
 
 
+SHORT_LIST = 6             # items: a list this short is never broken
+LONG_DISPLAY = 8           # rows: a display this long may break across pages, a shorter one never
+SHORT_TABLE = 14           # rows: a table this short is set whole (with its caption), a longer one breaks
+
+
 def _display(block):
-    return "\\begin{align*}\n" + " \\\\\n".join(block.rows) + "\n\\end{align*}"
+    body = "\\begin{align*}\n" + " \\\\\n".join(block.rows) + "\n\\end{align*}"
+    return "{\\gpbreakable" + body + "}" if len(block.rows) > LONG_DISPLAY else body
 
 
 def _cell(content):
@@ -101,16 +116,30 @@ def _tall(row):
     return any(isinstance(c, Math) and r"\frac" in c.tex for cell in row for c in cell)
 
 
+def _caption(block):
+    return r"{\centering\small " + inline(block.caption) + r"\par}"
+
+
 def _table(block):
-    """A longtable: it breaks across pages (its header repeated), so no row of a long table is lost."""
+    """A short table in one unbreakable box with its caption; a long one as a longtable that breaks across pages
+    (its header repeated), never after its first row nor before its last two, its caption kept with its end."""
     head = " & ".join(r"\textbf{" + inline(c) + "}" for c in block.header) + r" \\"
-    body = [" & ".join(_cell(c) for c in row) + (_STRUT if _tall(row) else "") + r" \\" for row in block.rows]
+    rows = [" & ".join(_cell(c) for c in row) + (_STRUT if _tall(row) else "") for row in block.rows]
+    if len(rows) <= SHORT_TABLE:
+        out = [r"\par\noindent\begin{minipage}{\linewidth}\centering\renewcommand{\arraystretch}{1.35}",
+               rf"\begin{{tabular}}{{{block.align}}}", r"\toprule", head, r"\midrule",
+               *[r + r" \\" for r in rows], r"\bottomrule", r"\end{tabular}"]
+        if block.caption:
+            out += [r"\par\vspace{0.35em}" + _caption(block)]
+        return "\n".join(out + [r"\end{minipage}\par\medskip"])
+    keep = {0, len(rows) - 3, len(rows) - 2}          # \\* : no page break after this row
+    body = [r + (r" \\*" if n in keep else r" \\") for n, r in enumerate(rows)]
     out = [r"\begingroup\renewcommand{\arraystretch}{1.35}",
            rf"\begin{{longtable}}{{{block.align}}}", r"\toprule", head, r"\midrule", r"\endfirsthead",
            r"\toprule", head, r"\midrule", r"\endhead", r"\bottomrule", r"\endlastfoot",
            *body, r"\end{longtable}", r"\endgroup"]
     if block.caption:
-        out.append(r"\vspace{-0.6em}{\centering\small " + inline(block.caption) + r"\par}")
+        out.append(r"\nopagebreak\vspace{-0.6em}" + _caption(block))
     return "\n".join(out)
 
 
@@ -130,7 +159,13 @@ class TexRenderer(Renderer):
         return rf"\{command}*{{{inline(block.content)}}}"
 
     def _render_Paragraph(self, block):
+        if any(isinstance(c, Code) for c in block.content):
+            # a command breaks only at its spaces, which do not stretch: set the paragraph ragged right
+            return r"{\raggedright " + inline(block.content) + r"\par}"
         return inline(block.content)
+
+    def _render_PageBreak(self, block):
+        return r"\clearpage"
 
     def _render_Display(self, block):
         return _display(block)
@@ -138,7 +173,8 @@ class TexRenderer(Renderer):
     def _render_Items(self, block):
         env = "enumerate" if block.ordered else "itemize"
         items = "\n".join(r"  \item " + inline(i) for i in block.items)
-        return rf"\begin{{{env}}}\setlength{{\itemsep}}{{0pt}}" + "\n" + items + f"\n\\end{{{env}}}"
+        keep = r"\gpkeep" if len(block.items) <= SHORT_LIST else ""
+        return rf"\begin{{{env}}}{keep}\setlength{{\itemsep}}{{0pt}}" + "\n" + items + f"\n\\end{{{env}}}"
 
     def _render_Table(self, block):
         return _table(block)
@@ -146,8 +182,10 @@ class TexRenderer(Renderer):
     def _render_Figure(self, block):
         scale = 0.8 if block.small else 1.0
         picture = tikz(block.model, block.param, scale, self._network_box(block.model, scale))
-        caption = r"\\[0.4em]{\small " + inline(block.caption) + "}" if block.caption else ""
-        return "\n".join([r"\begin{center}", picture, caption, r"\end{center}"])
+        # one box: the picture and its caption on the same page
+        caption = r"\par\vspace{0.4em}{\small " + inline(block.caption) + r"\par}" if block.caption else ""
+        return "\n".join([r"\par\medskip\noindent\begin{minipage}{\linewidth}\centering", picture, caption,
+                          r"\end{minipage}\par\medskip"])
 
     def _network_box(self, model, scale):
         """The name of a box holding the plain network at this scale, drawn into it before its first use."""
@@ -162,10 +200,30 @@ class TexRenderer(Renderer):
                 + inline(block.content) + "}}")
 
 
+_INTRODUCED = (Display, Table, Figure, Items)
+
+
+def _between(block, after, then):
+    """What separates two blocks: a lead-in paragraph and the display it introduces are one paragraph (TeX breaks
+    no page just before a display); a lead-in and its table, figure or list, a heading and what follows it, and the
+    last block of a part (before a page break or the end) and the block before it are kept on one page."""
+    if isinstance(block, Paragraph) and isinstance(after, Display):
+        return "\n"
+    if isinstance(block, (Heading, Paragraph)) and isinstance(after, _INTRODUCED) or isinstance(block, Heading) \
+            or (then is None or isinstance(then, PageBreak)) and not isinstance(after, PageBreak):
+        return "\n\n\\nopagebreak\n\n"
+    return "\n\n"
+
+
 def render(sheet, renderer=None):
     """The sheet as a complete LaTeX document."""
     renderer = (renderer or TexRenderer)(sheet)      # a subclass may render blocks of its own
-    body = "\n\n".join(renderer.block(b) for b in sheet.blocks)
+    blocks = sheet.blocks
+    body = ""
+    for n, block in enumerate(blocks):
+        body += renderer.block(block)
+        if n + 1 < len(blocks):
+            body += _between(block, blocks[n + 1], blocks[n + 2] if n + 2 < len(blocks) else None)
     boxes = "".join(line + "\n" for line in renderer.preamble)
     return PREAMBLE + "\\begin{document}\n" + boxes + "\n" + body + "\n\n\\end{document}\n"
 
