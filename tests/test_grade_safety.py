@@ -40,6 +40,13 @@ HOSTILE = [
     "x_1\x00",
     "x_1 \u202e 2",
     "x_1 ± 2",
+    # the plain keyboards' voices: Python, Maxima, phones
+    "__import__('os').system('touch /tmp/gradproof-pwned')",
+    "np.exp(np.exp(np.exp(np.exp(10))))",
+    "10**10**10",
+    "os.system('ls')",
+    "%e^%e^%e^%e^%e^10",
+    "10⁹⁹⁹⁹",
     "",
     "   ",
 ]

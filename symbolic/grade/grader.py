@@ -32,6 +32,7 @@ CLEAR = 0.1                # a counterexample's two values differ by at least th
 TIME_LIMIT = 1.5           # CPU seconds to read and evaluate one answer
 SYMBOLIC_TIME = 0.3        # seconds sympy may take to show an equal answer equal symbolically
 SYMBOLIC_OPS = 300         # answers larger than this are decided by the points alone
+READBACK_LIMIT = 600       # characters of the answer read back in a message
 
 
 class TimeLimit(Exception):
@@ -412,7 +413,8 @@ def _read_back(result, reading):
     """The result with the answer as read in its message (and how an ambiguous spelling was taken), so that a
     student sees what was graded."""
     notes = "".join(f" Note: {note}." for note in reading.notes)
-    result.message = f"{result.message} Read as: {reading.readback}.{notes}"
+    said = reading.readback if len(reading.readback) <= READBACK_LIMIT else reading.readback[:READBACK_LIMIT] + "…"
+    result.message = f"{result.message} Read as: {said}.{notes}"
     return result
 
 

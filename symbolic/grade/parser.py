@@ -1,4 +1,8 @@
-"""Read a student's LaTeX answer into sympy objects, with a real grammar (grammar.lark) and hard limits.
+"""Read a student's answer into sympy objects, with a real grammar (grammar.lark) and hard limits.
+
+Every voice (LaTeX, Python/Maxima, AsciiMath, UnicodeMath, phone text) is first respelled to the grammar's
+LaTeX (spelling.py); one Builder per model, with its own parser, turns the result into sympy, keeping what
+one parse collects (figures of numbers, notes on how an ambiguous spelling was read) in the instance.
 
 The text is never handed to sympify, parse_expr, eval, exec or lambdify: lark's LALR parser reads it
 and, at each reduction, the builder below makes the sympy object for that piece directly. Every piece

@@ -1,12 +1,17 @@
-"""The many spellings of one answer: rewrite what students type to the forms the grammar reads.
+"""The many spellings of one answer: rewrite what students type, in whatever voice, to the forms the grammar reads.
 
-Students write the same mathematics in many ways: ``\\frac12`` and ``{1 \\over 2}``, ``dL/dw`` and
-``\\frac{\\partial L}{\\partial w}``, ``w^{(3)}_{11}`` and ``W^{3}_{11}``, ``σ′`` typed on a phone,
-``$...$`` around it, a ``\\boxed{}`` or ``\\underbrace{}_{}`` on it, a full stop after it, a sum
-``\\sum_{j=1}^{2}`` over a neuron's index. This module rewrites each of those spellings to the one the
-grammar (grammar.lark) reads, as plain text edits: nothing is evaluated, and the rewritten text is then
-parsed under the same limits as any answer. Every character of the result remembers the column it came
-from, so that an error still points into what the student typed.
+Students write the same mathematics in many ways and from many devices: LaTeX by hand (``\\frac12``,
+``{1 \\over 2}``, ``w^{(3)}_{11}``, a ``\\boxed{}`` around it, a sum ``\\sum_{j=1}^{2}``), as the platforms'
+widgets emit it (MathQuill's and MathLive's ``w_{11}^{\\left(3\\right)}``, ``\\mleft(``, Word's ``{O}_{31}`` and
+``\\sigma^\\prime``), Python and Maxima (``2*(O31-y)*O31*(1-O31)``, ``np.exp``, ``**``, ``%e``), AsciiMath
+(``O_(31)``, ``sigma'(z_(11))``, ``hat y``, ``xx``), UnicodeMath (``〖σ〗^′``, U+2061, math italic letters,
+``(∂L)/(∂O_31)``) and phone text (``σ′(z₃₁)``, en dashes for minus, ``10⁻⁴``, no-break spaces, decimal commas).
+The voice is never declared: each rewrite below applies where its own spelling appears (a cheap test of the
+text first), and they do not disturb one another. This module rewrites each spelling to the one the grammar
+(grammar.lark) reads, as plain text edits: nothing is evaluated, and the rewritten text is then parsed under
+the same limits as any answer. Every character of the result remembers the column it came from, so that an
+error still points into what the student typed. A new spelling is one row of a table (KEYBOARDS, DECORATION,
+UNICODE, WORDS) and its test.
 """
 import difflib
 import re
@@ -312,7 +317,7 @@ KEYBOARDS = [
     ("**", r"\*\*", "^"),                                                  # Python's power
     (".", r"(?<![A-Za-z])(?:np|numpy|math|torch|sympy|sp)\s*\.\s*(?=[A-Za-z])", ""),   # np.exp
     ("%", r"%e(?![A-Za-z])", "e"),                                         # Maxima's e
-    ("_", r"_\s*\(\s*([\d\s,]+?)\s*\)", r"_{\1}"),                         # AsciiMath's O_(31)
+    ("_", r"_\s*\(([\d\s,]+)\)", lambda m: "_{" + m.group(1).strip() + "}"),      # AsciiMath's O_(31)
     ("_", r"_\s*(\d+)\s*,\s*(\d+)(?![\d.])", r"_{\1,\2}"),                    # O_3,1
     ("hat", r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}"),        # AsciiMath's hat(y)
     ("hat", r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}"),           # y_hat, yhat
