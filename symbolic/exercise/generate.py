@@ -6,6 +6,8 @@ more variants, never changes an earlier variant. A draw is rejected (and the str
     slopes, a dull exercise);
   - some gradient is smaller than 1e-3 of the largest (a value that reads as zero);
   - a (leaky) ReLU's input lies within the grader's kink margin of 0 (the slope would hang on rounding);
+  - a probability-vector target (categorical cross-entropy) lies below 0.1: near one-hot, softmax's dropped cross
+    terms hardly change the answer, and the elementwise mistake would pass for right;
   - a numeric blank is ambiguous: the value of a diagnosed mistake lies within twice the blank's tolerance
     of the correct value (mistakes.py), so that a mistake could be graded correct.
 Draws are judged in batches (all variants' candidates at once, in the grader's vectorised float64
@@ -20,6 +22,7 @@ import numpy as np
 
 from gradproof.numeric.backprop import backprop
 from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.losses import LOSSES
 from gradproof.numeric.notation import Neuron
 from gradproof.numeric.paths import paths as path_list
 from gradproof.numeric.point import Point
@@ -31,6 +34,7 @@ from .key import Blank, Variant
 
 SATURATED = (0.05, 0.95)      # an output in (0, 1) beyond these: a saturated neuron
 SMALLEST_GRADIENT = 1e-3      # of the largest, in the same variant
+TARGET_MARGIN = 0.1           # probability-vector targets at least this (none near one-hot)
 DECIMALS = 2
 BATCH = 6                     # draws per stream per round
 MAX_ROUNDS = 200
@@ -49,6 +53,10 @@ def draw(spec, rng):
     n = spec.layers
     x = _round(rng.uniform(-1, 1, (1, n[0])))
     y = _round(rng.uniform(0.1, 0.9, (1, n[-1])))
+    if LOSSES[spec.loss].simplex:
+        # a probability vector, rounded: the last target takes what the others leave (poor() rejects it near 0)
+        y = _round(y / y.sum())
+        y[0, -1] = round(1 - float(y[0, :-1].sum()), DECIMALS)
     W = [_round(rng.uniform(-1.5, 1.5, (a, b)) / math.sqrt(a)) for a, b in itertools.pairwise(n)]
     b = [_round(rng.uniform(-0.5, 0.5, m)) for m in n[1:]] if spec.bias else None
     return Point(x, y, W, b, single=True)
@@ -56,6 +64,9 @@ def draw(spec, rng):
 
 def poor(spec, point):
     """Why a draw makes a poor exercise (a sentence), or None."""
+    if LOSSES[spec.loss].simplex and np.any(point.y < TARGET_MARGIN):
+        # near a one-hot target softmax's cross terms nearly vanish: the elementwise mistake would pass for right
+        return f"a target below {TARGET_MARGIN} (too close to one-hot for the cross terms to show)"
     grads = backprop(spec, point)
     fwd = grads.forward
     for k in range(1, spec.depth + 1):

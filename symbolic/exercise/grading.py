@@ -177,8 +177,12 @@ class KeyGrader:
             return "invalid", (), "the number of paths is a whole number.", latex
         if int(got) == int(expected):
             return "correct", (), f"{int(expected)} paths.", latex
+        out = self.spec.activation(self.spec.depth)
+        coupled = (f", and of an output O_{self.spec.depth}m after each z_{self.spec.depth}j (the {out.prose} couples "
+                   "its layer), so that product times the output width") if out.couples else \
+            ", so the product of the later layers' widths"
         return "incorrect", (), (f"There are {int(expected)} paths, not {int(got)}: one for each choice of a "
-                                 "neuron in every later layer, so the product of the later layers' widths."), latex
+                                 f"neuron in every later layer{coupled}."), latex
 
     def _grade_Quantity(self, question, blank, variant, answer):
         """A number compared with the key within the blank's rtol; a wrong one diagnosed with the blank's mistakes."""
