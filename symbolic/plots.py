@@ -70,7 +70,8 @@ def plot_loss(spec, data, history, path, lr, batch_size, init):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     ax.plot(range(len(history)), history, marker="." if len(history) <= 50 else None)
-    if min(history) > 0 and max(history) / min(history) > 100:
+    # a log axis once the loss spans a decade: an early spike no longer flattens the rest of the curve
+    if min(history) > 0 and max(history) / min(history) > 10:
         ax.set_yscale("log")
     ax.set_xlabel("epoch (0 = at initialisation)")
     ax.set_ylabel(f"loss L ({spec.loss}, {spec.reduction} over samples"
@@ -128,7 +129,7 @@ def plot_flow(report, path):
     verdict and the ratio it rests on, in two lines so that it fits."""
     plt = _pyplot()
     n = report.spec.depth
-    ratio = "n/a" if report.flow.ratio is None else f"{report.flow.ratio:.3g}"
+    ratio = _ratio(report)
     title = (f"gradient flow in {_network(report.spec)}: {report.verdict}\n"
              rf"ratio $\|\delta_1\| \,/\, \|\delta_{{{n}}}\|$ = {ratio}")
     fig, ax = plt.subplots(figsize=(6.8, 4.4))
@@ -143,20 +144,26 @@ def plot_flow(report, path):
     save(fig, path)
 
 
+def _ratio(report):
+    return "n/a" if report.flow.ratio is None else f"{report.flow.ratio:.3g}"
+
+
 def plot_compare(runs, title, path):
-    """One panel per activation, one line per initialisation; a shared log y axis."""
+    """One panel per activation, one line per initialisation: the backpropagated signal ||delta_k|| per layer, the
+    quantity whose first-to-last ratio gives each verdict; a shared log y axis."""
     plt = _pyplot()
     acts = list(dict.fromkeys(act for act, _, _ in runs))
     fig, axes = plt.subplots(1, len(acts), figsize=(4.6 * len(acts), 4.4), sharey=True, squeeze=False)
     styles = ["-", "--", "-.", ":"]
     for ax, act in zip(axes[0], acts):
         mine = [(name, r) for a, name, r in runs if a == act]
-        drawn = [_line(ax, report.flow.grad_norms, f"{name or 'POINT'}: {report.verdict}", offset=n,
-                       linestyle=styles[n % 4]) for n, (name, report) in enumerate(mine)]
+        # the verdict rests on ||delta_1|| / ||delta_n||: the lines are the ||delta_k|| it compares
+        drawn = [_line(ax, report.flow.delta_norms, f"{name or 'POINT'}: {report.verdict}, ratio {_ratio(report)}",
+                       offset=n, linestyle=styles[n % 4]) for n, (name, report) in enumerate(mine)]
         _axes(ax, mine[0][1].spec.depth, any(drawn))
         ax.set_title(act)
         ax.legend(fontsize=8, title="initialisation: verdict" if mine[0][0] else "weights: verdict", title_fontsize=8)
-    axes[0][0].set_ylabel(r"$\|\partial L/\partial W^k\|$ (log scale)")
+    axes[0][0].set_ylabel(r"$\|\delta_k\| = \|\partial L/\partial O_k\|$ (log scale)")
     fig.suptitle(title)
     fig.tight_layout()
     save(fig, path)
@@ -191,15 +198,22 @@ def _lambda_axis(ax, lams):
 
 def plot_sweep(result, spec, path):
     """Left: train (dashed) and validation (solid) loss against lambda, mean over the seeds with error bars of
-    one standard deviation across them, the best lambda of each network ringed; right: exact zeros."""
+    one standard deviation across them, the best lambda of each network ringed; right, where some weight is exactly
+    0 (L1), the number of such weights."""
     import numpy as np
 
     plt = _pyplot()
     lams = sorted(set(result["lambdas"]))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.6))
+    groups = by_depth(result)
+    # a panel of exact zeros only where there are any (L2 shrinks weights but sets none to 0)
+    sparse = any(r["zero_weights"] for r in result["settings"])
+    wide = len(groups) > 1                    # the legend of several networks goes below the axes, off the curves
+    fig, axes = plt.subplots(1, 2 if sparse else 1, figsize=(11.5 if sparse else 7.0, 5.6 if wide else 4.6),
+                             squeeze=False)
+    left, right = axes[0][0], axes[0][1] if sparse else None
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     seeds = len(result["settings"][0].get("seeds", [0]))
-    for n, ((depth, layers), group) in enumerate(by_depth(result).items()):
+    for n, ((depth, layers), group) in enumerate(groups.items()):
         group = sorted(group, key=lambda r: r["lambda"])
         x = [r["lambda"] for r in group]
         colour = colours[n % len(colours)]
@@ -212,28 +226,56 @@ def plot_sweep(result, spec, path):
         best = min(group, key=lambda r: r["validation_loss"])
         left.plot([best["lambda"]], [best["validation_loss"]], "o", markersize=11, markerfacecolor="none",
                   markeredgecolor=colour, markeredgewidth=1.5)
+        if not sparse:
+            continue
         zeros = [r.get("zero_weights_per_seed", [r["zero_weights"]]) for r in group]
         right.errorbar(x, [r["zero_weights"] for r in group],
                        yerr=[float(np.std(z, ddof=1)) if len(z) > 1 else 0.0 for z in zeros], fmt="-o", color=colour,
                        markersize=4, capsize=3, label=f"{name}, {group[0]['weights']} weights")
-    for ax in (left, right):
+    for ax in axes[0]:
         _lambda_axis(ax, lams)
     losses = [r[k] for r in result["settings"] for k in ("train_loss", "validation_loss")]
     if min(losses) > 0 and max(losses) / min(losses) > 30:
         left.set_yscale("log")
     left.set_ylabel(f"{spec.loss} loss, mean per sample")
     over = f"mean of {seeds} seeds ± 1 s.d.; " if seeds > 1 else ""
-    left.set_title(f"training (dashed) and validation (solid) loss\n{over}ring: lowest validation loss", fontsize=10)
-    left.legend(fontsize=7)
-    right.set_ylabel("weights exactly 0" + (f" (mean of {seeds} seeds ± 1 s.d.)" if seeds > 1 else ""))
-    right.set_title("sparsity: weights exactly 0")
-    right.yaxis.get_major_locator().set_params(integer=True)
-    right.set_ylim(-0.5, max(r["weights"] for r in result["settings"]) + 0.5)     # the whole range: 0 to every weight
-    right.legend(fontsize=7)
+    none = "" if sparse else "; no weight exactly 0 at any λ"
+    left.set_title(f"training (dashed) and validation (solid) loss\n{over}ring: lowest validation loss{none}",
+                   fontsize=10)
+    if wide:
+        left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    else:
+        left.legend(fontsize=7)
+    if sparse:
+        _sparsity(right, result, seeds, wide)
     fig.suptitle(f"{result['regularization'].upper()} sweep on {result['data']} "
                  f"({result['split']['train']} train / {result['split']['validation']} validation samples)")
     fig.tight_layout()
     save(fig, path)
+
+
+def _sparsity(right, result, seeds, wide):
+    right.set_ylabel("weights exactly 0" + (f" (mean of {seeds} seeds ± 1 s.d.)" if seeds > 1 else ""))
+    right.set_title("sparsity: weights exactly 0")
+    right.yaxis.get_major_locator().set_params(integer=True)
+    right.set_ylim(-0.5, max(r["weights"] for r in result["settings"]) + 0.5)     # the whole range: 0 to every weight
+    if wide:
+        right.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    else:
+        right.legend(fontsize=7)
+
+
+def _mathtext(name):
+    """A column name with a subscript (x_1) as mathtext, so that it is set as x₁ rather than with its underscore.
+
+    Examples
+    ========
+    >>> _mathtext("x_1"), _mathtext("price")
+    ('$x_{1}$', 'price')
+    """
+    import re
+    match = re.fullmatch(r"([A-Za-z]+)_\{?([A-Za-z0-9]+)\}?", name)
+    return f"${match.group(1)}_{{{match.group(2)}}}$" if match else name
 
 
 def plot_fits(curves, data, validation, title, path):
@@ -247,8 +289,8 @@ def plot_fits(curves, data, validation, title, path):
     for n, (label, x, y) in enumerate(curves):
         ax.plot(x, y, styles[n % 3], color=colours[n % 3], linewidth=2, label=label)
     ax.plot(data.x[:, 0], data.y[:, 0], "o", color="black", markersize=6, label=f"training samples ({data.samples})")
-    ax.set_xlabel(data.columns[0] if data.columns else "x")
-    ax.set_ylabel(data.columns[-1] if data.columns else "y")
+    ax.set_xlabel(_mathtext(data.columns[0] if data.columns else "x"))
+    ax.set_ylabel(_mathtext(data.columns[-1] if data.columns else "y"))
     low, high = float(validation.y.min()), float(validation.y.max())
     ax.set_ylim(low - 0.5 * (high - low), high + 0.5 * (high - low))
     ax.set_title(title, fontsize=10)

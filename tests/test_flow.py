@@ -281,3 +281,28 @@ def test_a_sigmoid_chain_held_at_its_steepest_explodes_only_for_weights_above_fo
     assert report.flow.ratio == pytest.approx((weight / 4) ** 5, rel=1e-12)
     assert report.flow.bound == pytest.approx((weight / 4) ** 5, rel=1e-12)
     assert report.verdict == verdict
+
+
+def test_compare_draws_the_norms_its_verdicts_compare(capsys, tmp_path, monkeypatch):
+    """Each line of the --compare plot is the run's ||delta_k|| per layer (JSON's delta_norm), whose first-to-last
+    ratio is the verdict's: the plotted first/last equals the ratio printed beside the verdict."""
+    from matplotlib.figure import Figure
+
+    drawn = []
+    original = Figure.savefig
+
+    def record(self, *args, **kwargs):
+        drawn.append({ax.get_title(): [line.get_ydata() for line in ax.lines if line.get_marker() == "o"]
+                      for ax in self.axes})
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    data = run_json(capsys, ["flow", "--depth", "4", "--width", "3", "--compare", "--init", "xavier", "--seed", "5",
+                             "--plot", str(tmp_path / "c.png"), "--json"])
+    panels, = drawn
+    for run in data["runs"]:
+        y, = panels[run["activation"]]
+        deltas = [r["delta_norm"] for r in run["layers"]]
+        assert list(y) == pytest.approx([d if d > 0 else float("nan") for d in deltas], nan_ok=True)
+        if deltas[-1] > 0 and deltas[0] > 0:
+            assert y[0] / y[-1] == pytest.approx(run["ratio"], rel=1e-9)

@@ -273,3 +273,28 @@ def test_cli_fits_draws_three_curves_over_a_1d_set(capsys, tmp_path, monkeypatch
 def test_cli_fits_needs_one_input_and_one_output(capsys, tmp_path):
     assert main(["sweep", "--data", "builtin:notes-small", "--reg", "l2", "--fits", str(tmp_path / "f.png")]) == 2
     assert "one input and one output" in capsys.readouterr().err
+
+
+def test_an_l2_sweep_draws_no_empty_sparsity_panel(capsys, tmp_path, monkeypatch):
+    """L2 sets no weight exactly to 0: the plot is the loss panel alone, and says why; its three networks' legend sits
+    below the axes, clear of the curves."""
+    from matplotlib.figure import Figure
+
+    drawn = []
+    original = Figure.savefig
+
+    def record(self, *args, **kwargs):
+        self.canvas.draw()
+        ax = self.axes[0]
+        drawn.append((len(self.axes), ax.get_title(), ax.get_legend().get_window_extent().y1,
+                      ax.get_window_extent().y0))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    assert main(["sweep", "--data", "builtin:notes-small", "--reg", "l2", "--lam", "0,0.1", "--depths", "1,2,3",
+                 "--epochs", "3", "--plot", str(tmp_path / "s.png"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert all(r["zero_weights"] == 0 for r in result["settings"])
+    (panels, title, legend_top, axes_bottom), = drawn
+    assert panels == 1 and "no weight exactly 0" in title
+    assert legend_top < axes_bottom
