@@ -1,23 +1,24 @@
-"""Export a folder written by 'gradproof exercise' to a course platform, with its variants, answer key,
-partial credit and feedback:
+"""Export a folder written by 'gradproof exercise' to a course platform, one variant per student, with the
+answer key, partial credit and feedback:
 
-  moodle        moodle.xml: a category per question, a numerical question per variant (the diagnosed
-                mistakes as further answers with their share of the points and feedback naming them),
-                a cloze question for several values, an essay question for an expression (the key in
-                the grader information: Moodle cannot grade an expression)
-  canvas        canvas-qti.zip: QTI 1.2, a question group ("pick 1") of the variants per question and value
-                (numerical, exact ± margin; an expression is an essay question)
-  prairielearn  a folder with questions/ (info.json, question.html, server.py grading with gradproof)
-                and serverFilesCourse/ (gradproof and lark, which the question runtime lacks): copy both
-                into the course repository
-  gradescope    gradescope-autograder.zip: setup.sh, run_autograder, the key; students submit
-                answers.json or answers.csv (question,answer); --roster student,variant names variants
+  moodle        a folder: questions-N.xml (one question category per variant, each file under 1.5 MB: PHP's
+                default upload limit is 2 MB) and groups.csv (one group per variant); a numerical question
+                per value (each diagnosed mistake a further answer with its share and tolerance), a cloze
+                question for several values, an essay question for an expression
+  canvas        canvas-qti.zip: QTI 1.2, one quiz per variant to assign to its students; each value a
+                numerical question asked in units that survive Canvas's 4-decimal rounding
+  prairielearn  a folder with questions/, assessments/ and serverFilesCourse/ (gradproof and lark): the
+                variant comes from the student's UID (or the roster), so every question shows one network
+  gradescope    gradescope-autograder.zip: setup.sh (a virtual environment), run_autograder, the key; students
+                submit answers.json or answers.csv (question,answer); the roster (email) names variants
 
+--roster CSV (id,variant) gives each student's variant: the UID on PrairieLearn, the email on Gradescope.
 Without -o the export is written into DIR under the name above.
 
 Examples:
   gradproof export homework --to moodle
-  gradproof export homework --to gradescope --roster roster.csv -o autograder.zip
+  gradproof export homework --to prairielearn --roster roster.csv
+  gradproof export homework --to gradescope --roster roster.csv --code backprop.py -o autograder.zip
 """
 
 HELP = "export an exercise folder to Moodle, Canvas, PrairieLearn or Gradescope"

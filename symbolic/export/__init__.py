@@ -77,7 +77,7 @@ def read_roster(path, variants):
 
 
 PLATFORMS = {p.name: p for p in (
-    Platform("moodle", "moodle.xml", False, _moodle, "Moodle XML quiz questions"),
+    Platform("moodle", "moodle", True, _moodle, "Moodle XML question files, one category per variant"),
     Platform("canvas", "canvas-qti.zip", False, _canvas, "Canvas QTI 1.2 quiz"),
     Platform("prairielearn", "prairielearn", True, _prairielearn, "PrairieLearn questions and server files"),
     Platform("gradescope", "gradescope-autograder.zip", False, _gradescope, "Gradescope autograder"),
