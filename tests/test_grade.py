@@ -274,3 +274,33 @@ def test_relu_counterexample_keeps_away_from_the_kink():
     p = r.counterexample["point"]
     z = [p["x_1"] * p[f"w^1_1{j}"] + p["x_2"] * p[f"w^1_2{j}"] for j in (1, 2)]
     assert min(abs(v) for v in z) >= 0.5
+
+
+@pytest.mark.parametrize("param, answer, codes", [
+    # a '+' wherever it stands along the chain, with the sign slipped before it or not
+    ("w^3_11", "2(O_{31}-y)O_{31}(1-O_{31})+O_{21}", ["sum_for_product"]),
+    ("w^3_11", "2(O_{31}-y)+O_{31}(1-O_{31})O_{21}", ["sum_for_product"]),
+    ("w^3_11", "2(y-O_{31})O_{31}(1-O_{31})+O_{21}", ["sign", "sum_for_product"]),
+    ("w^2_11", "2(O_{31}-y)O_{31}(1-O_{31})w^3_{11}O_{21}(1-O_{21})+O_{11}", ["sum_for_product"]),
+    ("w^2_11", "2(O_{31}-y)O_{31}(1-O_{31})w^3_{11}+O_{21}(1-O_{21})O_{11}", ["sum_for_product"]),
+])
+def test_sum_for_product_wherever_the_plus_stands(param, answer, codes):
+    r = Grader(Spec()).grade(param, answer)
+    assert (r.verdict, sorted(r.diagnosis)) == ("incorrect", codes)
+
+
+@pytest.mark.parametrize("regularization, penalty, codes", [
+    ("l2", r" - 2\lambda w^{3}_{11}", ["regularization_sign"]),
+    ("l2", r" + 2\lambda w^{3}_{11}", []),
+    ("l1", r" - \lambda \operatorname{sign}(w^{3}_{11})", ["regularization_sign"]),
+    ("l1", r" + \lambda \operatorname{sign}(w^{3}_{11})", []),
+])
+def test_the_penalty_sign_is_its_own_mistake(regularization, penalty, codes):
+    g = Grader(Spec(regularization=regularization, lam=0.1))
+    r = g.grade("w^3_11", r"-2(y - \hat y) \hat y (1 - \hat y) O_{21}" + penalty)
+    assert r.diagnosis == codes and r.verdict == ("incorrect" if codes else "correct")
+    if not codes:
+        # the whole answer negated is the sign, once (not the sign and the penalty's sign)
+        negated = penalty.replace("+", "-", 1)
+        whole = g.grade("w^3_11", r"2(y - \hat y) \hat y (1 - \hat y) O_{21}" + negated)
+        assert whole.diagnosis == ["sign"]

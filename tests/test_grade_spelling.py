@@ -167,6 +167,7 @@ def test_the_readme_lists_every_voice_with_a_correct_example():
     ("sigm(z_31)", ["unknown name 'sigm'", "did you mean sigma?"]),
     ("s(z_31)", ["unknown symbol s", "\\sigma"]),
     ("x_1 \u202e 2", ["U+202E", "right-to-left override"]),
+    ("2(O31-y)O31(1-O31)w3_12", ["w^3_12 does not exist", "did you mean w^3_21?"]),
 ])
 def test_messages_name_the_character_and_the_symbol_meant(answer, said):
     r = Grader(NOTES).grade("w^3_11", answer)

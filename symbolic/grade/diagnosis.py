@@ -395,6 +395,9 @@ def sums_for_products(derivation):
                 if expr not in seen:
                     seen.add(expr)
                     out.append(Variant(("sum_for_product",), f"{text(left)} + [{text(right)}]", expr))
+                    # and the sign slipped in the part before the '+' only: 2(y - ŷ)ŷ(1 - ŷ) + O_21
+                    flipped = _closed(model, _replace(form, node, sp.Add(-left, right, evaluate=False)))
+                    out.append(Variant(("sum_for_product", "sign"), f"-{text(left)} + [{text(right)}]", flipped))
     return out
 
 

@@ -355,9 +355,19 @@ class Builder(Transformer):
         try:
             self.model.spec.check_param(p)
         except GradproofError as error:
-            raise self._error(token, str(error)) from None
+            raise self._error(token, str(error) + self._swapped(p)) from None
         s = self.model.symbols[p]
         return Node(s, s)
+
+    def _swapped(self, p):
+        """'; did you mean w^3_21?' when the weight with its indices swapped exists."""
+        if not p.is_weight:
+            return ""
+        try:
+            other = self.model.spec.check_param(Param.weight(p.layer, p.j, p.i))
+        except GradproofError:
+            return ""
+        return (f"; did you mean {other}? (w^k_ij runs from neuron i of layer k-1 to neuron j of layer k)")
 
     def _cut_param(self, text, token):
         """w^3_{112} in a 12-12-1 network: the digits cut where only one cut names a weight (or bias)."""

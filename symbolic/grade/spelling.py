@@ -75,7 +75,8 @@ UNICODE = {
     "σ": r"\sigma ", "∂": r"\partial ", "ŷ": r"\hat{y}", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
     "•": r"\cdot ", "×": r"\times ", "✕": r"\times ", "⨯": r"\times ", "∗": "*", "÷": "/", "∕": "/", "⁄": "/",
     "′": "'", "’": "'", "ʹ": "'", "‘": "'", "″": "''", "δ": r"\delta", "λ": r"\lambda ", "η": r"\eta ",
-    "∑": r"\sum", "Σ": r"\sum", "≈": r"\approx ", "√": r"\sqrt ", "〖": "{", "〗": "}", "ℯ": "e",
+    "∑": r"\sum", "Σ": r"\sum", "≈": r"\approx ", "√": r"\sqrt ", "〖": "{", "〗": "}", "ℯ": "e", "ℓ": "L",
+    "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)", "⅔": "(2/3)",
     "\u2062": " ",                                  # UnicodeMath's invisible times: a product
 }
 # what a character was read as, for a message that points at it
@@ -154,6 +155,8 @@ def _text_command(m):
 
 
 DECORATION = [
+    ("_", r"(?<![A-Za-z\\])y_\{?(?:\\text\{|\\mathrm\{)?(pred|hat|out)\}?\}?(?![A-Za-z])", r"\\hat{y}"),  # y_pred
+    ("_", r"(?<![A-Za-z\\])y_\{?(?:\\text\{|\\mathrm\{)?(true|target)\}?\}?(?![A-Za-z])", "y"),        # y_true
     ("\\", r"\\begin\s*\{[a-z*]*\}|\\end\s*\{[a-z*]*\}|\\(nonumber|notag)(?![A-Za-z])", " "),
     ("$", r"\$\$?", " "),                                                  # $...$
     ("\\", r"\\[()]|\\\[|\\\]", " "),                                       # \(...\), \[...\]
@@ -169,6 +172,8 @@ DECORATION = [
     ("exponentialE", r"\\exponentialE(?![A-Za-z])", " e "),                 # MathLive's keyboard e
     ("differentialD", r"\\differentialD(?![A-Za-z])", "d"),
     ("placeholder", r"\\placeholder\s*(\[[^\]]*\])?\s*\{\s*\}", " "),
+    ("\\", r"\\(mathcal|mathscr|mathbf|mathit|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}", r"\2"),   # \mathcal{L}
+    ("ell", r"\\ell(?![A-Za-z])", "L"),                                   # the loss as ℓ
 ]
 
 
@@ -321,6 +326,7 @@ KEYBOARDS = [
     ("_", r"_\s*(\d+)\s*,\s*(\d+)(?![\d.])", r"_{\1,\2}"),                    # O_3,1
     ("hat", r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}"),        # AsciiMath's hat(y)
     ("hat", r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}"),           # y_hat, yhat
+    ("_", r"(?<![A-Za-z\\])(sigma|sigmoid|tanh|relu|f)_?(?:prime|deriv|derivative|grad)(?![A-Za-z])", r"\1'"),
     ("", r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word),
     ("_", r"(?<![A-Za-z\\])([wWb])\s*(\d+)\s*_", r"\1^{\2}_"),             # w3_11: the layer first
     ("", r"(?<![A-Za-z\\])(O|o|z|x|y|w|W|b|\\delta)\s*(\d+)(?![\d.])", r"\1_{\2}"),   # O31, delta31
