@@ -106,10 +106,11 @@ def _version():
         return "unknown (not installed)"
 
 
-def build_parser(command=None):
-    """The parser. Every command is listed with its one-line help; only `command`'s options are added,
-    because adding a command's options may import what that command needs, and `gradproof --version` or one
-    `gradproof grade` should not pay for every other command's imports."""
+def build_parser(commands=COMMANDS):
+    """The parser. Every command is listed with its one-line help; only the options of ``commands`` are added
+    (main passes the one command on the line, or none), because adding a command's options may import what
+    that command needs, and `gradproof --version` or one `gradproof grade` should not pay for every other
+    command's imports."""
     parser = _Parser(
         prog="gradproof",
         description="Derive, explain and verify the gradients of multilayer perceptrons.",
@@ -120,7 +121,7 @@ def build_parser(command=None):
         module = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}")
         parsers = sub.add_parser(name, help=module.HELP, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-        if name == command:
+        if name in commands:
             module.add_arguments(parsers)
         parsers.set_defaults(run=module.run)
     return parser
@@ -153,7 +154,7 @@ def wrote(path):
 
 def main(argv=None):
     argv = _glue_text_options(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command_in(argv))
+    parser = build_parser((_command_in(argv),))
     args = parser.parse_args(argv)
     if args.command is None:                 # bare `gradproof`: the list of commands
         parser.print_help()
