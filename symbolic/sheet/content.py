@@ -335,8 +335,9 @@ def _forward(sheet, model, values):
     body = []
     for k in range(1, len(spec.layers)):
         for j in range(1, spec.layers[k] + 1):
-            body.append((parts(_sym(model.O[k][j])), parts(Math(_per_sample(values.column(model.z[k][j])))),
-                         parts(Math(_per_sample(values.column(model.O[k][j]))))))
+            # six significant digits throughout the columns, trailing zeros kept (0.950000 beside 0.721115)
+            body.append((parts(_sym(model.O[k][j])), parts(Math(_per_sample(values.column(model.z[k][j]), True))),
+                         parts(Math(_per_sample(values.column(model.O[k][j]), True)))))
     sheet.add(Table(header, tuple(body), "lrr", parts("The forward pass.")))
     sheet.add(Display((rf"{latex(L)} &= {number(values.loss)}",)))
 
@@ -349,8 +350,8 @@ def _joined(items):
     return out
 
 
-def _per_sample(column):
-    return r",\ ".join(number(v) for v in column)
+def _per_sample(column, zeros=False):
+    return r",\ ".join(number(v, zeros=zeros) for v in column)
 
 
 def _deltas(sheet, model, values):
@@ -618,7 +619,8 @@ def _savings_sentence(spec, row):
         each = 2 * (links - 1) + 1
         text += (f", plus {n[k]} biases × {paths} × {each} (a bias's last link is f′ alone, no product to form) "
                  f"= {n[k] * paths * each}")
-    text += (f", give {row['per_path']} path by path. Backpropagation forms each of the {n[k]} neurons' "
+    each_neuron = f"each of the {n[k]} neurons’" if n[k] > 1 else "the one neuron’s"
+    text += (f": {row['per_path']} multiplications path by path. Backpropagation forms {each_neuron} "
              f"δ·f′ once ({n[k]}) and one product per weight ({weights})")
     text += f", and passes δ back to layer {k - 1} with one product per weight ({weights})" if k > 1 else ""
     text += f": {row['backprop']}."

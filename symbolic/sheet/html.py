@@ -70,7 +70,7 @@ td.r, th.r { text-align: right; } td.l, th.l { text-align: left; } td.c, th.c { 
 figure.table figcaption { text-align: center; font-size: 0.9rem; padding-top: 0.1rem; }
 ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
 code { font-family: "Latin Modern Mono", "DejaVu Sans Mono", monospace; font-size: 0.92em; }
-code.cmd span { white-space: nowrap; }
+code.cmd span, .nw { white-space: nowrap; }
 .note { background: var(--note); border-left: 4px solid var(--accent); padding: 0.6rem 0.9rem; margin: 0.9rem 0; }
 @media (max-width: 600px) {
   body { font-size: 16px; }
@@ -220,8 +220,25 @@ def _code(code):
     return f'<code class="cmd">{words}</code>'
 
 
+_HYPHENATED = re.compile(r"(?<![\w-])(\w+(?:-\w+)+)")
+
+
+def prose(text):
+    """Plain text as HTML, typeset: apostrophes and single quotes curly, a hyphenated name (4-3-2-1, v01-56ea6a)
+    never broken at its hyphens.
+
+    Examples
+    ========
+    >>> from gradproof.symbolic.sheet.html import prose
+    >>> print(prose("the notes' 4-3-2-1 network, a '+' <here>"))
+    the notes’ <span class="nw">4-3-2-1</span> network, a ‘+’ &lt;here&gt;
+    """
+    text = re.sub(r"(?<=[^\s(\[])'", "’", text).replace("'", "‘")
+    return _HYPHENATED.sub(r'<span class="nw">\1</span>', escape(text))
+
+
 def inline(content):
-    return "".join(_math(c.tex) if isinstance(c, Math) else _code(c) if isinstance(c, Code) else escape(c)
+    return "".join(_math(c.tex) if isinstance(c, Math) else _code(c) if isinstance(c, Code) else prose(c)
                    for c in content)
 
 
@@ -472,7 +489,7 @@ def _contents(blocks, labels):
         block = blocks[n]
         while stack[-1][0] >= block.level:
             stack.pop()
-        entry = (f'<a href="#{quote(block.anchor)}">{escape(label)}</a>', [])
+        entry = (f'<a href="#{quote(block.anchor)}">{prose(label)}</a>', [])
         stack[-1][1].append(entry)
         stack.append((block.level, entry[1]))
 

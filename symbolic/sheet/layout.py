@@ -225,16 +225,17 @@ def rows(lhs, rhs_parts, limit=WIDTH):
 DIGITS = 6                   # significant digits of a number on a sheet
 
 
-def number(value, digits=DIGITS):
-    """A number as LaTeX, ``digits`` significant digits, powers of ten written out.
+def number(value, digits=DIGITS, zeros=False):
+    """A number as LaTeX, ``digits`` significant digits, powers of ten written out; ``zeros`` keeps trailing zeros
+    (a column of numbers then shows one precision throughout).
 
     Examples
     ========
     >>> from gradproof.symbolic.sheet.layout import number
-    >>> number(0.125), number(-2.5e-07), number(-0.0)
-    ('0.125', '-2.5 \\\\times 10^{-7}', '0')
+    >>> number(0.125), number(-2.5e-07), number(-0.0), number(0.95, zeros=True)
+    ('0.125', '-2.5 \\\\times 10^{-7}', '0', '0.950000')
     """
-    text = f"{float(value):.{digits}g}"
+    text = f"{float(value):{'#' if zeros else ''}.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
