@@ -23,15 +23,6 @@ from ..exercise import pages
 from ..grade import diagnosis
 from ..sheet import mathjax
 
-# Moodle accepts only these fractions (percent) for an answer (question_bank::fraction_options_full)
-FRACTIONS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571,
-             12.5, 11.11111, 10, 5, 0)
-
-
-def moodle_fraction(share):
-    """The Moodle fraction (percent) nearest to a share in [0, 1]."""
-    return min(FRACTIONS, key=lambda f: abs(f - 100 * share))
-
 
 @dataclass
 class Alternative:
@@ -92,15 +83,6 @@ class Input:
     @property
     def label_text(self):
         return f"blank {self.id}"
-
-    def graded_answers(self):
-        """(value, Moodle fraction, feedback) for the correct answer, then each diagnosed mistake."""
-        rows = [(self.answer, 100, "Correct.")]
-        for m in self.mistakes:
-            fraction = moodle_fraction(m.share)
-            credit = f" Partial credit: {fraction:g}% of the points." if fraction else ""
-            rows.append((m.value, fraction, m.sentence + credit))
-        return rows
 
 
 @dataclass

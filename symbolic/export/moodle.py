@@ -13,8 +13,8 @@ tolerance holds the response wins):
   a tolerance fitted to its own value, with the share of the points the mistake keeps and feedback naming it;
 - several values (a step, a flow question) make a ``cloze`` question, one NUMERICAL blank per value, weighted
   by its points. A cloze question's mark is the sum of its blanks' weights (the importer reads no
-  defaultgrade): weights are whole numbers, so when a question's points do not share out in whole numbers
-  among its blanks the question carries a multiple of its points and the quiz slot is set to the points;
+  defaultgrade): the weights add up to the question's points where whole numbers can (2 points over 2
+  blanks); otherwise (4 points over 11 blanks) the question carries 11 marks and the quiz slot is set to 4;
 - the cloze parser takes feedback up to the first ``~`` or ``}`` not after a backslash, unescapes only ``\\}``
   and ``\\#``, and decodes HTML entities: feedback is written for exactly that;
 - an expression becomes an ``essay`` question (Moodle cannot grade one) with the key in its grader information.
@@ -102,12 +102,15 @@ def cloze_feedback(text):
 
 
 def weights(points):
-    """Whole-number cloze weights in the proportion of the blanks' points (Moodle's {N:NUMERICAL:...})."""
+    """Whole-number cloze weights in the proportion of the blanks' points (Moodle's {N:NUMERICAL:...}), adding
+    up to the question's points whenever whole numbers can."""
     shares = [Fraction(p).limit_denominator(10 ** 6) for p in points]
     scale = math.lcm(*(s.denominator for s in shares))
     whole = [int(s * scale) for s in shares]
     common = math.gcd(*whole) or 1
-    return [w // common for w in whole]
+    whole = [w // common for w in whole]
+    times = sum(shares) / sum(whole)
+    return [w * int(times) for w in whole] if times.denominator == 1 else whole
 
 
 def cloze_blank(blank, weight):

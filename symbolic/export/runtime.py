@@ -1,105 +1,21 @@
-"""What runs on the platforms: PrairieLearn's server.py hooks and Gradescope's run_autograder.
+"""What runs on Gradescope: run_autograder's grading (PrairieLearn's server.py hooks are pl_runtime.py).
 
 The exported files stay thin (a few lines that call this module); the grading is gradproof's own key
 grader (:class:`gradproof.symbolic.exercise.grading.KeyGrader`), so a platform's scores and feedback are
 those of ``gradproof grade --key``. This module imports nothing a platform lacks: numpy, sympy, lark and
 gradproof itself (bundle.py ships the last two).
 
-PrairieLearn calls ``generate(data)``, ``parse(data)`` and ``grade(data)`` with its ``data`` dict; the
-question's data (its variants' points and key entries, the network, the shares of partial credit) is a
-JSON document beside the question, passed in as ``bundle``. Gradescope runs ``run_autograder``, which calls
-:func:`gradescope` with the autograder root (``/autograder`` on Gradescope; any folder laid out the same
-way for a test).
+Gradescope runs ``run_autograder``, which calls :func:`gradescope` with the autograder root
+(``/autograder`` on Gradescope; any folder laid out the same way for a test).
 """
 import csv
-import html
 import io
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
 MAX_ANSWER = 20_000          # characters of one submitted answer that are read; longer is not gradable
-
-
-def feedback_html(feedback):
-    """The grader's feedback (Markdown: **bold** and backslash escapes only) as an HTML fragment."""
-    text = re.sub(r"\\(.)", lambda m: f"\x00{ord(m.group(1))}\x00", feedback)
-    text = html.escape(text, quote=False)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    text = re.sub(r"\x00(\d+)\x00", lambda m: html.escape(chr(int(m.group(1))), quote=False), text)
-    return f"<p>{text}</p>"
-
-
-# ---- PrairieLearn -------------------------------------------------------------------------------------
-def _key_of(bundle):
-    """A one-question key (KeyGrader's input) from the question's bundle."""
-    return {"title": bundle["title"], "network": bundle["network"], "grading": bundle["grading"],
-            "variants": bundle["variants"]}
-
-
-_graders = {}
-
-
-def _grader(bundle):
-    from gradproof.symbolic.exercise.grading import KeyGrader
-    digest = bundle["digest"]
-    if digest not in _graders:
-        _graders[digest] = KeyGrader(_key_of(bundle), source="question data")
-    return _graders[digest]
-
-
-def pl_generate(data, bundle):
-    """Choose the variant from PrairieLearn's seed; set the page's params and the correct answers."""
-    variants = bundle["variants"]
-    v = variants[int(data["variant_seed"]) % len(variants)]
-    data["params"]["variant"] = v["variant"]
-    data["params"]["text"] = bundle["texts"][v["variant"]]
-    data["params"]["solution"] = bundle["solutions"][v["variant"]]
-    for b in v["questions"][0]["blanks"]:
-        data["correct_answers"][bundle["names"][b["blank"]]] = b["answer"]
-
-
-def _answers(data, bundle):
-    """(answers-name, blank id, the answer as typed) for each blank of the question."""
-    raw = data.get("raw_submitted_answers") or {}
-    parsed = data.get("submitted_answers") or {}
-    for blank, name in bundle["names"].items():
-        text = raw.get(name, parsed.get(name))
-        yield name, blank, None if text is None else str(text)[:MAX_ANSWER]
-
-
-def pl_parse(data, bundle):
-    """An answer gradproof cannot read is a format error: not graded, and it costs no attempt."""
-    grader = _grader(bundle)
-    variant = data["params"]["variant"]
-    for name, blank, text in _answers(data, bundle):
-        if name in data["format_errors"]:
-            continue
-        result = grader.grade(variant, blank, text)
-        if result.verdict == "invalid":
-            data["format_errors"][name] = feedback_html(result.feedback)
-
-
-def pl_grade(data, bundle):
-    """Score each blank with the key grader: partial_scores, feedback and the weighted total."""
-    grader = _grader(bundle)
-    variant = data["params"]["variant"]
-    total = weights = 0.0
-    for name, blank, text in _answers(data, bundle):
-        result = grader.grade(variant, blank, text)
-        if result.verdict == "invalid":
-            data["format_errors"][name] = feedback_html(result.feedback)
-            continue
-        weight = float(bundle["points"][blank])
-        score = result.score / result.max_score if result.max_score else 0.0
-        feedback = feedback_html(result.feedback)          # PrairieLearn shows feedback as HTML
-        data["partial_scores"][name] = {"score": score, "weight": weight, "feedback": feedback}
-        data["feedback"][name] = feedback
-        total += score * weight
-        weights += weight
-    data["score"] = total / weights if weights else 0.0
 
 
 # ---- Gradescope ---------------------------------------------------------------------------------------
