@@ -195,6 +195,20 @@ def test_a_fraction_followed_by_a_factor_is_read_as_students_mean_it_and_said():
     assert "a/b c" not in g.grade("w^3_11", r"2(\hat{y}-y)\hat{y}(1-\hat{y}) O_{21}/1 1").message
 
 
+def test_a_fraction_in_words_linear_format_is_read_as_word_builds_it():
+    g = Grader(NOTES)
+    # 〖σ〗^′ marks Word's linear format: '/' divides by the run 2O_21 written without a blank
+    word = g.grade("w^3_11", "2(ŷ−y)〖σ〗^′(z_31)/(1/2)O_21")
+    assert word.verdict == "incorrect"                          # 2(ŷ-y)σ'/((1/2)·O_21), not ·O_21
+    assert "a/bc is a/(bc)" in word.message and "(1/2)O_21" in word.message
+    assert g.grade("w^3_11", "2(ŷ−y)〖σ〗^′(z_31)/(1/2) O_21").verdict == "incorrect"   # (… /(1/2))·O_21 = 2× too big
+    assert g.grade("w^3_11", "4(ŷ−y)〖σ〗^′(z_31)/2 O_21").verdict == "correct"
+    assert g.grade("w^3_11", "4(ŷ−y)〖σ〗^′(z_31)O_21/2O_21 O_21").verdict == "correct"   # the run 2O_21 is below
+    # the same without the linear format's marks: left to right, and said
+    plain = g.grade("w^3_11", "4(ŷ−y)σ′(z₃₁)O₂₁/2O₂₁ O₂₁")
+    assert plain.verdict == "incorrect" and "a/b c is read as (a/b)·c" in plain.message
+
+
 # ---- the reader's state is its own ---------------------------------------------------------------------
 def test_each_network_reads_with_its_own_reader():
     wide, notes = Model(Spec(layers=(12, 12, 1))), Model(NOTES)

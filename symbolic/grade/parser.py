@@ -239,7 +239,7 @@ class Builder(Transformer):
         self.notes = []             # how an ambiguous spelling was read, for the verdict's message
 
     def begin(self, spelled):
-        self.spelled, self.figures, self.notes = spelled, [], []
+        self.spelled, self.figures, self.notes = spelled, [], list(spelled.notes)
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod

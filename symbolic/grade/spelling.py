@@ -37,6 +37,7 @@ class Text:
     def __init__(self, text, origin=None):
         self.text = text
         self.origin = list(range(len(text))) if origin is None else origin
+        self.notes = []          # how a spelling whose reading depends on the voice was read
 
     def column(self, index):
         """The typed answer's 1-based column of the rewritten text's 0-based index."""
@@ -477,7 +478,90 @@ def respell(text):
     for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _keyboards, _names, _ends,
                  _sums):
         t = step(t)
+    if LINEAR_FORMAT.search(text):
+        t = _linear_fractions(t, text)
     return t
+
+
+# ---- a fraction in Word's linear format ---------------------------------------------------------------------
+# UnicodeMath's marks: 〖 〗, function application and invisible times, math italic letters, Word's ^′
+LINEAR_FORMAT = re.compile("[〖〗\u2061\u2062\u2063\U0001D400-\U0001D7FF]|\\^\\s*′")
+FUNCTION_HEAD = re.compile(r"(\\(sigma|tanh|exp|ln|log|sqrt|sech|cosh|max)(?![A-Za-z])|\\operatorname\s*\{[^{}]*\})"
+                           r"\s*('|\^\s*(\{[^{}]*\}|\d))?\s*")
+
+
+def _closing(text, i):
+    """The index after the bracket group opening at text[i]."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] in "([{":
+            depth += 1
+        elif text[j] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
+
+
+def _operands(run):
+    """How many factors a run of text without blanks holds: 2x is two, e^(−z) one, σ(z) one (a call)."""
+    count, i = 0, 0
+    while i < len(run):
+        head = FUNCTION_HEAD.match(run, i)
+        if head:
+            i = head.end()
+            i = _closing(run, i) if i < len(run) and run[i] in "([{" else i
+        elif run[i] in "([{":
+            i = _closing(run, i)
+        elif run[i] == "\\":
+            i = re.match(r"\\[A-Za-z]+(\{[^{}]*\})?", run[i:]).end() + i if re.match(r"\\[A-Za-z]", run[i:]) else i + 1
+        else:
+            m = re.match(r"\d+(\.\d*)?|[A-Za-z](\s*_\s*(\{[^{}]*\}|\d+))?", run[i:])
+            i += m.end() if m else 1
+        count += 1
+        while i < len(run) and run[i] in "^'_":         # scripts and primes stay with their factor
+            if run[i] == "'":
+                i += 1
+                continue
+            i += 1
+            i = _closing(run, i) if i < len(run) and run[i] in "([{" else i + 1
+    return count
+
+
+def _linear_fractions(t, typed):
+    """In Word's linear format a '/' takes the whole run of factors written without a blank on its right:
+    1/2x is 1/(2x), a/b c is (a/b)·c. The run is braced, and a note says so where it holds several factors."""
+    spans, notes = [], []
+    for m in re.finditer(r"(?<!\\)/", t.text):
+        start = end = m.end()
+        depth = 0
+        while end < len(t.text):
+            ch = t.text[end]
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch.isspace() and re.search(r"\\[A-Za-z]+\s*$", t.text[start:end]):
+                pass                           # the blank the respelling put after a command (σ -> \sigma )
+            elif depth == 0 and (ch.isspace() or ch in "+=*/,;" or (ch == "-" and end > start and t.text[end - 1] not in "^_")
+                                 or t.text.startswith(("\\cdot", "\\times"), end)):
+                break
+            end += 1
+        run = t.text[start:end]
+        if not run or "\\partial" in run or _operands(run) < 2:
+            continue
+        spans += [(start, start, "{"), (end, end, "}")]
+        written = typed[t.column(start) - 1:t.column(end - 1)]
+        notes.append(f"in Word's linear format a/bc is a/(bc): the '/' at column {t.column(m.start())} divides by "
+                     f"everything written after it without a blank ({written if len(written) <= 40 else written[:40] + '…'})")
+    if not spans:
+        return t
+    out = t.edit(spans)
+    out.notes = notes
+    return out
+
 
 
 # names a word of an answer was probably meant to be
