@@ -303,7 +303,7 @@ def compile_shared(args, exprs, mpmath=False):
                       cse=lambda _: (replacements, reduced), dummify=False, docstring_limit=0)
 
 
-class _LargePrinter(NumPyPrinter):
+class LargePrinter(NumPyPrinter):
     """NumPyPrinter that names the arguments a0, a1, ..., prints sums and products in their stored order
     (no sorting), and prints every shared subexpression as the temporary that holds it."""
 
@@ -366,7 +366,7 @@ def compile_large(args, exprs):
     many = isinstance(exprs, (list, tuple))
     exprs = [sp.sympify(e, strict=True) for e in (exprs if many else [exprs])]
     names = {a: f"a{i}" for i, a in enumerate(args)}
-    printer = _LargePrinter(names)
+    printer = LargePrinter(names)
     body = []
     # printer._print, not doprint: doprint rewrites each expression first (a tree walk per call); what
     # the printer cannot print inline (a function numpy lacks, a named constant) is left to lambdify

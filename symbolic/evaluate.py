@@ -1,8 +1,9 @@
 """Numbers from the symbolic derivation: the one evaluator of the symbolic network and the compiled gradients.
 
 :class:`Network` evaluates the model's own equations (z and O forward, the delta definitions backward) at
-values of x, y, w and b, compiled with lambdify once per layer: in float64 on numpy arrays (all samples, or
-all points, at once) or, with ``mp``, in mpmath at the caller's working precision, one sample at a time. The
+values of x, y, w and b: in float64 on numpy arrays (all samples, or all points, at once), each layer's stable forms
+printed once and vectorised over its neurons (symbolic/layers.py); in a layer that couples (softmax), or with ``mp``
+in mpmath at the caller's working precision one sample at a time, every neuron's forms compiled per layer. The
 sheets, the grader and :class:`Compiled` all take z, O and delta from it. :class:`Compiled` adds the
 memoized gradient of every parameter and the loss. Compilation is per layer, so its cost is linear in the
 size of the network. (numpy's backprop, numeric/backprop.py, is a separate computation by design: the
@@ -10,6 +11,7 @@ two are checked against each other.)
 """
 import contextlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
@@ -17,6 +19,7 @@ import sympy as sp
 from .chain import Derivation, delta_definition
 from .compile import compile_exprs as _compile
 from .compile import stable, stable_node
+from .layers import LayerCode, Unsupported, stacked
 from .model import L
 
 
@@ -83,25 +86,29 @@ class Evaluable:
         m, n = model, model.spec.layers
         top = len(n) - 1
         self.top = top
-        # g_nj = dL/dz_nj of the output layer: a symbol for the compiled code, with its simplified form
+        # g_nj = dL/dz_nj of the output layer: a symbol for the compiled code, with its simplified form (built on
+        # first use: the per-layer code asks for one neuron's, the per-neuron code for every one)
         self.g = [None] + [sp.Symbol(f"dL/dz_{top}{j}", real=True) for j in range(1, n[top] + 1)]
-        self.g_forms = [None] + [self._g_form(top, j) for j in range(1, n[top] + 1)]
-        if m.couples(top):
-            # the sum over m of delta_nm dO_nm/dz_nj is g_nj as a whole: no pair of factors to fuse
-            self._pairs, self._sums = {}, {m.z_gradient(top, j): self.g[j] for j in range(1, n[top] + 1)}
-        else:
-            self._pairs = {m.delta[top][j]: (list(sp.Mul.make_args(m.f_prime(top, j))), self.g[j])
-                           for j in range(1, n[top] + 1)}
-            self._sums = {}
-        # O_kj -> its activation of z_kj, for the layers where the stable rules rewrite the activation
+        self.g_forms = _PerNeuron(lambda j: self._g_form(top, j), n[top])
+        # the sum over m of delta_nm dO_nm/dz_nj is g_nj as a whole when the output layer couples: no pair to fuse
+        self._sums = {m.z_gradient(top, j): self.g[j] for j in range(1, n[top] + 1)} if m.couples(top) else {}
+        # O_kj -> its activation of z_kj where the stable rules rewrite the activation (None elsewhere), on first use
         self._O = {}
-        for k in range(1, top + 1):
-            for j in range(1, n[k] + 1):
-                f = stable(m.O_equation(k, j))
-                # tanh too: its O is rewritten only where a rule then applies (1 - tanh^2 = sech^2)
-                if f != m.O_equation(k, j) or isinstance(f, sp.tanh):
-                    self._O[m.O[k][j]] = f
         self._memo, self._walked, self._stable_memo = {}, {}, {}
+
+    def _O_form(self, s):
+        """The stable activation of z_kj for O_kj, where the stable rules rewrite it; None for any other symbol."""
+        if s not in self._O:
+            found = self.model.neuron_of(s)
+            f = None
+            if found is not None and found[0] == "O" and found[1] > 0:
+                equation = self.model.O_equation(found[1], found[2])
+                f = stable(equation)
+                # tanh too: its O is rewritten only where a rule then applies (1 - tanh^2 = sech^2)
+                if f == equation and not isinstance(f, sp.tanh):
+                    f = None
+            self._O[s] = f
+        return self._O[s]
 
     def _g_form(self, top, j):
         """dL/dz_nj = dL/dO_nj f_n'(z_nj), with the division by an output cancelled where f' cancels it (binary
@@ -152,12 +159,13 @@ class Evaluable:
             out = expr.func(*parts, evaluate=False)       # no re-simplification of a large sum or product
         else:
             out = expr.func(*parts)
-        if self._O and isinstance(out, (sp.Add, sp.Function)) and any(self._holds_O(a) for a in out.args):
-            substituted = out.xreplace(self._O)
+        if isinstance(out, (sp.Add, sp.Function)) and any(self._holds_O(a) for a in out.args):
+            table = {s: f for s in out.free_symbols if (f := self._O_form(s)) is not None}
+            substituted = out.xreplace(table)
             rewritten = stable(substituted, self._stable_memo)
             # it helps where a stable rule applies, or where sympy itself undid the activation (ln e^v = v: the
             # log-softmax of ln O_nj)
-            undone = not any(substituted.has(self._O[a]) for a in out.free_symbols if a in self._O)
+            undone = not any(substituted.has(f) for f in table.values())
             if rewritten != substituted or undone:
                 out = rewritten
         out = stable_node(out)
@@ -167,26 +175,46 @@ class Evaluable:
     def _holds_O(self, part):
         """Whether part is O_kj, a power of it, or a number times either (-O_kj, -O_kj^2 in 1 - O_kj^2), for an O
         that is better written in z."""
-        if part in self._O:
-            return True
+        if part.is_Symbol:
+            return self._O_form(part) is not None
         if isinstance(part, sp.Mul) and len(part.args) == 2 and part.args[0].is_Number:
             return self._holds_O(part.args[1])
-        return isinstance(part, sp.Pow) and part.base in self._O
+        return isinstance(part, sp.Pow) and part.base.is_Symbol and self._O_form(part.base) is not None
 
     def _fused(self, factors):
         """A product's factors with delta_nj and the factors of f_n'(z_nj) replaced by g_nj where all are there."""
-        for delta, (needed, g) in self._pairs.items():
-            if delta in factors:
-                rest = list(factors)
-                rest.remove(delta)
-                try:
-                    for f in needed:
-                        if f != 1:
-                            rest.remove(f)
-                except ValueError:
-                    continue
-                factors = tuple(rest) + (g,)
+        m, top = self.model, self.top
+        if m.couples(top):
+            return factors
+        for delta in [f for f in factors if f.is_Symbol and (m.neuron_of(f) or ())[:2] == ("delta", top)]:
+            j = m.neuron_of(delta)[2]
+            rest = list(factors)
+            rest.remove(delta)
+            try:
+                for f in sp.Mul.make_args(m.f_prime(top, j)):
+                    if f != 1:
+                        rest.remove(f)
+            except ValueError:
+                continue
+            factors = tuple(rest) + (self.g[j],)
         return factors
+
+
+class _PerNeuron:
+    """A list indexed from 1 whose entries are built on first use."""
+
+    def __init__(self, build, size):
+        self._build, self._size, self._built = build, size, {}
+
+    def __getitem__(self, j):
+        if not 1 <= j <= self._size:
+            raise IndexError(j)
+        if j not in self._built:
+            self._built[j] = self._build(j)
+        return self._built[j]
+
+    def __len__(self):
+        return self._size + 1
 
 
 class Network:
@@ -212,6 +240,14 @@ class Network:
         self.model, self.spec, self.mp = model, model.spec, mp
         m, n = model, self.spec.layers
         self.forms = forms = Evaluable.of(model)
+        self.layers = None
+        if not mp:
+            try:
+                # float64: each layer's forms printed once and vectorised over its neurons (symbolic/layers.py)
+                self.layers = LayerCode(model)
+                return
+            except Unsupported:
+                pass                    # a coupled layer: every neuron's forms compiled, as in 50 digits
         self.forward = []
         for k in range(1, len(n)):
             prev = m.O[k - 1][1:]
@@ -257,6 +293,14 @@ class Network:
 
     def _run(self, x, y, weight, bias):
         n = self.spec.layers
+        if self.layers is not None:
+            W = [stacked([stacked([weight(k, i, j) for j in range(1, n[k] + 1)]) for i in range(1, n[k - 1] + 1)])
+                 for k in range(1, len(n))]
+            b = [stacked([bias(k, j) for j in range(1, n[k] + 1)]) for k in range(1, len(n))] if self.spec.bias else None
+            out = self.layers.run(stacked(x), stacked(y), W, b)
+            per_neuron = lambda layers: [None] + [list(a) for a in layers]
+            g = [None] * (len(n) - 1) + [list(out["g"])]
+            return per_neuron(out["z"]), [list(a) for a in out["O"]], per_neuron(out["delta"]), g
         z, O = [None], [list(x)]
         for k, (fz, fO) in enumerate(self.forward, start=1):
             weights = [weight(k, i, j) for i in range(1, n[k - 1] + 1) for j in range(1, n[k] + 1)]
@@ -310,6 +354,8 @@ class Compiled:
         mp = digits is not None
         m, n = model, self.spec.layers
         self.network = Network.of(model, mp)
+        if self.network.layers is not None:
+            return                      # the per-layer code computes dL/dz_kj, of which every gradient is a product
         self.grads = [None] * len(n)
         for k in range(1, len(n)):
             layer_params = [p for p in m.params if p.layer == k]
@@ -327,6 +373,8 @@ class Compiled:
 
     def evaluate(self, point):
         """Forward, deltas, gradients and loss at a POINT: all samples, the spec's reduction, plus R(w) once."""
+        if self.network.layers is not None:
+            return self._evaluate_layers(point)
         if self.digits is None:
             n = point.samples
             run = self._run(point.x.T, point.y.T, point.W, point.b)
@@ -355,6 +403,30 @@ class Compiled:
             grads = {p: total(v) / scale + r for (p, v), r in zip(terms.items(), reg)}
             loss = total(losses) / scale + reg_loss
         return Evaluation(z, O, delta, grads, loss)
+
+    def _evaluate_layers(self, point):
+        """evaluate by the per-layer code: dL/dw^k_ij = sum over the samples of dL/dz_kj O_(k-1)i, in one product."""
+        code = self.network.layers
+        out = code.run(point.x.T, point.y.T, point.W, point.b)
+        scale = point.samples if self.spec.reduction == "mean" else 1
+        reg_loss, reg = code.regularization(point.W, self.spec.lam)
+        grads = {}
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k, (below, dz) in enumerate(zip(out["O"], out["dz"]), start=1):
+                weights = (below @ dz.T) / scale + reg[k - 1]
+                biases = np.sum(dz, axis=1) / scale
+                for p in self._layer_params[k]:
+                    grads[p] = float(weights[p.i - 1, p.j - 1] if p.is_weight else biases[p.j - 1])
+            loss = float(np.sum(out["loss"])) / scale + reg_loss
+        samples = lambda layers: [None] + [a.T for a in layers]
+        return Evaluation(samples(out["z"]), [a.T for a in out["O"]], samples(out["delta"]), grads, loss)
+
+    @cached_property
+    def _layer_params(self):
+        layers = [[] for _ in self.spec.layers]
+        for p in self.model.params:
+            layers[p.layer].append(p)
+        return layers
 
     def _reg(self, W, b):
         """R(w) and dR/dparam for every parameter, in the model's parameter order."""

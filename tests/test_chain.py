@@ -199,7 +199,8 @@ def test_deep_network_is_never_expanded(monkeypatch):
         compiled.clear()
         spec = Spec(layers=layers, activations="tanh", bias=True, regularization="l2", lam=0.1)
         derivations = derive_all(spec)
-        Compiled(derivations[0].model)
+        # the per-layer code prints each layer's forms once (the per-neuron code records them through _compile)
+        compiled.extend(Compiled(derivations[0].model).network.layers.printed)
         forms = {d.memoized for d in derivations} | {defn for d in derivations for _, _, defn in d.deltas}
         # the regularization term lambda * sum w^2 is one sum over every weight: linear, but not per layer
         per_layer = [e for e in compiled if not sp.sympify(e).has(sp.Symbol("lambda", nonnegative=True))]

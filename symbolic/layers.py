@@ -1,0 +1,219 @@
+"""A network's delta form compiled layer by layer: each layer's stable forms printed once, vectorised over its neurons.
+
+Where an activation acts neuron by neuron, every neuron of a layer has the same forms with other indices:
+O_kj = f_k(z_kj), dL/dz_kj = delta_kj f_k'(z_kj) (g_nj at the output, fused with the loss), delta_nj = dL/dO_nj
+and the loss term l(y_j, O_nj). So the stable forms (:class:`~gradproof.symbolic.evaluate.Evaluable`) of neuron 1
+of each layer are printed once, by sympy's NumPyPrinter, with each of their symbols standing for its whole layer
+(an array over the neurons, then the samples or points); and the sums of the delta form over a layer become
+products of arrays:
+
+    z_kj = sum_i w^k_ij O_(k-1)i (+ b^k_j)             the forward sum;
+    delta_kj = sum_m (dL/dz_(k+1)m) w^(k+1)_jm          the delta definition, through z_(k+1)m;
+    dL/dw^k_ij = (dL/dz_kj) O_(k-1)i, dL/db^k_j = dL/dz_kj    the memoized forms, summed over the samples.
+
+The cost of compiling is then the same for 20 weights and for 10,000. A layer that couples (softmax), or a form
+holding a symbol of another neuron, is refused (:class:`Unsupported`): the per-neuron compilation serves it.
+"""
+import functools
+import math
+
+import numpy as np
+import sympy as sp
+
+from gradproof.numeric import losses
+
+from .compile import NUMPY_HELPERS, LargePrinter
+from .model import L
+
+
+class Unsupported(Exception):
+    """The network has a layer the per-layer code cannot express (a coupled activation, a cross-neuron form)."""
+
+
+def _forward(W, O, b=None):
+    """z_j = sum_i w_ij O_i (+ b_j), W a matrix or a matrix per point (trailing axes). Summed term by term in the
+    order of i, so the numbers are the same bits whether the weights vary by point (the grader) or not."""
+    return _sum_of_products([W[i] for i in range(len(W))], O, b)
+
+
+def _back(W, T):
+    """delta_j = sum_m w_jm T_m, term by term in the order of m."""
+    return _sum_of_products([W[:, m] for m in range(W.shape[1])], T)
+
+
+def _sum_of_products(columns, values, start=None):
+    total = None if start is None else np.asarray(start)
+    for column, value in zip(columns, values, strict=True):
+        term = _trailing(column, 1 + np.ndim(value)) * value
+        total = term if total is None else total + term if total.ndim >= term.ndim else _trailing(total, term.ndim) + term
+    return total
+
+
+def _trailing(a, ndim):
+    """a with singleton axes appended up to ndim (a value per neuron, the same at every sample)."""
+    a = np.asarray(a)
+    return a.reshape(a.shape + (1,) * (ndim - a.ndim)) if a.ndim < ndim else a
+
+
+def _like(value, like):
+    """value broadcast to the shape of like (a form free of the layer's symbols is one number)."""
+    value = np.asarray(value)
+    return value if value.shape == like.shape else np.broadcast_to(value, np.broadcast_shapes(value.shape, like.shape))
+
+
+HELPERS = {"_gp_forward": _forward, "_gp_back": _back, "_gp_trailing": _trailing, "_gp_like": _like}
+
+
+# The rule table: each row's forms printed once per process, keyed by the registry rows that decide them (the
+# activation of a hidden layer; the output layer's activation with the loss; the regularization), with placeholders
+# for a layer's arrays. Building a network's code is then formatting and one compile.
+_TEMPLATES = {}
+_Z, _O, _D = "__Z__", "__O__", "__D__"
+
+
+def clear_templates():
+    """Forget the printed rows (the benchmark times a first network from an empty table)."""
+    _TEMPLATES.clear()
+
+
+def _template(key, build):
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = build()
+    return _TEMPLATES[key]
+
+
+def _printer(model, forms, k, extra=()):
+    """A printer naming neuron 1 of layer k by the placeholders (and y_1, g_1 at the output)."""
+    m = model
+    names = {m.z[k][1]: _Z, m.O[k][1]: _O, m.delta[k][1]: _D, m.y[1]: "Y", forms.g[1]: "G", **dict(extra)}
+    return LargePrinter(names)
+
+
+def _printed(printer, form):
+    """One neuron's form as numpy code; Unsupported where it names any other symbol or numpy cannot print it."""
+    others = form.free_symbols - set(printer.names)
+    if others:
+        raise Unsupported(f"a form holds {sorted(map(str, others))}")
+    text = printer._print(form)
+    if printer._not_supported or printer._number_symbols:
+        raise Unsupported("a form numpy cannot print")
+    return text, form
+
+
+def _layer_forms(model, k):
+    """O_kj = f_k(z_kj) and dL/dz_kj = delta_kj f_k'(z_kj) of neuron 1 of layer k, in their stable forms."""
+    from .evaluate import Evaluable
+    m, forms = model, Evaluable.of(model)
+    printer = _printer(m, forms, k)
+    return {"O": _printed(printer, forms(m.O_equation(k, 1))),
+            # the factor every path through z_kj shares (g_nj at the output: fused with the loss)
+            "T": _printed(printer, forms(sp.Mul(m.delta[k][1], m.local(m.O[k][1], m.z[k][1]))))}
+
+
+def _row_model(spec, layers, activations):
+    from dataclasses import replace
+
+    from .model import Model
+    return Model(replace(spec, layers=layers, activations=activations))
+
+
+def _hidden(spec, k):
+    """The printed forms of a hidden layer's activation row (any layer with that row: the forms hold no index)."""
+    name = spec.activations[k - 1]
+    return _template(("hidden", name),
+                     lambda: _layer_forms(_row_model(spec, (1, 1, 1), (name, spec.activations[-1])), 1))
+
+
+def _output(spec):
+    """The printed forms of the output layer: its activation row with the loss row (fused in dL/dz)."""
+    def build():
+        from .evaluate import Evaluable
+        m = _row_model(spec, (1, 1), spec.activations[-1:])
+        forms, row = Evaluable.of(m), losses.loss(spec.loss)
+        printer = _printer(m, forms, 1)
+        return {**_layer_forms(m, 1), "D": _printed(printer, forms(m.local(L, m.O[1][1]))),
+                "G": _printed(printer, forms(forms.g_forms[1])),
+                "LOSS": _printed(printer, forms(row.sympy_l(sp, m.y[1], m.O[1][1])))}
+    return _template(("output", spec.activations[-1], spec.loss), build)
+
+
+def _regularization(spec):
+    """lambda r'(w) and lambda r(w) of the regularization row, at one weight standing for a matrix W."""
+    def build():
+        m = _row_model(spec, (1, 1), spec.activations[-1:])
+        w = m.symbols[m.params[0]]
+        printer = LargePrinter({w: "W", m.lam: "lam"})
+        return {"dR": _printed(printer, m.regularization_derivative(m.params[0])),
+                "R": _printed(printer, m.lam * spec.regularizer.sympy_term(sp, w))}
+    return _template(("regularization", spec.regularization), build)
+
+
+class LayerCode:
+    """The float64 code of a model's network: forward sums, activations, deltas, dL/dz per layer and the loss terms.
+
+    ``run(X, Y, W, b)`` takes x and y as arrays over the neurons (then samples or points), W[k - 1] the weights of
+    layer k (n_(k-1) x n_k, then points where they vary) and b[k - 1] its biases (or None), and returns a dict of
+    per-layer lists: z, O, delta, dz (dL/dz_kj) and g (the output layer's dL/dz) and loss (the output layer's terms).
+
+    Examples
+    ========
+    >>> from gradproof.numeric.spec import Spec
+    >>> from gradproof.symbolic.model import Model
+    >>> print(LayerCode(Model(Spec(layers=(2, 2, 1)))).source.splitlines()[7])
+        D2 = _gp_like(((2)*(((O2) + (((-1)*(Y)))))), Z2)
+    """
+
+    def __init__(self, model):
+        spec = model.spec
+        top = spec.depth
+        if any(model.couples(k) for k in range(1, top + 1)):
+            raise Unsupported("a layer couples its outputs")
+        self.model, self.top = model, top
+        rows = [None] + [_hidden(spec, k) for k in range(1, top)] + [_output(spec)]
+        reg = _regularization(spec)
+        self.printed = [form for row in rows[1:] for _, form in row.values()] + [form for _, form in reg.values()]
+        at = lambda k, name: (rows[k][name][0].replace(_Z, f"Z{k}").replace(_O, f"O{k}")
+                              .replace(_D, f"D{k}"))
+        lines = ["def _layers(X, Y, W, b):", "    O0 = X"]
+        for k in range(1, top + 1):
+            bias = f", b[{k - 1}]" if spec.bias else ""
+            lines.append(f"    Z{k} = _gp_forward(W[{k - 1}], O{k - 1}{bias})")
+            lines.append(f"    O{k} = _gp_like({at(k, 'O')}, Z{k})")
+        lines.append(f"    Y = _gp_trailing(Y, O{top}.ndim)")
+        for name in ("D", "G", "LOSS"):
+            lines.append(f"    {name}{top if name == 'D' else ''} = _gp_like({at(top, name)}, Z{top})")
+        for k in range(top, 0, -1):
+            lines.append(f"    T{k} = _gp_like({at(k, 'T')}, Z{k})")
+            if k > 1:
+                # delta_(k-1)j = sum_m (dL/dz_km) w^k_jm: the delta definition, through z_km
+                lines.append(f"    D{k - 1} = _gp_back(W[{k - 1}], T{k})")
+        layers = ", ".join
+        lines.append(f"    return ([{layers(f'Z{k}' for k in range(1, top + 1))}], "
+                     f"[{layers(f'O{k}' for k in range(top + 1))}], [{layers(f'D{k}' for k in range(1, top + 1))}], "
+                     f"[{layers(f'T{k}' for k in range(1, top + 1))}], G, LOSS)")
+        lines += ["", "def _regularization(W, lam):", f"    return {reg['dR'][0]}",
+                  "", "def _penalty(W, lam):", f"    return {reg['R'][0]}"]
+        self.source = "\n".join(lines) + "\n"
+        namespace = {"numpy": np, "functools": functools, "math": math, **NUMPY_HELPERS, **HELPERS}
+        exec(compile(self.source, "<gradproof layers>", "exec"), namespace)
+        self._layers = namespace["_layers"]
+        self._regularization, self._penalty = namespace["_regularization"], namespace["_penalty"]
+
+    def run(self, X, Y, W, b=None):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            z, O, delta, dz, g, loss = self._layers(X, Y, W, b)
+        return {"z": z, "O": O, "delta": delta, "dz": dz, "g": g, "loss": loss}
+
+    def regularization(self, W, lam):
+        """R = lambda sum r(w) over every weight, and dR/dW per layer (matrices like W)."""
+        penalty = sum(float(np.sum(self._penalty(w, lam))) for w in W) if self.model.spec.regularizer.present else 0.0
+        return penalty, [_like(self._regularization(w, lam), w) for w in W]
+
+
+def stacked(values):
+    """Values of one layer's neurons (numbers or arrays) as one array, neurons first."""
+    arrays = [np.asarray(v) for v in values]
+    if len({a.shape for a in arrays}) > 1:
+        arrays = np.broadcast_arrays(*arrays)
+    return np.stack(arrays)
+
