@@ -1,11 +1,13 @@
-"""Grade a student's answer for dL/dw^k_ij (LaTeX, the notes' notation): correct, incorrect (with the likely
-mistake and a point where the answer fails) or invalid (with what could not be read, and where).
+"""Grade a student's answer for dL/dw^k_ij (the notes' notation, in any voice): correct, incorrect (with the
+likely mistake and a point where the answer fails) or invalid (with what could not be read, and where).
 
-The answer may use numbers (7.9e-3 too), x_1, y, \\hat{y}, O_{kj}, z_{kj}, w^{k}_{ij}, b^{k}_{j}, \\lambda,
-+ - \\cdot \\times, juxtaposition, \\frac, ^, brackets, \\sigma, \\sigma', \\tanh, \\exp, e^{...}, \\ln,
-\\max(0, .), \\operatorname{ReLU}, H(z), \\mathbb{1}_{z>0}, f(z_{kj}), f'(z_{kj}), Leibniz partials
-\\frac{\\partial A}{\\partial B} (or dA/dB), sums \\sum_{j=1}^{2}, and the usual spellings and decoration
-(\\frac12, w^{(3)}_{11}, $...$, \\boxed{}, Unicode σ ∂ ŷ · ×); a chain dL/dw = A = B needs every side right.
+The answer may be typed in LaTeX (by hand, or as MathQuill, MathLive, Desmos and Word write it), Python or
+Maxima (2*(O31-y)*O31*(1-O31)*O21), AsciiMath (O_(31), sigma'(z_(31))), Word's linear format ((∂L)/(∂O_31),
+〖σ〗^′) or phone text (2(ŷ – y)·ŷ(1 – ŷ)·O₂₁, 4.588·10⁻⁴); the voice is recognized from the answer itself. It
+may use numbers, x_1, y, ŷ, O_kj, z_kj, δ_kj, w^k_ij, b^k_j, λ, η, + - * / ^, juxtaposition, brackets, σ, σ',
+tanh, exp, ln, sqrt, max(0, .), ReLU, H(z), 𝟙[z > 0], f(z_kj), f'(z_kj), Leibniz partials ∂A/∂B (or dA/dB),
+sums \\sum_{j=1}^{2}, and decoration ($...$, \\boxed{}, a full stop); a chain dL/dw = A = B needs every side
+right. The message ends with the answer as it was read.
 A number is compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2 invalid.
 
 With --batch, a CSV with columns id,param,answer is graded on every core; results id,param,verdict,
@@ -28,7 +30,7 @@ Examples:
 import json
 import sys
 
-HELP = "grade a LaTeX answer for dL/dw (or a CSV of answers): correct, incorrect with a diagnosis, or invalid"
+HELP = "grade an answer for dL/dw, in any voice (or a CSV of answers): correct, incorrect with a diagnosis, or invalid"
 
 
 def add_arguments(parser):
@@ -36,7 +38,7 @@ def add_arguments(parser):
     add_spec_arguments(parser)
     parser.add_argument("--param", metavar="NAME", help="the parameter asked about, e.g. w^1_11 (with --batch: "
                                                         "for rows whose param is empty)")
-    parser.add_argument("--answer", metavar="LATEX", help="the answer, in LaTeX")
+    parser.add_argument("--answer", metavar="ANSWER", help="the answer: LaTeX, Python, AsciiMath, UnicodeMath or phone text")
     parser.add_argument("--at", metavar="POINT", help="a POINT file: a numeric answer is compared with the gradient there")
     parser.add_argument("--rtol", type=float, default=1e-3, metavar="R",
                         help="relative tolerance for a numeric answer (default 1e-3)")
