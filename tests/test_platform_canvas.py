@@ -71,10 +71,20 @@ def typed(blank):
     return format(Decimal(f"{value:#.4g}"), "f")
 
 
+def to_fixed_4(text):
+    """JavaScript's parseFloat(text).toFixed(4), for a machine without node: the double's exact decimal value
+    rounded half away from zero (ECMA-262 Number.prototype.toFixed, |x| < 1e21)."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+    try:
+        return str(Decimal(float(text)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    except (ValueError, InvalidOperation):
+        return ""
+
+
 def saved(texts):
     """The strings Canvas's quiz page saves for what was typed (node runs the page's own rounding)."""
     if NODE is None:
-        pytest.skip("needs node, to run the quiz page's rounding in JavaScript")
+        return [to_fixed_4(t) for t in texts]
     done = subprocess.run([NODE, str(TAKE_QUIZ)], input=json.dumps(texts), capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
@@ -184,6 +194,12 @@ def test_every_value_typed_as_asked_scores_on_canvas(imported, model):
     wrong = [(c, s) for c, s in zip(cases, stored) if not canvas_correct(s, c[3], c[4])]
     per_variant = sum(len(b.items[0].blanks) for b in model.questions if not b.essay)
     assert not wrong and len(cases) == 30 * per_variant == 450, wrong[:5]
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node, to run the quiz page's rounding in JavaScript")
+def test_rounding_mirror_is_javascripts():
+    texts = ["0.003841", "-0.00005", "0.03125", "-0.03125", "823.0", "1e-7", "12.34565", "2.5e-5", "x"]
+    assert saved(texts) == [to_fixed_4(t) for t in texts]
 
 
 def test_margins_survive_the_rounding(model):
