@@ -63,6 +63,7 @@ def output_rows(i, j):
          (-Y[j] / O2[j] * O2[j] * (1 - O2[j]) + cross) * O1[i], []),
         (param, rf"\sum_{{m=1}}^{{3}} \frac{{\partial L}}{{\partial O_{{2m}}}} \frac{{\partial O_{{2m}}}}"
                 rf"{{\partial z_{{2{j}}}}} \cdot {o(1, i)}", truth((2, i, j)), []),
+        (param, rf"\frac{{\partial L}}{{\partial z_{{2{j}}}}} {o(1, i)}", truth((2, i, j)), []),
         # softmax treated as elementwise: only the diagonal O(1 - O) of its Jacobian
         (param, rf"-y_{j}(1 - {o(2, j)}) {o(1, i)}", -Y[j] * (1 - O2[j]) * O1[i], ["missing_path"]),
         (param, rf"-\frac{{y_{j}}}{{{o(2, j)}}} \cdot {o(2, j)}(1-{o(2, j)}) \cdot {o(1, i)}",
@@ -86,6 +87,7 @@ def hidden_rows(i, j, style):
     return [
         (param, rf"\left({text}\right) {o(1, j)}(1 - {o(1, j)}) x_{i}", right, []),
         (param, rf"x_{i} {o(1, j)} (1-{o(1, j)}) \sum_{{a=1}}^{{3}} ({o(2, 'a')} - y_a) w^2_{{{j}a}}", right, []),
+        (param, rf"\delta_{{1{j}}} {o(1, j)}(1 - {o(1, j)}) x_{i}", right, []),
         (param, rf"\left({elementwise}\right) {o(1, j)}(1 - {o(1, j)}) x_{i}",
          sum(-Y[a] * (1 - O2[a]) * W2[j, a] for a in range(1, N2 + 1)) * slope * X[i], ["missing_path"]),
         (param, rf"\left({text}\right) {o(1, j)}(1 - {o(1, j)}) x_{i2}",

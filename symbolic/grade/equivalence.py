@@ -387,6 +387,8 @@ class Partials:
             k, j = 0, m.x.index(B)
         else:
             letter, k, j = m.neuron_of(B)
+            if letter == "z" and m.couples(k):      # every output of a coupled layer (softmax) depends on z_kj
+                return [(m.O[k][a], m.jacobian(k, a, j)) for a in range(1, n[k] + 1)]
             if letter == "z":
                 return [(m.O[k][j], m.f_prime(k, j))]
         if k == top:
