@@ -327,10 +327,13 @@ KEYBOARDS = [
     ("_", r"_\s*(\d+)\s*,\s*(\d+)(?![\d.])", r"_{\1,\2}"),                    # O_3,1
     ("hat", r"(?<![A-Za-z\\])hat\s*(?:\(\s*y\s*\)|\{\s*y\s*\})", r"\\hat{y}"),        # AsciiMath's hat(y)
     ("hat", r"(?<![A-Za-z\\])y_?hat(?![A-Za-z])", r"\\hat{y}"),           # y_hat, yhat
-    ("_", r"(?<![A-Za-z\\])(sigma|sigmoid|tanh|relu|f)_?(?:prime|deriv|derivative|grad)(?![A-Za-z])", r"\1'"),
+    ("", r"(?<![A-Za-z\\])(sigma|sigmoid|tanh|relu|f)_?(?:prime|deriv|derivative|grad)(?![A-Za-z])", r"\1'"),
+    ("", r"(?<![A-Za-z\\])d_?(sigma|sigmoid|tanh|relu)(?![A-Za-z])", r"\1'"),          # dsigmoid(z)
     ("", r"(\\[A-Za-z]+(?:\s*\{[^{}]*\})?)|(?<![A-Za-z\\])([A-Za-z]{2,})(?![A-Za-z])", _word),
     ("_", r"(?<![A-Za-z\\])([wWb])\s*(\d+)\s*_", r"\1^{\2}_"),             # w3_11: the layer first
+    ("a", r"(?<![A-Za-z\\])a(?=\s*(\d|_\s*\{?\s*\d))", "O"),                 # a31, a_{31}: the activation O_31
     ("", r"(?<![A-Za-z\\])(O|o|z|x|y|w|W|b|\\delta)\s*(\d+)(?![\d.])", r"\1_{\2}"),   # O31, delta31
+    ("", r"(?<![A-Za-z\\])(?:g|\\phi|\\varphi|φ)(?=\s*(_\s*\{?\s*\d+\s*\}?)?\s*['(])", "f"),   # g'(z), φ(z)
     ("'", r"\^\s*'", "'"),                                                 # Word's σ^′
     # Python's indexing, a name right before it: O[3,1], O[3][1], delta[3][1], x[1], w[3][1][1], w[3][1,1]
     ("[", r"(?<![A-Za-z\\])([wWb])\[\s*(\d+)\s*\]\s*\[\s*(\d+)\s*(?:\]\s*\[|,)\s*(\d+)\s*\]", r"\1^{\2}_{\3,\4}"),
