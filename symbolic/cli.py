@@ -106,6 +106,17 @@ def _version():
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """--version: the installed version, looked up only when asked (importlib.metadata takes tens of ms to load)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "show the program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(message=f"gradproof {_version()}\n")
+
+
 def build_parser(commands=COMMANDS):
     """The parser. Every command is listed with its one-line help; only the options of ``commands`` are added
     (main passes the one command on the line, or none), because adding a command's options may import what
@@ -115,7 +126,7 @@ def build_parser(commands=COMMANDS):
         prog="gradproof",
         description="Derive, explain and verify the gradients of multilayer perceptrons.",
         epilog="'gradproof COMMAND --help' shows a command's options and examples.")
-    parser.add_argument("--version", action="version", version=f"gradproof {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"gradproof.symbolic.commands.{name.replace('-', '_')}")

@@ -11,6 +11,7 @@ import numpy
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import MpmathPrinter
 
 # ---- stable evaluation ------------------------------------------------------------------------------
 # The printed forms are the readable ones (1/(1 + e^{-z}), ln(1 + e^z), ln O, 1 - O); evaluated as written
@@ -303,8 +304,8 @@ def compile_shared(args, exprs, mpmath=False):
                       cse=lambda _: (replacements, reduced), dummify=False, docstring_limit=0)
 
 
-class LargePrinter(NumPyPrinter):
-    """NumPyPrinter that names the arguments a0, a1, ..., prints sums and products in their stored order
+class _Named:
+    """A code printer that names the arguments a0, a1, ..., prints sums and products in their stored order
     (no sorting), and prints every shared subexpression as the temporary that holds it."""
 
     def __init__(self, names):
@@ -326,6 +327,14 @@ class LargePrinter(NumPyPrinter):
 
     def _print_Mul(self, expr):
         return "(" + "*".join(f"({self._print(a)})" for a in expr.args) + ")"
+
+
+class LargePrinter(_Named, NumPyPrinter):
+    """NumPyPrinter naming arguments and shared subexpressions, sums and products in their stored order."""
+
+
+class LargeMpmathPrinter(_Named, MpmathPrinter):
+    """MpmathPrinter naming arguments, sums and products in their stored order."""
 
 
 def _shared_subtrees(exprs):

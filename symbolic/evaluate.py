@@ -240,14 +240,12 @@ class Network:
         self.model, self.spec, self.mp = model, model.spec, mp
         m, n = model, self.spec.layers
         self.forms = forms = Evaluable.of(model)
-        self.layers = None
-        if not mp:
-            try:
-                # float64: each layer's forms printed once and vectorised over its neurons (symbolic/layers.py)
-                self.layers = LayerCode(model)
-                return
-            except Unsupported:
-                pass                    # a coupled layer: every neuron's forms compiled, as in 50 digits
+        try:
+            # each layer's forms printed once: vectorised over its neurons in float64 (symbolic/layers.py)
+            self.layers = LayerCode(model, mp)
+            return
+        except Unsupported:
+            self.layers = None          # a coupled layer: every neuron's forms compiled
         self.forward = []
         for k in range(1, len(n)):
             prev = m.O[k - 1][1:]
@@ -293,6 +291,12 @@ class Network:
 
     def _run(self, x, y, weight, bias):
         n = self.spec.layers
+        if self.layers is not None and self.mp:
+            W = [[[weight(k, i, j) for j in range(1, n[k] + 1)] for i in range(1, n[k - 1] + 1)] for k in range(1, len(n))]
+            b = [[bias(k, j) for j in range(1, n[k] + 1)] for k in range(1, len(n))] if self.spec.bias else None
+            out = self.layers.run(list(x), list(y), W, b)
+            g = [None] * (len(n) - 1) + [out["g"]]
+            return [None] + out["z"], out["O"], [None] + out["delta"], g
         if self.layers is not None:
             W = [stacked([stacked([weight(k, i, j) for j in range(1, n[k] + 1)]) for i in range(1, n[k - 1] + 1)])
                  for k in range(1, len(n))]
@@ -354,7 +358,7 @@ class Compiled:
         mp = digits is not None
         m, n = model, self.spec.layers
         self.network = Network.of(model, mp)
-        if self.network.layers is not None:
+        if self.network.layers is not None and not mp:
             return                      # the per-layer code computes dL/dz_kj, of which every gradient is a product
         self.grads = [None] * len(n)
         for k in range(1, len(n)):
@@ -373,7 +377,7 @@ class Compiled:
 
     def evaluate(self, point):
         """Forward, deltas, gradients and loss at a POINT: all samples, the spec's reduction, plus R(w) once."""
-        if self.network.layers is not None:
+        if self.network.layers is not None and self.digits is None:
             return self._evaluate_layers(point)
         if self.digits is None:
             n = point.samples

@@ -19,10 +19,11 @@ import math
 
 import numpy as np
 import sympy as sp
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from gradproof.numeric import losses
 
-from .compile import NUMPY_HELPERS, LargePrinter
+from .compile import MPMATH_HELPERS, NUMPY_HELPERS, LargeMpmathPrinter, LargePrinter
 from .model import L
 
 
@@ -61,14 +62,27 @@ def _like(value, like):
     return value if value.shape == like.shape else np.broadcast_to(value, np.broadcast_shapes(value.shape, like.shape))
 
 
-HELPERS = {"_gp_forward": _forward, "_gp_back": _back, "_gp_trailing": _trailing, "_gp_like": _like}
+def _mp_forward(W, O, b=None):
+    """z_j = sum_i w_ij O_i (+ b_j) for one sample in mpmath: W as rows [i][j]."""
+    z = [sum(W[i][j] * O[i] for i in range(len(O))) for j in range(len(W[0]))]
+    return z if b is None else [v + c for v, c in zip(z, b, strict=True)]
 
 
-# The rule table: each row's forms printed once per process, keyed by the registry rows that decide them (the
-# activation of a hidden layer; the output layer's activation with the loss; the regularization), with placeholders
-# for a layer's arrays. Building a network's code is then formatting and one compile.
+def _mp_back(W, T):
+    """delta_j = sum_m w_jm T_m for one sample in mpmath."""
+    return [sum(row[m] * T[m] for m in range(len(T))) for row in W]
+
+
+HELPERS = {"_gp_forward": _forward, "_gp_back": _back, "_gp_trailing": _trailing, "_gp_like": _like,
+           "_mp_forward": _mp_forward, "_mp_back": _mp_back}
+
+
+# The rule table: each row's forms printed once per process (for numpy and for mpmath), keyed by the registry rows
+# that decide them (the activation of a hidden layer; the output layer's activation with the loss; the
+# regularization), with placeholders for a layer's values. Building a network's code is then formatting and one
+# compile.
 _TEMPLATES = {}
-_Z, _O, _D = "__Z__", "__O__", "__D__"
+_Z, _O, _D, _Y, _G = "__Z__", "__O__", "__D__", "__Y__", "__G__"
 
 
 def clear_templates():
@@ -82,32 +96,36 @@ def _template(key, build):
     return _TEMPLATES[key]
 
 
-def _printer(model, forms, k, extra=()):
-    """A printer naming neuron 1 of layer k by the placeholders (and y_1, g_1 at the output)."""
+def _names(model, forms, k):
+    """Placeholders for neuron 1 of layer k (and y_1, g_1 at the output)."""
     m = model
-    names = {m.z[k][1]: _Z, m.O[k][1]: _O, m.delta[k][1]: _D, m.y[1]: "Y", forms.g[1]: "G", **dict(extra)}
-    return LargePrinter(names)
+    return {m.z[k][1]: _Z, m.O[k][1]: _O, m.delta[k][1]: _D, m.y[1]: _Y, forms.g[1]: _G}
 
 
-def _printed(printer, form):
-    """One neuron's form as numpy code; Unsupported where it names any other symbol or numpy cannot print it."""
-    others = form.free_symbols - set(printer.names)
+def _printed(names, form):
+    """One neuron's form as numpy and as mpmath code (None where that printer cannot print it); Unsupported where
+    it names a symbol of another neuron."""
+    others = form.free_symbols - set(names)
     if others:
         raise Unsupported(f"a form holds {sorted(map(str, others))}")
-    text = printer._print(form)
-    if printer._not_supported or printer._number_symbols:
-        raise Unsupported("a form numpy cannot print")
-    return text, form
+    out = {"form": form}
+    for arithmetic, printer in (("numpy", LargePrinter(names)), ("mpmath", LargeMpmathPrinter(names))):
+        try:
+            text = printer._print(form)
+        except PrintMethodNotImplementedError:
+            text = None
+        out[arithmetic] = None if printer._not_supported or printer._number_symbols else text
+    return out
 
 
 def _layer_forms(model, k):
     """O_kj = f_k(z_kj) and dL/dz_kj = delta_kj f_k'(z_kj) of neuron 1 of layer k, in their stable forms."""
     from .evaluate import Evaluable
     m, forms = model, Evaluable.of(model)
-    printer = _printer(m, forms, k)
-    return {"O": _printed(printer, forms(m.O_equation(k, 1))),
+    names = _names(m, forms, k)
+    return {"O": _printed(names, forms(m.O_equation(k, 1))),
             # the factor every path through z_kj shares (g_nj at the output: fused with the loss)
-            "T": _printed(printer, forms(sp.Mul(m.delta[k][1], m.local(m.O[k][1], m.z[k][1]))))}
+            "T": _printed(names, forms(sp.Mul(m.delta[k][1], m.local(m.O[k][1], m.z[k][1]))))}
 
 
 def _row_model(spec, layers, activations):
@@ -130,10 +148,10 @@ def _output(spec):
         from .evaluate import Evaluable
         m = _row_model(spec, (1, 1), spec.activations[-1:])
         forms, row = Evaluable.of(m), losses.loss(spec.loss)
-        printer = _printer(m, forms, 1)
-        return {**_layer_forms(m, 1), "D": _printed(printer, forms(m.local(L, m.O[1][1]))),
-                "G": _printed(printer, forms(forms.g_forms[1])),
-                "LOSS": _printed(printer, forms(row.sympy_l(sp, m.y[1], m.O[1][1])))}
+        names = _names(m, forms, 1)
+        return {**_layer_forms(m, 1), "D": _printed(names, forms(m.local(L, m.O[1][1]))),
+                "G": _printed(names, forms(forms.g_forms[1])),
+                "LOSS": _printed(names, forms(row.sympy_l(sp, m.y[1], m.O[1][1])))}
     return _template(("output", spec.activations[-1], spec.loss), build)
 
 
@@ -142,18 +160,19 @@ def _regularization(spec):
     def build():
         m = _row_model(spec, (1, 1), spec.activations[-1:])
         w = m.symbols[m.params[0]]
-        printer = LargePrinter({w: "W", m.lam: "lam"})
-        return {"dR": _printed(printer, m.regularization_derivative(m.params[0])),
-                "R": _printed(printer, m.lam * spec.regularizer.sympy_term(sp, w))}
+        names = {w: "W", m.lam: "lam"}
+        return {"dR": _printed(names, m.regularization_derivative(m.params[0])),
+                "R": _printed(names, m.lam * spec.regularizer.sympy_term(sp, w))}
     return _template(("regularization", spec.regularization), build)
 
 
 class LayerCode:
-    """The float64 code of a model's network: forward sums, activations, deltas, dL/dz per layer and the loss terms.
+    """The code of a model's network: forward sums, activations, deltas, dL/dz per layer and the loss terms.
 
-    ``run(X, Y, W, b)`` takes x and y as arrays over the neurons (then samples or points), W[k - 1] the weights of
-    layer k (n_(k-1) x n_k, then points where they vary) and b[k - 1] its biases (or None), and returns a dict of
-    per-layer lists: z, O, delta, dz (dL/dz_kj) and g (the output layer's dL/dz) and loss (the output layer's terms).
+    ``run(X, Y, W, b)`` takes x and y, W[k - 1] the weights of layer k (n_(k-1) x n_k) and b[k - 1] its biases (or
+    None), and returns a dict of per-layer lists: z, O, delta, dz (dL/dz_kj) and g (the output layer's dL/dz) and
+    loss (the output layer's terms). In float64 (numpy) each is an array over the neurons, then the samples or points
+    (weights may vary by point too: trailing axes); with ``mp``, one sample in mpmath, lists over the neurons.
 
     Examples
     ========
@@ -163,49 +182,72 @@ class LayerCode:
         D2 = _gp_like(((2)*(((O2) + (((-1)*(Y)))))), Z2)
     """
 
-    def __init__(self, model):
+    def __init__(self, model, mp=False):
         spec = model.spec
         top = spec.depth
         if any(model.couples(k) for k in range(1, top + 1)):
             raise Unsupported("a layer couples its outputs")
-        self.model, self.top = model, top
+        self.model, self.top, self.mp = model, top, mp
+        arithmetic = "mpmath" if mp else "numpy"
         rows = [None] + [_hidden(spec, k) for k in range(1, top)] + [_output(spec)]
         reg = _regularization(spec)
-        self.printed = [form for row in rows[1:] for _, form in row.values()] + [form for _, form in reg.values()]
-        at = lambda k, name: (rows[k][name][0].replace(_Z, f"Z{k}").replace(_O, f"O{k}")
-                              .replace(_D, f"D{k}"))
+        self.printed = [p["form"] for row in rows[1:] for p in row.values()] + [p["form"] for p in reg.values()]
+
+        def at(k, name):
+            text = rows[k][name][arithmetic]
+            if text is None:
+                raise Unsupported(f"{arithmetic} cannot print a form of layer {k}")
+            index = "[j]" if mp else ""
+            for mark, value in ((_Z, f"Z{k}"), (_O, f"O{k}"), (_D, f"D{k}"), (_Y, "Y"), (_G, "G")):
+                text = text.replace(mark, value + index)
+            # numpy: the layer's arrays at once; mpmath: neuron by neuron
+            return f"[{text} for j in range(len(Z{k}))]" if mp else f"_gp_like({text}, Z{k})"
+
         lines = ["def _layers(X, Y, W, b):", "    O0 = X"]
+        forward = "_mp_forward" if mp else "_gp_forward"
         for k in range(1, top + 1):
             bias = f", b[{k - 1}]" if spec.bias else ""
-            lines.append(f"    Z{k} = _gp_forward(W[{k - 1}], O{k - 1}{bias})")
-            lines.append(f"    O{k} = _gp_like({at(k, 'O')}, Z{k})")
-        lines.append(f"    Y = _gp_trailing(Y, O{top}.ndim)")
+            lines.append(f"    Z{k} = {forward}(W[{k - 1}], O{k - 1}{bias})")
+            lines.append(f"    O{k} = {at(k, 'O')}")
+        if not mp:
+            lines.append(f"    Y = _gp_trailing(Y, O{top}.ndim)")
         for name in ("D", "G", "LOSS"):
-            lines.append(f"    {name}{top if name == 'D' else ''} = _gp_like({at(top, name)}, Z{top})")
+            lines.append(f"    {name}{top if name == 'D' else ''} = {at(top, name)}")
         for k in range(top, 0, -1):
-            lines.append(f"    T{k} = _gp_like({at(k, 'T')}, Z{k})")
+            lines.append(f"    T{k} = {at(k, 'T')}")
             if k > 1:
                 # delta_(k-1)j = sum_m (dL/dz_km) w^k_jm: the delta definition, through z_km
-                lines.append(f"    D{k - 1} = _gp_back(W[{k - 1}], T{k})")
+                lines.append(f"    D{k - 1} = {'_mp_back' if mp else '_gp_back'}(W[{k - 1}], T{k})")
         layers = ", ".join
         lines.append(f"    return ([{layers(f'Z{k}' for k in range(1, top + 1))}], "
                      f"[{layers(f'O{k}' for k in range(top + 1))}], [{layers(f'D{k}' for k in range(1, top + 1))}], "
                      f"[{layers(f'T{k}' for k in range(1, top + 1))}], G, LOSS)")
-        lines += ["", "def _regularization(W, lam):", f"    return {reg['dR'][0]}",
-                  "", "def _penalty(W, lam):", f"    return {reg['R'][0]}"]
+        if not mp:
+            if reg["dR"]["numpy"] is None or reg["R"]["numpy"] is None:
+                raise Unsupported("numpy cannot print the regularization")
+            lines += ["", "def _regularization(W, lam):", f"    return {reg['dR']['numpy']}",
+                      "", "def _penalty(W, lam):", f"    return {reg['R']['numpy']}"]
         self.source = "\n".join(lines) + "\n"
-        namespace = {"numpy": np, "functools": functools, "math": math, **NUMPY_HELPERS, **HELPERS}
+        if mp:
+            import mpmath
+            namespace = {"mpmath": mpmath, **MPMATH_HELPERS, **HELPERS}
+        else:
+            namespace = {"numpy": np, "functools": functools, "math": math, **NUMPY_HELPERS, **HELPERS}
         exec(compile(self.source, "<gradproof layers>", "exec"), namespace)
         self._layers = namespace["_layers"]
-        self._regularization, self._penalty = namespace["_regularization"], namespace["_penalty"]
+        if not mp:
+            self._regularization, self._penalty = namespace["_regularization"], namespace["_penalty"]
 
     def run(self, X, Y, W, b=None):
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if self.mp:
             z, O, delta, dz, g, loss = self._layers(X, Y, W, b)
+        else:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                z, O, delta, dz, g, loss = self._layers(X, Y, W, b)
         return {"z": z, "O": O, "delta": delta, "dz": dz, "g": g, "loss": loss}
 
     def regularization(self, W, lam):
-        """R = lambda sum r(w) over every weight, and dR/dW per layer (matrices like W)."""
+        """R = lambda sum r(w) over every weight, and dR/dW per layer (matrices like W); float64 only."""
         penalty = sum(float(np.sum(self._penalty(w, lam))) for w in W) if self.model.spec.regularizer.present else 0.0
         return penalty, [_like(self._regularization(w, lam), w) for w in W]
 

@@ -26,6 +26,7 @@ from sympy.printing.precedence import PRECEDENCE
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Param, parse_param
 
+from ..cache import lark_options
 from ..model import L
 from ..printing import GradproofLatexPrinter, Partial, UnicodePrinter, latex, unicode_name
 from .spelling import DASHES, described, respell, unknown_name
@@ -751,7 +752,8 @@ def _reader(model):
     key = ("grade: reader",)
     if key not in model.memo:
         builder = Builder(model)
-        model.memo[key] = (builder, Lark(_grammar(), parser="lalr", lexer="contextual", transformer=builder))
+        model.memo[key] = (builder, Lark(_grammar(), parser="lalr", lexer="contextual", transformer=builder,
+                                         **lark_options("answers", _grammar())))
     return model.memo[key]
 
 
