@@ -120,6 +120,7 @@ def _answers_for_key(folder):
     import json
     variant = json.loads((folder / "hw1" / "key.json").read_text())["variants"][0]["variant"]
     (folder / "answers.csv").write_text(f"id,variant,question,answer\ns1,{variant},1,0\n", encoding="utf-8")
+    (folder / "roster.csv").write_text(f"id,variant\ns1,{variant}\n", encoding="utf-8")
 
 
 def _roster(folder):

@@ -16,9 +16,10 @@ graded gets its own invalid result; CSV cells that a spreadsheet would read as f
 
 With --key DIR/key.json (from `gradproof exercise`), --batch reads rows id,variant,question,answer
 (question: a blank id of the key) and grades each at its own variant's point; results id,variant,question,
-score,max_score,verdict,diagnosis,feedback (Markdown) go to -o; --totals writes each student's total,
---report a class report (one HTML page). An unreadable answer is not gradable and costs nothing; the
-key's [grading] shares give partial credit for a diagnosed mistake. With --answer, --points P adds the
+score,max_score,verdict,diagnosis,feedback (Markdown),counted go to -o; --totals writes each student's total
+and one column per question, --report a class report (one HTML page); --roster roster.csv (id,variant)
+names each student's variant. The key's [grading] rules score every output alike (see the README's
+Homework section). With --answer, --points P adds the
 score (P when correct, else 0) and max_score (P, or 0 when the answer is not gradable).
 
 Examples:
@@ -49,6 +50,7 @@ def add_arguments(parser):
     parser.add_argument("--key", metavar="KEY.json", help="with --batch: an exercise key; rows id,variant,question,answer")
     parser.add_argument("--totals", metavar="CSV", help="with --key: each student's total score here")
     parser.add_argument("--report", metavar="HTML", help="with --key: the class report here (one HTML page)")
+    parser.add_argument("--roster", metavar="CSV", help="with --key: each student's variant (columns id,variant)")
     parser.add_argument("--points", type=float, metavar="P", help="with --answer: report score and max_score out of P")
     _json_usage_errors(parser)
 
@@ -103,7 +105,7 @@ def _run(args):
     if args.output is not None and args.output.lower().rsplit(".", 1)[-1] not in RESULT_FORMATS:
         raise GradproofError(f"-o {args.output}: the results are written as CSV or JSON; give a file ending in "
                              f"{' or '.join('.' + f for f in RESULT_FORMATS)}")
-    if args.key is not None or args.totals or args.report:
+    if args.key is not None or args.totals or args.report or args.roster:
         return _keyed(args)
     spec = spec_from_args(args)
     if (args.answer is None) == (args.batch is None):
@@ -145,7 +147,7 @@ def _keyed(args):
     from ..output import write_output
 
     if args.key is None:
-        raise GradproofError("--totals and --report go with --key KEY.json")
+        raise GradproofError("--totals, --report and --roster go with --key KEY.json")
     if args.batch is None:
         raise GradproofError("--key goes with --batch answers.csv (rows id,variant,question,answer)")
     if args.answer is not None or args.param or args.at or args.points is not None:
@@ -155,18 +157,18 @@ def _keyed(args):
         raise GradproofError(f"--jobs must be at least 1; got {args.jobs}")
     grader = batch.KeyGrader.from_file(args.key)
     rows = batch.read_rows(args.batch)
-    batch.check_rows(grader, rows, args.batch)
+    roster = batch.read_roster(args.roster) if args.roster else None
     start = time.perf_counter()
-    results = batch.grade_rows(grader, rows, args.jobs, progress="answers")
+    results, totals = batch.score(grader, rows, batch.grade_rows(grader, rows, args.jobs, progress="answers"), roster)
     seconds = time.perf_counter() - start
     outputs = {}
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
     outputs[args.output] = batch.to_json(results) if want_json else batch.to_csv(results)
     if args.totals:
-        outputs[args.totals] = batch.totals_csv(batch.totals(grader, results))
+        outputs[args.totals] = batch.totals_csv(grader, totals)
     if args.report:
         from ..exercise import report
-        outputs[args.report] = report.render(report.build(grader, results))
+        outputs[args.report] = report.render(report.build(grader, results, totals))
     for path, text in outputs.items():
         if path is None:
             sys.stdout.write(text)

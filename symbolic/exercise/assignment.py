@@ -27,7 +27,19 @@ from gradproof.numeric.notation import parse_param
 from gradproof.numeric.spec import Spec
 
 from ..grade.diagnosis import CODES
-from .key import DEFAULT_RTOL, KINDS, REQUIRED, Assignment, Grading, Question, kind_named
+from .key import (
+    DEFAULT_RTOL,
+    FEEDBACK_LEVELS,
+    FORMS,
+    KINDS,
+    REQUIRED,
+    RETRY,
+    SETTINGS,
+    Assignment,
+    Grading,
+    Question,
+    kind_named,
+)
 
 SPEC_TABLES = ("network", "loss", "regularization")
 COMMON_KEYS = ("kind", "points", "rtol")
@@ -96,7 +108,15 @@ FIELDS = {
     "params": (_params, 'params = ["w^k_ij", ...]'),
     "lr": (lambda v, spec, where: _number(v, "lr", where, positive=True), "lr = 0.5"),
     "path": (lambda v, spec, where: _number(v, "path", where, positive=True, whole=True), "path = 1"),
+    "forms": (lambda v, spec, where: _forms(v, where), 'forms = "closed"'),
 }
+
+
+def _forms(value, where):
+    if value not in FORMS:
+        raise GradproofError(f"{where}: {unknown('forms', value, FORMS)} (closed: no ∂-quotient and no δ; "
+                             "delta: δ_kj allowed; any: Leibniz partials allowed too)")
+    return value
 
 
 def from_mapping(data, spec=None, source="assignment"):
@@ -126,18 +146,41 @@ def from_mapping(data, spec=None, source="assignment"):
     if not isinstance(raw, list) or not raw:
         raise GradproofError(f"{source}: no questions: add [[question]] tables")
     questions = tuple(_question(n, q, spec, source) for n, q in enumerate(raw, start=1))
-    grading = data.get("grading", {})
-    if not isinstance(grading, dict):
-        raise GradproofError(f"{source}: [grading] must be a table of shares")
-    shares = {}
-    for code, share in grading.items():
-        if code not in CODES:
-            raise unknown(f"mistake in {source} [grading]:", code, CODES)
-        share = _number(share, f"[grading] {code}", source)
-        if not 0 <= share <= 1:
-            raise GradproofError(f"{source}: [grading] {code} must lie between 0 and 1; got {share:g}")
-        shares[code] = share
-    return Assignment(title.strip(), seed, variants, questions, spec, Grading(shares))
+    return Assignment(title.strip(), seed, variants, questions, spec, _grading(data.get("grading", {}), source))
+
+
+def _grading(table, source):
+    """[grading]: the mistakes' shares and the scoring settings (key.SETTINGS)."""
+    if not isinstance(table, dict):
+        raise GradproofError(f"{source}: [grading] must be a table of shares and settings")
+    shares, settings = {}, {}
+    for name, value in table.items():
+        where = f"{source}: [grading] {name}"
+        if name in ("blank", "unreadable"):
+            if value != RETRY and not (_is_number(value) and value == 0):
+                raise GradproofError(f"{where} must be 0 (scores 0 of the blank's points) or \"retry\" (costs "
+                                     f"nothing: the student answers again); got {value!r}")
+            settings[name] = RETRY if value == RETRY else 0
+        elif name == "feedback":
+            if value not in FEEDBACK_LEVELS:
+                raise GradproofError(f"{where}: {unknown('feedback level', value, FEEDBACK_LEVELS)}")
+            settings[name] = value
+        elif name == "decimals":
+            settings[name] = _number(value, f"[grading] {name}", source, whole=True)
+            if not 0 <= settings[name] <= 6:
+                raise GradproofError(f"{where} must be a whole number from 0 to 6; got {value!r}")
+        else:
+            if name not in CODES and name != "carried":
+                raise unknown(f"mistake or setting in {source} [grading]:", name, CODES + tuple(SETTINGS))
+            share = _number(value, f"[grading] {name}", source)
+            if not 0 <= share <= 1:
+                raise GradproofError(f"{where} must lie between 0 and 1; got {share:g}")
+            (settings if name == "carried" else shares)[name] = share
+    return Grading(shares, **settings)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def load(path, spec=None):

@@ -97,8 +97,7 @@ def run(size="quick", jobs=None):
         wall, cpu = time.perf_counter(), _cpu()
         grader = KeyGrader.from_file(Path(folder) / "hw" / "key.json")
         read = batch.read_rows(answers)
-        batch.check_rows(grader, read, answers)
-        results = batch.grade_rows(grader, read, jobs)
+        results, _ = batch.score(grader, read, batch.grade_rows(grader, read, jobs))
         graded = {"rows": count, "seconds": time.perf_counter() - wall, "cpu_seconds": _cpu() - cpu,
                   "jobs": jobs or os.cpu_count() or 1,
                   "verdicts": {v: sum(r.verdict == v for r in results) for v in ("correct", "incorrect", "invalid")}}

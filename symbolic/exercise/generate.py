@@ -36,6 +36,7 @@ SATURATED = (0.05, 0.95)      # an output in (0, 1) beyond these: a saturated ne
 SMALLEST_GRADIENT = 1e-3      # of the largest, in the same variant
 TARGET_MARGIN = 0.1           # probability-vector targets at least this (none near one-hot)
 DECIMALS = 2
+NEW_WEIGHT_DECIMALS = 8       # the page asks for the new weights to eight decimal places
 BATCH = 6                     # draws per stream per round
 MAX_ROUNDS = 200
 
@@ -196,7 +197,7 @@ def draw_step(draws, q):
         bad |= mistakes.ambiguous(table, g, q.rtol, keep)
         new = w - q.lr * g
         # the update is small next to the weight: the new weight is graded to the update's tolerance
-        tol = update_rtol(q.rtol, q.lr * g, new)
+        tol = np.maximum(update_rtol(q.rtol, q.lr * g, new), half_unit(NEW_WEIGHT_DECIMALS, new))
         bad |= mistakes.ambiguous(mistakes.updated(table, w, q.lr), new, tol, keep)
         for i in range(n):
             rows[i].append((float(g[i]), q.rtol))
@@ -226,6 +227,15 @@ def update_rtol(rtol, update, new):
         exact = rtol * np.abs(update) / np.maximum(np.abs(new), 1e-12)
     exponent = np.floor(np.log10(exact))
     return np.minimum(np.floor(exact / 10 ** exponent) * 10 ** exponent, rtol)
+
+
+def half_unit(decimals, values):
+    """The relative tolerance of half a unit in the last of ``decimals`` places, rounded up to one significant
+    digit: a tolerance is never tighter than the precision the page asks for."""
+    with np.errstate(all="ignore"):
+        need = 0.5 * 10.0 ** -decimals / np.maximum(np.abs(values), 1e-12)
+    exponent = np.floor(np.log10(need))
+    return np.ceil(np.round(need / 10 ** exponent, 9)) * 10 ** exponent
 
 
 def blanks_and_checks(ctx, points_list):

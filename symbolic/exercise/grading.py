@@ -25,22 +25,25 @@ Examples
 'invalid'
 """
 import math
+import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
 from gradproof.numeric.errors import GradproofError
+from gradproof.numeric.notation import Neuron
 
 from ..grade import diagnosis
 from ..grade.parser import AnswerError, read, shown
 from . import key, mistakes
 from .generate import path_neurons
-from .key import DEFAULT_RTOL, Assignment, Expression, Gradient
+from .key import DEFAULT_RTOL, Assignment, Delta, Expression, Gradient, NewWeight
 
 
 @dataclass
 class Graded:
-    """One answer's grade: the columns of a results row, and how the answer was read."""
+    """One answer's grade: the columns of a results row, how the answer was read, and its exact score."""
 
     variant: str
     question: str
@@ -51,6 +54,12 @@ class Graded:
     feedback: str = ""
     parsed_latex: str | None = None
     id: str = ""
+    value: float | None = None      # the number as read (numeric blanks)
+    empty: bool = False             # no answer at all
+    carried: tuple = ()             # the earlier blanks a carried-forward answer was computed from
+    exact: Fraction = Fraction(0)   # score and max_score as exact fractions (totals add these, then round once)
+    exact_max: Fraction = Fraction(0)
+    counted: bool = True            # False: a later answer to the same blank, or a row under another variant
 
     @property
     def gradable(self):
@@ -59,15 +68,45 @@ class Graded:
     def to_json(self):
         return {"id": self.id, "variant": self.variant, "question": self.question, "score": self.score,
                 "max_score": self.max_score, "verdict": self.verdict, "diagnosis": list(self.diagnosis),
-                "feedback": self.feedback, "parsed_latex": self.parsed_latex}
+                "feedback": self.feedback, "parsed_latex": self.parsed_latex, "counted": self.counted}
+
+
+@dataclass
+class Outcome:
+    """What grading found, before it is scored and worded: the verdict, the diagnosis, why an answer is invalid
+    (``reason``), the sentence with values (``values``: shown at the "full" feedback level only) and how the
+    answer was read."""
+
+    verdict: str
+    codes: tuple = ()
+    reason: str = ""
+    values: str = ""
+    details: tuple = ()
+    latex: str | None = None
+    value: float | None = None
+    empty: bool = False
+    explain: str = ""           # the diagnosis level's sentence when no code names the mistake
+
+
+_DANGLING_EXPONENT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*[eE]\s*")
+TRIVIAL = (0.0, 1.0, -1.0)
+MULTIPLES = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+MAX_CODES = 2               # a diagnosis combining more mistakes than this explains nothing
 
 
 def _fmt(value):
     return "no real value" if value is None else f"{value:.6g}"
 
 
+def round_figures(value, figures):
+    if value == 0 or figures is None or figures < 1:
+        return value
+    return float(f"{value:.{figures - 1}e}")
+
+
 class KeyGrader:
-    """Grades answers to the blanks of a key's variants, each at its own variant's point."""
+    """Grades answers to the blanks of a key's variants, each at its own variant's point, and scores them by the
+    key's grading rules (key.Grading)."""
 
     def __init__(self, assignment, source="key"):
         from ..grade.grader import Grader
@@ -80,12 +119,15 @@ class KeyGrader:
         self.model = self.grader.model
         self.variants = {v.id: v for v in assignment.variants}
         self.blanks = {}
+        self.points = {}
         for v in assignment.variants:
             for q in assignment.questions:
                 for b in v.blanks[q.number]:
                     self.blanks[(v.id, b.id)] = (q, b)
+                    self.points[(v.id, b.id)] = key.blank_points(q, len(v.blanks[q.number]))
         self._points = {}
         self._tables = {}
+        self._forward = {}
 
     @classmethod
     def from_file(cls, path):
@@ -96,7 +138,7 @@ class KeyGrader:
         for v in self.assignment.variants[:1]:
             for q in self.assignment.questions:
                 for b in v.blanks[q.number]:
-                    if isinstance(b.quantity, (Gradient, Expression)):
+                    if isinstance(b.quantity, (Gradient, Expression, NewWeight)):
                         question = self.grader.question(b.quantity.param)
                         question.candidates()
                         if isinstance(b.quantity, Expression):
@@ -111,6 +153,12 @@ class KeyGrader:
             self._points[variant] = (p, mistakes.FloatPoints(self.model, [mistakes.base_of(self.model, p)]))
         return self._points[variant]
 
+    def backprop(self, variant):
+        if variant not in self._forward:
+            from gradproof.numeric.backprop import backprop
+            self._forward[variant] = backprop(self.spec, self.variants[variant].point)
+        return self._forward[variant]
+
     def check(self, variant, blank):
         """(Question, Blank) of a variant's blank; an error naming what the key has when it is not in it."""
         if variant not in self.variants:
@@ -124,94 +172,180 @@ class KeyGrader:
         return self.blanks[(variant, blank)]
 
     def total_points(self, variant):
-        return sum(float(q.points) for q in self.assignment.questions)
+        return sum(key._exact(q.points) for q in self.assignment.questions)
 
-    # ---- grading ------------------------------------------------------------------------------
+    # ---- grading one answer -------------------------------------------------------------------
     def grade(self, variant, blank_id, answer, ident=""):
-        """A Graded for one answer to one blank of one variant."""
+        """A Graded for one answer to one blank of one variant, scored and worded by the key's rules (the
+        function a course platform calls for one blank)."""
         question, blank = self.check(variant, blank_id)
-        points = float(blank.points)
-        verdict, codes, message, latex = self._grade(question, blank, variant, answer)
-        if verdict == "invalid":
-            score, max_score = 0.0, 0.0
-            feedback = f"**Invalid** (this answer costs nothing): {message}"
-        elif verdict == "correct":
-            score, max_score = points, points
-            feedback = f"**Correct.** {message}"
-        else:
-            kept = self.grading.share(codes)
-            score, max_score = points * kept, points
-            credit = f" Partial credit: {kept:g} of the points for this mistake." if kept else ""
-            feedback = f"**Incorrect.** {message}{credit}"
-        return Graded(variant, blank_id, round(score, 10), max_score, verdict, list(codes), feedback, latex, ident)
-
-    def _grade(self, question, blank, variant, answer):
-        """(verdict, codes, message in Markdown, how the answer was read), by the blank's quantity."""
         if answer is None or not str(answer).strip():
-            return "invalid", (), "the answer is empty.", None
-        for cls in type(blank.quantity).__mro__:
-            method = getattr(self, f"_grade_{cls.__name__}", None)
+            outcome = Outcome("invalid", reason="no answer", empty=True)
+        else:
+            outcome = self._dispatch("_grade_", blank.quantity)(question, blank, variant, str(answer))
+        return self._graded(variant, blank, outcome, ident)
+
+    def _dispatch(self, prefix, quantity):
+        for cls in type(quantity).__mro__:
+            method = getattr(self, f"{prefix}{cls.__name__}", None)
             if method is not None:
-                return method(question, blank, variant, answer)
-        raise GradproofError(f"no grading for a {type(blank.quantity).__name__} blank")
+                return method
+        raise GradproofError(f"no grading for a {type(quantity).__name__} blank")
+
+    def _graded(self, variant, blank, outcome, ident="", carried=()):
+        """Score and word an Outcome: the one place where the grading rules and the feedback level apply."""
+        rules = self.grading
+        points = self.points[(variant, blank.id)]
+        exact, exact_max = rules.score(points, outcome.verdict, outcome.codes, bool(carried), outcome.empty)
+        return Graded(variant, blank.id, rules.rounded(exact), rules.rounded(exact_max), outcome.verdict,
+                      list(outcome.codes), self._feedback(outcome, carried, exact, exact_max), outcome.latex, ident,
+                      outcome.value, outcome.empty, tuple(carried), exact, exact_max)
+
+    def _feedback(self, outcome, carried, exact, exact_max):
+        level, rules = self.grading.feedback, self.grading
+        if outcome.verdict == "invalid":
+            head = "**No answer.**" if outcome.empty else f"**Invalid**: {_md(outcome.reason).rstrip('.')}."
+            cost = " It costs nothing: answer again." if rules.costs_nothing(outcome.empty) else \
+                " It scores 0 of its points."
+            return head + cost
+        if outcome.verdict == "correct":
+            if carried:
+                text = (f"**Correct from your own earlier answers** (carried forward from "
+                        f"{', '.join(carried)}, whose values it uses).")
+                if exact != exact_max:
+                    text += f" It keeps {rules.carried:g} of the points."
+                return text
+            return "**Correct.**" + (f" {outcome.values}" if level == "full" and outcome.values else "")
+        text = "**Incorrect.**"
+        if level == "verdict":
+            return text
+        if level == "full" and outcome.values:
+            text += " " + outcome.values
+        if outcome.codes:
+            text += _sentences(outcome.codes, outcome.details)
+        else:
+            text += " " + (outcome.explain or "No known mistake explains this value.")
+        if exact:
+            text += f" Partial credit: {rules.share(outcome.codes):g} of the points for this mistake."
+        return text
 
     def _number(self, answer):
-        """(the answer's value or None, how it was read) or (an error message, None) for an unreadable one."""
+        """(value or None, how it was read, figures, the reason it is invalid or "")."""
         import sympy as sp
 
         from ..grade.equivalence import to_float
+        if _DANGLING_EXPONENT.fullmatch(answer):
+            return None, None, None, (f"{shown(answer.strip(), 20)} is not a number: the exponent after e is missing "
+                                      "(write 5e-3 for 0.005)")
         try:
             reading = read(answer, self.model)
         except AnswerError as error:
-            return None, None, _md(str(error))
+            return None, None, None, str(error)
         if reading.math.free_symbols:
-            return None, reading.latex, "a number is asked for here, not an expression."
-        return to_float(sp.N(reading.math, 30)), reading.latex, None
+            return None, reading.latex, None, "a number is asked for here, not an expression"
+        return to_float(sp.N(reading.math, 30)), reading.latex, reading.figures, ""
 
     def _grade_PathCount(self, question, blank, variant, answer):
-        got, latex, error = self._number(answer)
-        if error:
-            return "invalid", (), error, latex
-        expected = blank.answer
+        got, latex, _, reason = self._number(answer)
+        if reason:
+            return Outcome("invalid", reason=reason, latex=latex)
         if got is None or not float(got).is_integer():
-            return "invalid", (), "the number of paths is a whole number.", latex
-        if int(got) == int(expected):
-            return "correct", (), f"{int(expected)} paths.", latex
+            return Outcome("invalid", reason="the number of paths is a whole number", latex=latex)
+        expected = int(blank.answer)
+        if int(got) == expected:
+            return Outcome("correct", values=f"{expected} paths.", latex=latex, value=got)
         out = self.spec.activation(self.spec.depth)
         coupled = (f", and of an output O_{self.spec.depth}m after each z_{self.spec.depth}j (the {out.prose} couples "
                    "its layer), so that product times the output width") if out.couples else \
             ", so the product of the later layers' widths"
-        return "incorrect", (), (f"There are {int(expected)} paths, not {int(got)}: one for each choice of a "
-                                 f"neuron in every later layer{coupled}."), latex
+        return Outcome("incorrect", values=f"There are {expected} paths, not {int(got)}.", latex=latex, value=got,
+                       explain=f"There is one path for each choice of a neuron in every later layer{coupled}.")
 
     def _grade_Quantity(self, question, blank, variant, answer):
-        """A number compared with the key within the blank's rtol; a wrong one diagnosed with the blank's mistakes."""
-        got, latex, error = self._number(answer)
-        if error:
-            return "invalid", (), error, latex
+        """A number compared with the key within the blank's rtol; a wrong one is diagnosed only by a mistake whose
+        value explains it (rounding to the figures typed, or at most two of the blank's mistakes combined)."""
+        got, latex, figures, reason = self._number(answer)
+        if reason:
+            return Outcome("invalid", reason=reason, latex=latex)
         expected, rtol = blank.answer, float(blank.rtol or DEFAULT_RTOL)
         if got is not None and abs(got - expected) <= rtol * max(abs(expected), 1e-12):
-            return "correct", (), f"{_fmt(expected)} at your point (relative tolerance {rtol:g}).", latex
-        codes, details = ((), ())
-        if got is not None:
-            codes, details = self.mistake_table(variant, blank.id).match(np.array([got]), rtol=rtol)
-        return "incorrect", codes, self._wrong(expected, got, codes, details, self._where(variant)), latex
+            return Outcome("correct", values=f"{_fmt(expected)} at your point (relative tolerance {rtol:g}).",
+                           latex=latex, value=got)
+        values = (f"At your point ({self._where(variant)}) the value is {_fmt(expected)}; your answer gives "
+                  f"{_fmt(got)}.")
+        codes, details = self.explain(variant, blank, got, figures)
+        return Outcome("incorrect", codes, values=values, details=details, latex=latex, value=got)
+
+    def explain(self, variant, blank, got, figures=None):
+        """(codes, details) of the mistake that explains a wrong number, or ((), ()): the key rounded to the figures
+        typed, or a row of the blank's mistakes within its tolerance combining at most MAX_CODES mistakes; never
+        a trivial answer (0, ±1, or a multiple ±1, ±2, ±1/2 of another blank's answer)."""
+        if got is None or not math.isfinite(got):
+            return (), ()
+        expected, rtol = blank.answer, float(blank.rtol or DEFAULT_RTOL)
+        if figures is not None and got != 0 and got == round_figures(expected, figures):
+            return ("rounding",), ()
+        if self._trivial(variant, blank, got, rtol):
+            return (), ()
+        codes, details = self.mistake_table(variant, blank.id).match(np.array([got]), rtol=rtol)
+        if len(codes) > MAX_CODES:
+            return (), ()
+        return tuple(codes), tuple(details)
+
+    def _trivial(self, variant, blank, got, rtol):
+        if any(abs(got - t) <= rtol * max(abs(t), 1e-12) for t in TRIVIAL):
+            return True
+        for other in self.variants[variant].all_blanks():
+            if not isinstance(other.answer, (int, float)) or other.answer == 0 \
+                    or abs(other.answer - blank.answer) <= rtol * abs(blank.answer):
+                continue            # this blank itself, or another asking for the same value
+            if any(abs(got - m * other.answer) <= rtol * abs(m * other.answer) for m in MULTIPLES):
+                return True
+        return False
 
     def _grade_Expression(self, question, blank, variant, answer):
         param = blank.quantity.param
+        excluded = self._outside_forms(question, answer)
+        if excluded:
+            return Outcome("incorrect", latex=excluded[1], explain=excluded[0],
+                           values="")
         result = self.grader.grade(param, answer)
-        if result.verdict != "incorrect":
-            return result.verdict, tuple(result.diagnosis), _md(result.message), result.parsed_latex
+        if result.verdict == "invalid":
+            return Outcome("invalid", reason=result.message, latex=result.parsed_latex)
+        if result.verdict == "correct":
+            return Outcome("correct", values=_md(result.message), latex=result.parsed_latex)
         at_point = self._at_variant_point(param, variant, answer)
         details = (result.message.split(" Here: ", 1)[1].rstrip("."),) if " Here: " in result.message else ()
         if at_point is not None:
             expected, got = at_point
-            message = (f"Not equal to ∂L/∂{param}: at your point ({self._where(variant)}) it is {_fmt(expected)}; "
-                       f"your expression gives {_fmt(got)}.")
+            values = (f"Not equal to ∂L/∂{param}: at your point ({self._where(variant)}) it is {_fmt(expected)}; "
+                      f"your expression gives {_fmt(got)}.")
         else:           # equal at this point by chance: the grader's counterexample shows where it differs
-            message = f"Not equal to ∂L/∂{param}. " + _counterexample(result.counterexample)
-        message += _sentences(result.diagnosis, details)
-        return "incorrect", tuple(result.diagnosis), message, result.parsed_latex
+            values = f"Not equal to ∂L/∂{param}. " + _counterexample(result.counterexample)
+        codes = tuple(result.diagnosis) if len(result.diagnosis) <= MAX_CODES else ()
+        return Outcome("incorrect", codes, values=values, details=details, latex=result.parsed_latex,
+                       explain=f"Not equal to ∂L/∂{param}; no known mistake explains the difference.")
+
+    def _outside_forms(self, question, answer):
+        """(why, how it was read) when an expression uses what its question's forms exclude, else None."""
+        if question.forms == "any":
+            return None
+        from ..printing import Partial
+        try:
+            reading = read(answer, self.model)
+        except AnswerError:
+            return None                 # the grader says why it cannot be read
+        deltas = {s for row in self.model.delta[1:] for s in row[1:]}
+        if reading.math.atoms(Partial) or (reading.lhs is None and any(isinstance(a, Partial) for a in reading.sides or ())):
+            what = "a ∂-quotient"
+        elif question.forms == "closed" and reading.math.free_symbols & deltas:
+            what = "a δ"
+        else:
+            return None
+        allowed = "δ's are allowed, ∂-quotients are not" if question.forms == "delta" else \
+            "no ∂-quotient and no δ: every factor written out in x, y, O, z and the weights"
+        return (f"Your answer uses {what}, which this question excludes ({allowed}): it asks you to carry the chain "
+                "rule through, and an answer in ∂'s or δ's restates the question.", reading.latex)
 
     def _at_variant_point(self, param, variant, answer):
         """(expected, got) at the variant's point when the answer differs there, else None."""
@@ -222,33 +356,108 @@ class KeyGrader:
             got = float(points.evaluate(reading.math, Float64, partials=self.grader.partials, keep=False)[0])
         except Exception:  # noqa: BLE001  the grader has read it already; a value here is only for the feedback
             return None
-        expected = self._gradient_value(param, variant)
+        expected = self.backprop(variant).value(param)
         if math.isfinite(got) and abs(got - expected) <= 1e-9 * max(abs(expected), 1e-12):
             return None
         return expected, (got if math.isfinite(got) else None)
 
-    def _gradient_value(self, param, variant):
-        from gradproof.numeric.backprop import backprop
-        p, _ = self.point(variant)
-        return backprop(self.spec, p).value(param)
+    # ---- a whole submission: every blank, empty ones, carried-forward errors ---------------------
+    def grade_submission(self, variant, answers, questions=None, ident=""):
+        """Graded for every blank of the variant (of ``questions`` only, when given) from {blank id: answer}: the
+        function a platform calls for a submission, and what the class totals apply per student."""
+        graded = {}
+        for q in self.assignment.questions:
+            if questions is None or q.id in questions:
+                for b in self.variants[variant].blanks[q.number]:
+                    graded[b.id] = self.grade(variant, b.id, answers.get(b.id), ident)
+        return self.complete(variant, graded, questions, ident)
 
-    def _grade_Gradient(self, question, blank, variant, answer):
-        param = blank.quantity.param
-        rtol = float(blank.rtol or DEFAULT_RTOL)
-        try:
-            reading = read(answer, self.model)
-        except AnswerError as error:
-            return "invalid", (), _md(str(error)), None
-        if reading.math.free_symbols:
-            return "invalid", (), "a number is asked for here (the value at your point), not an expression.", reading.latex
-        p, _ = self.point(variant)
-        result = self.grader.grade(param, answer, at=p, rtol=rtol)
-        if result.verdict != "incorrect":
-            return result.verdict, tuple(result.diagnosis), _md(result.message), result.parsed_latex
-        c = result.counterexample or {}
-        message = (f"Not equal to ∂L/∂{param}: at your point ({self._where(variant)}) it is {_fmt(c.get('expected'))}, "
-                   f"your answer gives {_fmt(c.get('got'))}." + _sentences(result.diagnosis, ()))
-        return "incorrect", tuple(result.diagnosis), message, result.parsed_latex
+    def complete(self, variant, graded, questions=None, ident=""):
+        """Every blank's Graded in the key's order: a blank with no answer scored by the blank rule, and an
+        incorrect number that the student's own earlier answers explain made correct (carried forward)."""
+        out = []
+        for q in self.assignment.questions:
+            if questions is not None and q.id not in questions:
+                continue
+            values = {}
+            for b in self.variants[variant].blanks[q.number]:
+                g = graded.get(b.id) or self.grade(variant, b.id, None, ident)
+                if g.verdict == "incorrect" and g.value is not None:
+                    carry = self._dispatch("_carry_", b.quantity)(q, b, variant, values)
+                    if carry is not None:
+                        value, sources = carry
+                        rtol = float(b.rtol or DEFAULT_RTOL)
+                        if abs(g.value - value) <= rtol * max(abs(value), 1e-12):
+                            outcome = Outcome("correct", latex=g.parsed_latex, value=g.value)
+                            g = self._graded(variant, b, outcome, g.id, carried=sources)
+                if g.value is not None and g.verdict != "invalid":
+                    values[b.id] = g.value
+                out.append(g)
+        return out
+
+    def _carry_Quantity(self, question, blank, variant, values):
+        return None                     # a value that depends on no other blank
+
+    def _student(self, question, variant, quantity, values):
+        """(the student's value of the blank holding ``quantity`` in the question, or the key's; the blank's id
+        when the student's differs from the key)."""
+        for b in self.variants[variant].blanks[question.number]:
+            if b.quantity == quantity:
+                mine = values.get(b.id)
+                rtol = float(b.rtol or DEFAULT_RTOL)
+                if mine is None or abs(mine - b.answer) <= rtol * max(abs(b.answer), 1e-12):
+                    return b.answer, None
+                return mine, b.id
+        return None, None
+
+    def _deltas(self, question, variant, k, values):
+        """δ_k (a row, the student's where they answered) and the blanks it was taken from."""
+        g = self.backprop(variant)
+        row, sources = g.delta[k][0].copy(), []
+        for j in range(1, self.spec.layers[k] + 1):
+            mine, source = self._student(question, variant, Delta(Neuron("O", k, j)), values)
+            if mine is not None:
+                row[j - 1] = mine
+            if source:
+                sources.append(source)
+        return row, sources
+
+    def _dz(self, variant, k, delta_row):
+        from gradproof.numeric.backprop import grad_z
+        fwd = self.backprop(variant).forward
+        return grad_z(self.spec, k, fwd.z[k][:1], fwd.O[k][:1], delta_row[None, :])[0]
+
+    def _carry_Delta(self, question, blank, variant, values):
+        """δ_kj from the student's δ's of the next layer: sum over j' of dL/dz_(k+1)j' w^(k+1)_jj'."""
+        k, j = blank.quantity.neuron.layer, blank.quantity.neuron.j
+        if k >= self.spec.depth:
+            return None
+        row, sources = self._deltas(question, variant, k + 1, values)
+        if not sources:
+            return None
+        dz = self._dz(variant, k + 1, row)
+        return float(dz @ self.backprop(variant).forward.W[k][j - 1]), sources
+
+    def _carry_Gradient(self, question, blank, variant, values):
+        """dL/dw^k_ij from the student's δ_kj: dL/dz_kj O_(k-1)i (the penalty's term as in the key)."""
+        p = blank.quantity.param
+        row, sources = self._deltas(question, variant, p.layer, values)
+        if not sources:
+            return None
+        g = self.backprop(variant)
+        key_row = g.delta[p.layer][0]
+        fwd = g.forward
+        scale = fwd.O[p.layer - 1][0, p.i - 1] if p.is_weight else 1.0
+        mine, theirs = self._dz(variant, p.layer, row)[p.j - 1], self._dz(variant, p.layer, key_row)[p.j - 1]
+        return float(blank.answer + scale * (mine - theirs)), sources
+
+    def _carry_NewWeight(self, question, blank, variant, values):
+        """w - eta dL/dw with the student's gradient."""
+        p = blank.quantity.param
+        mine, source = self._student(question, variant, Gradient(p), values)
+        if source is None:
+            return None
+        return float(self.variants[variant].point.param_value(p) - question.lr * mine), [source]
 
     # ---- the diagnosed mistakes of a numeric blank --------------------------------------------
     def mistake_table(self, variant, blank_id):
@@ -257,11 +466,7 @@ class KeyGrader:
         question, blank = self.check(variant, blank_id)
         cache = (variant, blank.id)
         if cache not in self._tables:
-            for cls in type(blank.quantity).__mro__:
-                method = getattr(self, f"_mistakes_{cls.__name__}", None)
-                if method is not None:
-                    self._tables[cache] = method(question, blank, variant)
-                    break
+            self._tables[cache] = self._dispatch("_mistakes_", blank.quantity)(question, blank, variant)
         return self._tables[cache]
 
     def _mistakes_Quantity(self, question, blank, variant):
@@ -291,12 +496,6 @@ class KeyGrader:
         xs = ", ".join(f"x_{i + 1} = {v:g}" for i, v in enumerate(p.x[0]))
         ys = ", ".join(f"y_{j + 1} = {v:g}" for j, v in enumerate(p.y[0]))
         return f"{xs}; {ys}; the weights of {variant}"
-
-    @staticmethod
-    def _wrong(expected, got, codes, details, where):
-        return (f"At your point ({where}) the value is {_fmt(expected)}; your answer gives {_fmt(got)}."
-                + _sentences(codes, details))
-
 
 def _sentences(codes, details):
     if not codes:

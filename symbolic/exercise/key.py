@@ -28,6 +28,8 @@ Examples
 import json
 import math
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +41,9 @@ from gradproof.numeric.spec import Spec
 
 FORMAT = 1                  # key.json's layout version (the "format" field); fields are added, never renamed
 DEFAULT_RTOL = 1e-3
+# what an expression answer may use: "closed" x, y, yhat, O, z, w, b, lambda, numbers and the activation's functions;
+# "delta" also the delta_kj; "any" also Leibniz partials
+FORMS = ("closed", "delta", "any")
 
 
 # ---- what a blank holds ---------------------------------------------------------------------------
@@ -336,6 +341,7 @@ class Question:
     rtol: float = DEFAULT_RTOL
     lr: float | None = None
     path: int = 1               # flow: which of the parameter's paths (1-based, in the sheets' order)
+    forms: str = "closed"       # expression: what the answer may use (FORMS)
 
     @property
     def id(self):
@@ -360,6 +366,8 @@ class Question:
             entry["params"] = [str(p) for p in self.params]
         if "path" in self.kind.fields:
             entry["path"] = self.path
+        if "forms" in self.kind.fields:
+            entry["forms"] = self.forms
         entry["points"] = self.points
         entry["blanks"] = [b.to_json() for b in blanks]
         return entry
@@ -408,11 +416,24 @@ class Variant:
         return [b for n in sorted(self.blanks) for b in self.blanks[n]]
 
 
+RETRY = "retry"             # [grading] blank/unreadable = "retry": such an answer costs nothing (the student answers again)
+FEEDBACK_LEVELS = ("full", "diagnosis", "verdict")
+# [grading]'s settings besides the mistakes' shares, with their defaults
+SETTINGS = {"carried": 1.0, "blank": 0, "unreadable": 0, "feedback": "diagnosis", "decimals": 2}
+
+
 @dataclass(frozen=True)
 class Grading:
-    """How answers are scored: the share of a blank's points each diagnosed mistake keeps."""
+    """The scoring rules, one object for totals.csv, the report and every platform: the share of a blank's points
+    each diagnosed mistake keeps, the share a carried-forward answer keeps, what an empty or unreadable answer
+    costs, how much the feedback says and how scores are rounded (once, from exact fractions)."""
 
     shares: dict = field(default_factory=dict)
+    carried: float = SETTINGS["carried"]
+    blank: object = SETTINGS["blank"]               # 0 (scores 0 of the blank's points) or RETRY (costs nothing)
+    unreadable: object = SETTINGS["unreadable"]
+    feedback: str = SETTINGS["feedback"]
+    decimals: int = SETTINGS["decimals"]
 
     def share(self, codes):
         """The share a diagnosis keeps: the product of its mistakes' shares (0 when none is named or one is not
@@ -421,8 +442,52 @@ class Grading:
             return 0.0
         return math.prod(float(self.shares.get(c, 0.0)) for c in codes)
 
+    def score(self, points, verdict, codes=(), carried=False, empty=False):
+        """(score, max_score) of one blank as exact fractions: ``points`` a Fraction; ``verdict`` correct,
+        incorrect or invalid; ``carried``: correct from the student's own earlier answers; ``empty``: no answer."""
+        if verdict == "correct":
+            return points * _exact(self.carried) if carried else points, points
+        if verdict == "incorrect":
+            return points * _exact(self.share(codes)), points
+        rule = self.blank if empty else self.unreadable
+        return (Fraction(0), Fraction(0)) if rule == RETRY else (Fraction(0), points)
+
+    def costs_nothing(self, empty=False):
+        return (self.blank if empty else self.unreadable) == RETRY
+
+    def rounded(self, value):
+        """A score as reported: rounded once, to ``decimals``, half up."""
+        quantum = Decimal(1).scaleb(-self.decimals)
+        exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
+        return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+
+    def summary(self):
+        """The rules in one paragraph, for a report or a platform's instructions."""
+        def cost(rule, what):
+            return f"{what} costs nothing (the student answers again)" if rule == RETRY else f"{what} scores 0"
+        return (f"Scoring: {cost(self.blank, 'a blank with no answer')}; {cost(self.unreadable, 'an unreadable one')}; "
+                "the last answer to a blank counts; a mistake keeps the share of the points set for it when its "
+                f"value explains the answer; an answer carried forward from the student's own earlier answers keeps "
+                f"{self.carried:g} of its points; totals are exact and rounded once to {self.decimals} decimals.")
+
     def to_json(self):
-        return dict(self.shares)
+        out = dict(self.shares)
+        out.update({name: getattr(self, name) for name in SETTINGS if getattr(self, name) != SETTINGS[name]})
+        return out
+
+    @classmethod
+    def from_json(cls, data):
+        settings = {k: v for k, v in data.items() if k in SETTINGS}
+        return cls({k: v for k, v in data.items() if k not in SETTINGS}, **settings)
+
+
+def _exact(share):
+    return Fraction(str(share)) if isinstance(share, float) else Fraction(share)
+
+
+def blank_points(question, count):
+    """A blank's exact share of its question's points (the points shared equally among the blanks)."""
+    return _exact(question.points) / count
 
 
 @dataclass(frozen=True)
@@ -478,7 +543,7 @@ def _question_of(entry, spec, where):
     blanks = entry.get("blanks") or []
     rtol = next((b["rtol"] for b in blanks if isinstance(b, dict) and "rtol" in b), DEFAULT_RTOL)
     return Question(number, kind, entry.get("points", 1), param, params, rtol, entry.get("lr"),
-                    int(entry.get("path", 1)))
+                    int(entry.get("path", 1)), entry.get("forms", "closed"))
 
 
 def _blanks_of(question, entry, spec, where):
@@ -523,7 +588,7 @@ def from_json(data, source="key"):
         blanks = {q.number: _blanks_of(q, e, spec, where) for q, e in zip(mine, v["questions"])}
         variants.append(Variant(int(v.get("number", n)), v["variant"], point, blanks))
     return Assignment(str(data.get("title", "")), int(data.get("seed", 0)), len(variants), questions or (), spec,
-                      Grading(dict(grading)), tuple(variants))
+                      Grading.from_json(grading), tuple(variants))
 
 
 def load(path):

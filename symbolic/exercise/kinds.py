@@ -31,7 +31,7 @@ def _flow_check(q, spec, where):
 
 for row in (
     Kind("expression", "write dL/dparam by the chain rule (graded symbolically)", "the chain rule for",
-         {"param": REQUIRED}, lambda q, spec: (Expression(q.param),),
+         {"param": REQUIRED, "forms": "closed"}, lambda q, spec: (Expression(q.param),),
          generate.draw_expression, pages.ask_expression, pages.solve_expression),
     Kind("gradient", "the value of dL/dparam at the variant's point", "the gradient with respect to",
          {"param": REQUIRED}, lambda q, spec: (Gradient(q.param),),

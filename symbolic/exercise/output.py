@@ -17,6 +17,7 @@ from gradproof.numeric.errors import GradproofError
 from ..sheet import html, md, tex
 from ..sheet.document import Figure, PageBreak, Sheet
 from . import key, pages
+from .batch import roster_template
 
 SOURCE_DATE = "1767225600"        # 2026-01-01: fixed dates in the PDFs (byte-identical regeneration)
 
@@ -123,7 +124,9 @@ def write(assignment, ctx, variants, target, pdf=True, jobs=None, log=None):
         raise GradproofError(f"cannot write {str(target)!r}: {error.strerror}") from None
     warnings = []
     try:
-        key.write(assignment.with_variants(variants), tmp / "key.json")
+        drawn = assignment.with_variants(variants)
+        key.write(drawn, tmp / "key.json")
+        (tmp / "roster.csv").write_text(roster_template(drawn), encoding="utf-8")
         rendered = _pages(assignment, ctx, variants, pdf, jobs)
         if log:
             log("pages rendered")

@@ -70,11 +70,23 @@ def _head(q):
     return Heading(2, parts(f"Question {q.number} ({_points(q.points)})"), f"q{q.number}")
 
 
+FORMS_ASKED = {
+    "closed": (" as a closed expression in ", ("x_i", "y", "O_{kj}", "z_{kj}"),
+               (" and the weights: carry the chain rule through, so no ", Math(r"\partial"), "-quotient and no ",
+                Math(r"\delta"), " in the answer (LaTeX).")),
+    "delta": (" as an expression in ", ("x_i", "y", "O_{kj}", "z_{kj}", r"\delta_{kj}"),
+              (" and the weights; δ's are allowed, ", Math(r"\partial"), "-quotients are not (LaTeX).")),
+    "any": (" as an expression in ", ("x_i", "y", "O_{kj}", "z_{kj}"),
+            (" and the weights; δ's and ", Math(r"\partial"), "-quotients are allowed (LaTeX).")),
+}
+
+
 def ask_expression(model, q, blanks, paper=True):
     w = model.symbols[q.param]
-    return [_head(q), Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule, as an expression in ",
-                                      Math("x_i"), ", ", Math("y"), ", ", Math("O_{kj}"), ", ", Math("z_{kj}"), " and the weights ",
-                                      Math("w^{k}_{ij}"), " (LaTeX). Answer blank ", blanks[0].id, "."))]
+    lead, symbols, tail = FORMS_ASKED[q.forms]
+    listed = [item for n, sym in enumerate(symbols) for item in ([", "] if n else []) + [Math(sym)]]
+    return [_head(q), Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule,", lead, *listed, ", ",
+                                      Math("w^{k}_{ij}"), *tail, " Answer blank ", blanks[0].id, "."))]
 
 
 def ask_gradient(model, q, blanks, paper=True):
@@ -91,12 +103,11 @@ def ask_paths(model, q, blanks, paper=True):
 
 def ask_flow(model, q, blanks, paper=True):
     neurons = path_neurons(model.spec, q.param, q.path)
-    (k0, j0), (kn, jn) = neurons[0], neurons[-1]
-    return [_head(q), Paragraph(parts("Along the path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
-                                      Math(latex(model.symbols[q.param])), "), compute the product of the local factors ",
-                                      Math(rf"\partial O_{{{kn}{jn}}} / \partial O_{{{k0}{j0}}}"), ", each ",
-                                      Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), ", at your point (blank ", blanks[0].id,
-                                      "), and its bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
+    return [_head(q), Paragraph(parts("Along the one path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
+                                      Math(latex(model.symbols[q.param])), "), compute the product of its local factors, each ",
+                                      Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), " for one step of the path, at your point (blank ",
+                                      blanks[0].id, "; this path's product only, not the sum over every path), and its bound ",
+                                      Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
                                       " is the largest slope of layer k's activation (blank ", blanks[1].id, ")."))]
 
 

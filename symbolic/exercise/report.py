@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass
 from html import escape
 
+from gradproof.numeric.errors import GradproofError
+
 from ..grade.diagnosis import SENTENCES
 from ..sheet import html
 from ..sheet.document import Heading, Math, Paragraph, Sheet, Table, parts
@@ -68,37 +70,43 @@ def _reading(r):
 
 
 def _question_of(blank):
-    return parse_blank_id(blank)[0]
+    try:
+        return parse_blank_id(blank)[0]
+    except GradproofError:
+        return None
 
 
-def build(grader, results, title=None):
-    """The report as a Sheet (render with :func:`render`)."""
-    from .batch import totals
+def build(grader, results, students, title=None):
+    """The report as a Sheet (render with :func:`render`), from the results and totals of batch.score."""
     title = title or f"{grader.assignment.title or 'Exercise'}: class report"
     sheet = Sheet(title, [Heading(1, parts(title))], "report")
-    students = totals(grader, results)
     unreadable = [r for r in results if not r.gradable]
-    gradable = [r for r in results if r.gradable]
+    counted = [r for r in results if r.counted]
+    gradable = [r for r in counted if r.gradable]
     correct = sum(r.verdict == "correct" for r in gradable)
     sheet.add(Paragraph(parts(
-        f"{len(students)} students, {len(results)} answers: {correct} correct, "
-        f"{len(gradable) - correct} incorrect, {len(unreadable)} invalid (they could not be read; they cost nothing).")))
+        f"{len(students)} students, {len(results)} answers ({len(counted)} counted): {correct} correct, "
+        f"{len(gradable) - correct} incorrect, {len(unreadable)} invalid. {grader.grading.summary()}")))
     if students:
-        # clipped: a sum of shared points may land a hair above 100 and fall out of the last bin
-        shares = [min(100.0, max(0.0, 100 * t["score"] / t["possible"])) if t["possible"] else 0.0 for t in students]
+        shares = [100 * t["score"] / t["possible"] if t["possible"] else 0.0 for t in students]
         mean = sum(shares) / len(shares)
         sheet.add(Heading(2, parts("Scores"), "scores"))
         sheet.add(Picture(histogram(shares), "histogram of the students' scores",
                           parts(f"Each student's score as a share of their variant's points; mean {mean:.1f}%.")))
+        questions = [f"q{q.number}" for q in grader.assignment.questions]
+        body = tuple(tuple(parts(str(t[c]) if not isinstance(t[c], float) else f"{t[c]:g}")
+                           for c in ("id", "variant", "score", "possible", *questions)) for t in students)
+        sheet.add(Table(tuple(parts(c) for c in ("student", "variant", "score", "possible", *questions)), body,
+                        "ll" + "r" * (2 + len(questions)), parts("Each student's score, as in totals.csv.")))
     for q in grader.assignment.questions:
-        _question(sheet, q, [r for r in results if _question_of(r.question) == q.number],
+        _question(sheet, q, [r for r in counted if _question_of(r.question) == q.number],
                   len(grader.assignment.variants[0].blanks[q.number]))
     sheet.add(Heading(2, parts("Unreadable answers"), "unreadable"))
     if not unreadable:
         sheet.add(Paragraph(parts("Every answer could be read.")))
     else:
         rows = tuple((parts(r.id), parts(r.variant), parts(r.question),
-                      parts(r.feedback.replace("**Invalid** (this answer costs nothing): ", "").replace("\\", "")))
+                      parts(r.feedback.replace("**Invalid**: ", "").replace("**", "").replace("\\", "")))
                      for r in unreadable)
         sheet.add(Table((parts("student"), parts("variant"), parts("blank"), parts("why")), rows, "llll"))
     return sheet

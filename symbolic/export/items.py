@@ -192,10 +192,10 @@ def _mistakes(grader, blank, variant, grading):
             continue
         if abs(value - answer) <= 2 * tol or any(abs(value - m.value) <= 2 * tol for m in found):
             continue                # the key guarantees the first; the second would never be reached
-        # the diagnosis the key grader gives this value (where two mistakes give one value, its choice)
-        codes, _ = table.match(np.array([value]), rtol=rtol)
+        # the diagnosis and credit the key grader gives this value, by its one rule (KeyGrader.explain)
+        codes, _ = grader.explain(variant, blank, float(value))
         share = grading.share(codes)
-        if not codes or (len(codes) > 1 and share == 0):
+        if not codes or share == 0:
             continue
         sentence = " ".join(diagnosis.SENTENCES[c] for c in codes)
         found.append(Alternative(tuple(codes), float(value), share, sentence))

@@ -13,6 +13,7 @@ import io
 import json
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 MAX_ANSWER = 20_000          # characters of one submitted answer that are read; longer is not gradable
@@ -98,24 +99,17 @@ def _code_tests(root, spec, name):
 
 
 def _answer_tests(grader, variant, answers):
-    """One test per blank of the variant's questions, graded against the key."""
+    """One test per blank of the variant's questions, graded against the key by its rules."""
     tests = []
-    for q in grader.assignment.questions:
-        for b in grader.variants[variant].blanks[q.number]:
-            blank = b.id
-            result = grader.grade(variant, blank, answers.get(blank))
-            points = float(b.points)
-            if result.verdict == "invalid":
-                output = f"Could not read your answer to blank {blank}, so it scores 0. {result.feedback}"
-                score = 0.0
-            else:
-                output, score = result.feedback, float(result.score)
-            tests.append({"name": f"Question {q.id}, blank {blank}", "number": blank,
-                          "score": round(score, 10), "max_score": points,
-                          "status": "passed" if result.verdict == "correct" else "failed",
-                          "output": output, "output_format": "md", "visibility": "visible",
-                          "extra_data": {"verdict": result.verdict, "diagnosis": list(result.diagnosis),
-                                         "parsed_latex": result.parsed_latex}})
+    question_of = {b.id: q for q in grader.assignment.questions for b in grader.variants[variant].blanks[q.number]}
+    for result in grader.grade_submission(variant, answers):
+        blank = result.question
+        tests.append({"name": f"Question {question_of[blank].id}, blank {blank}", "number": blank,
+                      "score": result.score, "max_score": grader.grading.rounded(grader.points[(variant, blank)]),
+                      "status": "passed" if result.verdict == "correct" else "failed",
+                      "output": result.feedback, "output_format": "md", "visibility": "visible",
+                      "extra_data": {"verdict": result.verdict, "diagnosis": list(result.diagnosis),
+                                     "parsed_latex": result.parsed_latex, "exact": str(result.exact)}})
     return tests
 
 
@@ -147,7 +141,9 @@ def gradescope_results(root):
         notes.append(f"Variant {variant}: graded by gradproof against the answer key.")
     if code:
         notes.append(f"{len({t['name'].split(',')[0] for t in code})} Python file(s) checked as your own backward(W, b, x, y).")
-    return {"score": round(sum(t["score"] for t in tests), 6),
+    exact = sum((Fraction(t["extra_data"]["exact"]) for t in tests if "exact" in t.get("extra_data", {})), Fraction(0))
+    others = sum(t["score"] for t in tests if "exact" not in t.get("extra_data", {}))
+    return {"score": grader.grading.rounded(exact) + others,
             "execution_time": round(time.monotonic() - started, 3),
             "output": " ".join(notes), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
