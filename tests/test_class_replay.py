@@ -267,7 +267,8 @@ def test_rows_say_what_counted_and_why(replay):
 
 def test_the_report_shows_the_same_totals(replay):
     folder, key, rows, roster, expected, out = replay
-    page = out["report.html"].read_text()
+    page = re.sub(r'<span class="label">[^<]*</span>', "", out["report.html"].read_text())   # the phone layout's labels
+    page = re.sub(r"</?span[^>]*>", "", page)
     for name, want in expected.items():
         cells = re.search(rf"<td[^>]*>{re.escape(name)}</td><td[^>]*>[^<]*</td><td[^>]*>([^<]*)</td>", page)
         assert cells and float(cells.group(1)) == money(want), name

@@ -120,12 +120,14 @@ def test_scores_are_the_key_graders(run, course, key):
         sign = run[(qid, "ada", "sign")]["submission"]
         raw = sign["raw_submitted_answers"]
         earned = possible = 0.0
+        question = data["variants"][0]["questions"][0]["question"]
+        mine_all = {g.question: g for g in grader.grade_submission(v7, {names[n]: raw[n] for n in raw}, {question})}
         for name, got in sign["partial_scores"].items():
-            mine = grader.grade(v7, names[name], raw[name])
+            mine = mine_all[names[name]]
             points = data["points"][names[name]]
             assert got["weight"] == points
-            assert got["score"] == pytest.approx(mine.score / points, abs=1e-9), (qid, name, mine.diagnosis)
-            earned += mine.score
+            assert got["score"] == pytest.approx(float(mine.exact / mine.exact_max), abs=1e-9), (qid, name, mine.diagnosis)
+            earned += float(mine.exact)
             possible += points
         assert sign["score"] == pytest.approx(earned / possible, abs=1e-9)
 
@@ -135,9 +137,11 @@ def test_feedback_shown_once_as_text(run, course):
     for qid in qids(course):
         result = run[(qid, "ada", "sign")]
         html = result["html"]
-        for feedback in result["submission"]["feedback"].values():
+        given = list(result["submission"]["feedback"].values())
+        for feedback in given:
             shown = feedback.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            assert html.count(shown) == 1, (qid, feedback)
+            # the default feedback names the mistake without values, so blanks may share one text
+            assert html.count(shown) == given.count(feedback), (qid, feedback)
         assert "&lt;p&gt;" not in html and "&lt;em&gt;" not in html
 
 

@@ -90,18 +90,15 @@ def scores(bundle, variant, answers):
     """{answers-name: partial score}, and the question's score as an exact share of its points."""
     grader = _grader(bundle)
     partial, earned, possible = {}, Fraction(0), Fraction(0)
+    typed = {blank: None if answers.get(name) is None else str(answers.get(name))[:MAX_ANSWER]
+             for blank, name in bundle["names"].items()}
+    # the key's rules for the whole submission: empty and unreadable answers, carried-forward errors, exact shares
+    graded = {g.question: g for g in grader.grade_submission(variant, typed)}
     for blank, name in bundle["names"].items():
         points = Fraction(bundle["points"][blank]).limit_denominator(10 ** 6)
-        text = answers.get(name)
-        if text is None or not str(text).strip():
-            share, feedback = Fraction(0), "Left blank: it scores 0."
-        else:
-            result = grader.grade(variant, blank, str(text)[:MAX_ANSWER])
-            share = Fraction(result.score).limit_denominator(10 ** 6) / points if result.max_score else Fraction(0)
-            feedback = feedback_text(result.feedback)
-            if result.verdict == "invalid":
-                feedback = "Could not read this answer, so it scores 0. " + feedback
-        partial[name] = {"score": float(share), "weight": float(points), "feedback": feedback}
+        g = graded[blank]
+        share = g.exact / g.exact_max if g.exact_max else Fraction(0)
+        partial[name] = {"score": float(share), "weight": float(points), "feedback": feedback_text(g.feedback)}
         earned += share * points
         possible += points
     return partial, float(earned / possible) if possible else 0.0
