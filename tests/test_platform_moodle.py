@@ -183,7 +183,7 @@ def _check_blank(grader, item, blank, answers, points):
         text = typed(blank, m.value)
         fraction, feedback = moodle_match(answers, text)
         mine = grader.grade(item.variant, blank.id, text)
-        assert fraction == pytest.approx(mine.score / float(blank.points), abs=1e-6), \
+        assert fraction == pytest.approx(float(mine.exact / mine.exact_max), abs=1e-6), \
             (item.idnumber, blank.id, text, m.codes, mine.diagnosis)
         n += 1
     return n
