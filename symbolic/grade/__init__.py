@@ -1,8 +1,9 @@
-"""Grading a student's answer for dL/dw^k_ij: a safe LaTeX grammar, equivalence, and a diagnosis of the mistake.
+"""Grading a student's answer for dL/dw^k_ij: a safe grammar, equivalence, and a diagnosis of the mistake.
 
-spelling.py rewrites the spellings students use (\\frac12, dL/dw, w^{(3)}, Unicode, \\sum_{j=1}^{2}, ...) to the
-grammar's, parser.py reads the answer (lark, building sympy objects directly; nothing is evaluated as
-code), vocabulary.py holds the functions it knows and its error type, equivalence.py decides whether it
+spelling.py rewrites the spellings of every voice students type in (LaTeX by hand or from the platforms'
+widgets, Python/Maxima, AsciiMath, Word's linear format, phone text: \\frac12, dL/dw, w^{(3)}, O31, O_(31),
+〖σ〗^′, O₃₁, \\sum_{j=1}^{2}, ...) to the grammar's, parser.py reads the answer (lark, building sympy objects
+directly; nothing is evaluated as code), vocabulary.py holds the functions it knows and its error type, equivalence.py decides whether it
 is the derivative, diagnosis.py names the likely mistake (codes in diagnosis.CODES), grader.py puts them
 together per spec and parameter, batch.py grades a class on both cores.
 
