@@ -69,6 +69,7 @@ def outputs(tmp_path_factory):
 
     (tmp / "hw.toml").write_text(ASSIGNMENT)
     assert main(["exercise", str(tmp / "hw.toml"), "-o", str(tmp / "hw"), "--no-pdf", "--jobs", "1"]) == 0
+    out["exercise roster.csv"] = (tmp / "hw" / "roster.csv").read_text(encoding="utf-8")
     key = json.loads((tmp / "hw" / "key.json").read_text())
     variant = key["variants"][0]["variant"]
     blank = key["variants"][0]["questions"][0]["blanks"][0]["blank"]
@@ -95,7 +96,7 @@ def test_no_cell_of_any_csv_begins_a_formula(outputs, capsys):
     capsys.readouterr()
     for name, text in outputs.items():
         found = cells(text)
-        assert len(found) > 10, name
+        assert len(found) >= 4, name
         assert not [c for c in found if formula(c)], name
     # the hostile text is kept behind the quote, so a teacher can still find the student
     assert "'" + HOSTILE[0] in cells(outputs["grade --batch -o"])
