@@ -46,7 +46,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+            # the roman font (OT1) has accents at ^ and ~: the typewriter's ASCII glyphs, so a typed id reads as typed
+            "~": r"\texttt{\char126}", "^": r"\texttt{\char94}", "\\": r"\textbackslash{}",
             "δ": r"$\delta$", "−": "--", "×": r"$\times$", "—": "---", "–": "--", "→": r"$\to$", "±": r"$\pm$",
             "’": "'", "<": r"$<$", ">": r"$>$", "|": r"$|$", "λ": r"$\lambda$", "η": r"$\eta$", "σ": r"$\sigma$", "≤": r"$\le$",
             "·": r"$\cdot$", "′": r"$'$"}
