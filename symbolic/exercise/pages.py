@@ -11,6 +11,7 @@ from ..model import L
 from ..printing import Partial
 from ..sheet import content
 from ..sheet.document import (
+    Code,
     Display,
     Figure,
     Heading,
@@ -19,15 +20,33 @@ from ..sheet.document import (
     Paragraph,
     Sheet,
     Table,
+    answer_space,
     parts,
 )
 from ..sheet.layout import latex, number
 from ..sheet.layout import rows as display_rows
 from .generate import path_neurons
 
+SIGNIFICANT = 4          # digits a number answer is asked for (and shown with in the solutions)
+DECIMALS = 8             # decimal places a new weight is asked for (the update is small next to the weight)
+# room to write, in characters: a number to SIGNIFICANT digits with sign and power of ten; a weight to DECIMALS
+NUMBER_CHARS, WEIGHT_CHARS, COUNT_CHARS = 14, DECIMALS + 8, 6
+
 
 def _n(value):
     return number(value)
+
+
+def _asked(value, stage=None):
+    """A number as the question asks for it: a new weight to DECIMALS places, anything else to SIGNIFICANT digits."""
+    if stage == 2:
+        return f"{value:.{DECIMALS}f}"
+    return number(value, SIGNIFICANT)
+
+
+def _partial(w):
+    """dL/dw written on one line (∂L/∂w), so that the weight's indices stay full size in a sentence."""
+    return Math(rf"\partial L / \partial {latex(w)}")
 
 
 def _points(p):
@@ -85,20 +104,23 @@ def ask_expression(model, q, blanks, paper=True):
     w = model.symbols[q.param]
     lead, symbols, tail = FORMS_ASKED[q.forms]
     listed = [item for n, sym in enumerate(symbols) for item in ([", "] if n else []) + [Math(sym)]]
-    return [_head(q), Paragraph(parts("Write ", Math(latex(Partial(L, w))), " by the chain rule,", lead, *listed, ", ",
-                                      Math("w^{k}_{ij}"), *tail, " Answer blank ", blanks[0].id, "."))]
+    out = [_head(q), Paragraph(parts("Write ", _partial(w), " by the chain rule,", lead, *listed, ", ",
+                                     Math("w^{k}_{ij}"), *tail, " Answer blank ", Code(blanks[0].id), "."))]
+    return out + ([answer_space(blanks[0].id, lines=4)] if paper else [])
 
 
 def ask_gradient(model, q, blanks, paper=True):
     w = model.symbols[q.param]
-    return [_head(q), Paragraph(parts("Compute ", Math(latex(Partial(L, w))), " at your point, to at least four significant "
-                                      f"digits (relative tolerance {q.rtol:g}). Answer blank ", blanks[0].id, "."))]
+    out = [_head(q), Paragraph(parts("Compute ", _partial(w), f" at your point, to at least {SIGNIFICANT} significant "
+                                     f"digits (relative tolerance {q.rtol:g}). Answer blank ", Code(blanks[0].id), "."))]
+    return out + ([answer_space(blanks[0].id, NUMBER_CHARS)] if paper else [])
 
 
 def ask_paths(model, q, blanks, paper=True):
     w = model.symbols[q.param]
-    return [_head(q), Paragraph(parts("How many paths lead from ", Math(latex(w)), " to the loss ", Math("L"),
-                                      "? (a whole number) Answer blank ", blanks[0].id, "."))]
+    out = [_head(q), Paragraph(parts("How many paths lead from ", Math(latex(w)), " to the loss ", Math("L"),
+                                     "? (a whole number) Answer blank ", Code(blanks[0].id), "."))]
+    return out + ([answer_space(blanks[0].id, COUNT_CHARS)] if paper else [])
 
 
 def ask_flow(model, q, blanks, paper=True):
@@ -106,9 +128,10 @@ def ask_flow(model, q, blanks, paper=True):
     return [_head(q), Paragraph(parts("Along the one path ", Math(_path_tex(model, neurons)), " (one of the paths of ",
                                       Math(latex(model.symbols[q.param])), "), compute the product of its local factors, each ",
                                       Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), " for one step of the path, at your point (blank ",
-                                      blanks[0].id, "; this path's product only, not the sum over every path), and its bound ",
-                                      Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
-                                      " is the largest slope of layer k's activation (blank ", blanks[1].id, ")."))]
+                                      Code(blanks[0].id), "; this path's product only, not the sum over every path), and its "
+                                      "bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
+                                      " is the largest slope of layer k's activation (blank ", Code(blanks[1].id), ")."))
+            ] + ([answer_space(b.id, NUMBER_CHARS) for b in blanks[:2]] if paper else [])
 
 
 def ask_step(model, q, blanks, paper=True):
@@ -116,14 +139,16 @@ def ask_step(model, q, blanks, paper=True):
     platform the answer goes into the platform's own input)."""
     out = [_head(q), Paragraph(parts("One gradient-descent step at your point with ", Math(rf"\eta = {_n(q.lr)}"),
                                      ": the loss, the δ's from the output back, the gradients and the new weights ",
-                                     Math(r"w - \eta\, \partial L / \partial w"), ". Give four significant digits, and the "
-                                     "new weights to eight decimal places (the update is small next to the weight)."))]
+                                     Math(r"w - \eta\, \partial L / \partial w"), f". Give {SIGNIFICANT} significant digits, "
+                                     f"and the new weights to {DECIMALS} decimal places (the update is small next to the "
+                                     "weight)."))]
     for caption, group in _stages(blanks):
         if paper:
-            rows = tuple((parts(b.id), parts(Math(b.label(model)[1])), parts("_" * 16)) for b in group)
+            room = "_" * (WEIGHT_CHARS if group[0].quantity.stage == 2 else NUMBER_CHARS)
+            rows = tuple((parts(Code(b.id)), parts(Math(b.label(model)[1])), parts(room)) for b in group)
             out.append(Table((parts("blank"), parts("quantity"), parts("your answer")), rows, "lll", parts(caption)))
         else:
-            rows = tuple((parts(b.id), parts(Math(b.label(model)[1]))) for b in group)
+            rows = tuple((parts(Code(b.id)), parts(Math(b.label(model)[1]))) for b in group)
             out.append(Table((parts("blank"), parts("quantity")), rows, "ll", parts(caption)))
     return out
 
@@ -173,29 +198,29 @@ def _answer_tables(model, blanks):
         for b in group:
             text, tex = b.label(model)
             value = b.answer
-            shown = Math(number(value, 10)) if isinstance(value, float) else Math(str(value))
-            rows.append((parts(b.id), parts(Math(tex)) if tex else parts(text), parts(shown)))
+            shown = Math(_asked(value, b.quantity.stage)) if isinstance(value, float) else Math(str(value))
+            rows.append((parts(Code(b.id)), parts(Math(tex)) if tex else parts(text), parts(shown)))
         out.append(Table((parts("blank"), parts("quantity"), parts("answer")), tuple(rows), "llr", parts(caption)))
     return out
 
 
 def solve_expression(sheet, model, q, blanks, values, derivations):
     d = derivations(q.param)
-    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "); any form equal to it is correct:")))
+    sheet.add(Paragraph(parts("The answer (blank ", Code(blanks[0].id), "); any form equal to it is correct:")))
     sheet.add(Display(tuple(display_rows(latex(Partial(L, d.symbol)), [d.closed_form if d.readable else d.memoized]))))
     content._parameter(sheet, d, values)
 
 
 def solve_gradient(sheet, model, q, blanks, values, derivations):
     d = derivations(q.param)
-    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "): ",
-                              Math(rf"{latex(Partial(L, d.symbol))} = {number(blanks[0].answer, 10)}"), ".")))
+    sheet.add(Paragraph(parts("The answer (blank ", Code(blanks[0].id), "): ",
+                              Math(rf"{latex(Partial(L, d.symbol))} = {_asked(blanks[0].answer)}"), ".")))
     content._parameter(sheet, d, values)
 
 
 def solve_paths(sheet, model, q, blanks, values, derivations):
     d = derivations(q.param)
-    sheet.add(Paragraph(parts("The answer (blank ", blanks[0].id, "): ", str(blanks[0].answer),
+    sheet.add(Paragraph(parts("The answer (blank ", Code(blanks[0].id), "): ", str(blanks[0].answer),
                               ". One path per choice of neuron in each later layer, so the product of their widths:")))
     sheet.add(Items(tuple(parts(Math(r" \to ".join(latex(s) for s in path))) for path in d.paths), ordered=True))
 
@@ -214,7 +239,7 @@ def solve_step(sheet, model, q, blanks, values, derivations):
 def _updates(sheet, derivations, values):
     """Each parameter's gradient (its δ form at the point, as the sheet computes it) and its update."""
     body = tuple((parts(Math(latex(d.symbol))), parts(Math(_n(values.point.param_value(d.param)))),
-                  parts(Math(_n(values.gradient(d.param)))), parts(Math(_n(values.updated(d.param)))))
+                  parts(Math(_n(values.gradient(d.param)))), parts(Math(_asked(values.updated(d.param), 2))))
                  for d in derivations)
     sheet.add(Paragraph(parts("Each gradient from its δ form at the point, and the update with ",
                               Math(rf"\eta = {_n(values.lr)}"), ":")))
@@ -249,15 +274,15 @@ def solve_flow(sheet, model, q, blanks, values, derivations):
         w = values.point.W[k2 - 1][j1 - 1, j2 - 1]
         bounds.append((latex(c), _n(abs(w))))
     sheet.add(Paragraph(parts("The product of the local factors along ", Math(_path_tex(model, neurons)),
-                              ", factor by factor (blank ", blanks[0].id, "):")))
+                              ", factor by factor (blank ", Code(blanks[0].id), "):")))
     sheet.add(Table((parts("factor"), parts("local derivative"), parts("value")),
                     tuple((parts(Math(a)), parts(Math(b)), parts(Math(_n(v)))) for a, b, v in factors), "llr"))
     sheet.add(Display((r"\prod &= " + r" \cdot ".join(_bracket(_n(v)) for _, _, v in factors)
-                       + rf" = {number(blanks[0].answer, 10)}",)))
+                       + rf" = {_asked(blanks[0].answer)}",)))
     sheet.add(Paragraph(parts("Each activation's slope is at most ", Math("c_k"), " (1/4 for the sigmoid, 1 for tanh and "
-                              "ReLU), so the product is at most, in absolute value (blank ", blanks[1].id, "):")))
+                              "ReLU), so the product is at most, in absolute value (blank ", Code(blanks[1].id), "):")))
     sheet.add(Display((r"\prod_k c_k\, |w| &= " + r" \cdot ".join(f"{c} \\cdot {w}" for c, w in bounds)
-                       + rf" = {number(blanks[1].answer, 10)}",)))
+                       + rf" = {_asked(blanks[1].answer)}",)))
 
 
 def _bracket(tex):

@@ -40,6 +40,21 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Answer(Paragraph):
+    """Room on paper to write a blank's answer: its id, a line of about ``chars`` characters (0: the whole line),
+    then ``lines - 1`` more whole lines. Formats without paper show it as the paragraph of its ``content``."""
+
+    blank: str = ""
+    lines: int = 1
+    chars: int = 0
+
+
+def answer_space(blank, chars=0, lines=1):
+    """The :class:`Answer` block of a blank (its content the id and a run of underscores, for any other format)."""
+    return Answer(parts(Code(blank), " ", "_" * (chars or 40)), blank, lines, chars)
+
+
+@dataclass(frozen=True)
 class Display:
     """Displayed mathematics: aligned rows of LaTeX, each with one ``&`` before its relation."""
 

@@ -69,8 +69,11 @@ td .label { display: none; }
 td.r, th.r { text-align: right; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
 figure.table figcaption { text-align: center; font-size: 0.9rem; padding-top: 0.1rem; }
 ol, ul { padding-left: 1.6rem; } li { margin: 0.15rem 0; }
-code { font-family: "Latin Modern Mono", "DejaVu Sans Mono", monospace; font-size: 0.92em; }
+code { font-family: "DejaVu Sans Mono", "Latin Modern Mono", monospace; font-size: 0.86em; }
 code.cmd span, .nw { white-space: nowrap; }
+.blank { display: inline-block; max-width: 100%; height: 1.2em; vertical-align: -0.3em; border-bottom: 1px solid var(--ink); }
+.answer { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 0.6em; margin: 0.6rem 0 1.2rem; }
+.answer .fill { flex: 1 1 10em; } .answer .whole { flex: 0 0 100%; margin-top: 1.4em; }
 .note { background: var(--note); border-left: 4px solid var(--accent); padding: 0.6rem 0.9rem; margin: 0.9rem 0; }
 @media (max-width: 600px) {
   body { font-size: 16px; }
@@ -234,7 +237,9 @@ def prose(text):
     the notes’ <span class="nw">4-3-2-1</span> network, a ‘+’ &lt;here&gt;
     """
     text = re.sub(r"(?<=[^\s(\[])'", "’", text).replace("'", "‘")
-    return _HYPHENATED.sub(r'<span class="nw">\1</span>', escape(text))
+    text = _HYPHENATED.sub(r'<span class="nw">\1</span>', escape(text))
+    # a run of underscores is a line to write on, about a character per underscore
+    return re.sub(r"_{3,}", lambda m: f'<span class="blank" style="width:{len(m.group(0)) / 2:g}em"></span>', text)
 
 
 def inline(content):
@@ -512,6 +517,11 @@ class HtmlRenderer(Renderer):
 
     def _render_Display(self, block):
         return display(block.rows)
+
+    def _render_Answer(self, block):
+        first = f'class="blank" style="width:{block.chars / 2:g}em"' if block.chars else 'class="blank fill"'
+        more = '<span class="blank whole"></span>' * (block.lines - 1)
+        return f'<div class="answer">{_code(Code(block.blank))}<span {first}></span>{more}</div>'
 
     def _render_Items(self, block):
         tag = "ol" if block.ordered else "ul"

@@ -13,7 +13,7 @@ Examples
 """
 from html import escape
 
-from .document import Math
+from .document import Code, Math
 from .render import Renderer
 
 
@@ -28,6 +28,8 @@ def inline(content, in_table=False):
     for c in content:
         if isinstance(c, Math):
             out.append(_math(c.tex.replace("|", r"\vert ") if in_table else c.tex))
+        elif isinstance(c, Code):
+            out.append(f"<code>{escape(c.text, quote=False)}</code>")
         else:
             out.append(escape(c, quote=False))
     return "".join(out)

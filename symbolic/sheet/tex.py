@@ -13,7 +13,7 @@ from pathlib import Path
 from gradproof.numeric.errors import GradproofError
 
 from .diagram import tikz, tikz_network
-from .document import Code, Display, Figure, Heading, Items, Math, PageBreak, Paragraph, Table
+from .document import Answer, Code, Display, Figure, Heading, Items, Math, PageBreak, Paragraph, Table
 from .render import Renderer
 
 PDFLATEX_PACKAGES = "texlive-latex-base, texlive-latex-recommended and texlive-pictures"
@@ -53,7 +53,22 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
             "·": r"$\cdot$", "′": r"$'$"}
 
 
+_BLANK = re.compile(r"(_{3,})")
+EM_PER_CHAR = 0.5            # a written character takes about half an em
+
+
+def _rule(chars):
+    """A line to write on: about ``chars`` characters long, at most the text's width."""
+    width = rf"{EM_PER_CHAR * chars:g}em" if chars else r"\linewidth"
+    return rf"\rule[-0.35ex]{{{width}}}{{0.4pt}}"
+
+
 def escape(text):
+    """Plain text made safe for LaTeX; a run of three or more underscores is a line to write on."""
+    return "".join(_rule(len(part)) if _BLANK.fullmatch(part) else _escape(part) for part in _BLANK.split(text))
+
+
+def _escape(text):
     """Plain text made safe for LaTeX.
 
     Examples
@@ -168,6 +183,11 @@ class TexRenderer(Renderer):
     def _render_PageBreak(self, block):
         return r"\clearpage"
 
+    def _render_Answer(self, block):
+        first = r"\hrulefill" if not block.chars else _rule(block.chars)
+        more = "".join(r"\par\vspace{1.4em}\noindent" + _rule(0) for _ in range(block.lines - 1))
+        return rf"\par\smallskip\noindent {code(block.blank)}\enspace {first}{more}\par\medskip"
+
     def _render_Display(self, block):
         return _display(block)
 
@@ -207,10 +227,12 @@ _INTRODUCED = (Display, Table, Figure, Items)
 def _between(block, after, then):
     """What separates two blocks: a lead-in paragraph and the display it introduces are one paragraph (TeX breaks
     no page just before a display); a lead-in and its table, figure or list, a heading and what follows it, and the
-    last block of a part (before a page break or the end) and the block before it are kept on one page."""
+    last block of a part (before a page break or the end) and the block before it, a question and the room to
+    answer it are kept on one page."""
     if isinstance(block, Paragraph) and isinstance(after, Display):
         return "\n"
-    if isinstance(block, (Heading, Paragraph)) and isinstance(after, _INTRODUCED) or isinstance(block, Heading) \
+    if isinstance(block, (Heading, Paragraph)) and isinstance(after, _INTRODUCED + (Answer,)) \
+            or isinstance(block, Heading) \
             or (then is None or isinstance(then, PageBreak)) and not isinstance(after, PageBreak):
         return "\n\n\\nopagebreak\n\n"
     return "\n\n"
