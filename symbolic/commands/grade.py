@@ -22,9 +22,15 @@ names each student's variant. The key's [grading] rules score every output alike
 Homework section). With --answer, --points P adds the
 score (P when correct, else 0) and max_score (P, or 0 when the answer is not gradable).
 
+With --param W^k, b^k, Z^k or O^k the answer is a matrix expression for ∂L/∂W^k (∂L/∂b^k, ∂L/∂Z^k, ∂L/∂O^k)
+over a batch, in the spec's --layout: W^k, O^k (A^k), Z^k, b^k, X, Y, Ŷ, δ^k (= ∂L/∂O^k), dZ^k (G^k, ∂L/∂Z^k),
+1 (the ones vector), ᵀ (^T, ^\\top, '), ⊙ (\\odot, \\circ, *), the matrix product (juxtaposition, @, \\cdot),
+f'(Z^k), σ'(Z^k), \\frac{1}{m}, \\sum_i; see the README's The matrix form.
+
 Examples:
   gradproof grade --param w^3_11 --answer '-2(y-\\hat{y})\\hat{y}(1-\\hat{y}) O_{21}'
   gradproof grade --param w^1_11 --answer '0.0123' --at point.json --json
+  gradproof grade --param W^2 --answer '(O^{1})^T (\\delta^{2} \\odot \\sigma'"'"'(Z^{2}))'
   gradproof grade spec.toml --batch answers.csv -o results.csv
   gradproof grade --key hw1/key.json --batch answers.csv -o scores.csv --totals totals.csv --report report.html
 """
@@ -121,6 +127,9 @@ def _run(args):
         raise GradproofError("-o and --jobs go with --batch")
     if args.param is None:
         raise GradproofError("--answer needs --param NAME (the parameter asked about, e.g. w^1_11)")
+    from ..matrix.grade import target_of
+    if target_of(args.param, spec) is not None:         # W^2, b^2, Z^2, O^1: a matrix answer
+        return _matrix(spec, args)
     param = spec.check_param(parse_param(args.param))
 
     from ..grade import Grader
@@ -133,6 +142,38 @@ def _run(args):
         data["score"] = args.points if result.correct else 0.0
     text = _text(result) + (f"\n  score:      {data['score']:g} of {data['max_score']:g}" if "score" in data else "")
     print(as_json(data) if args.json else text)
+    return result.exit_code
+
+
+def _matrix(spec, args):
+    from gradproof.numeric.batch import terminal_safe
+    from gradproof.numeric.errors import GradproofError
+
+    from ..matrix.grade import MatrixGrader
+    if args.at:
+        raise GradproofError("--at goes with a scalar parameter (w^k_ij); a matrix answer is checked on random batches")
+    result = MatrixGrader(spec).grade(args.param, args.answer)
+    data = result.to_json()
+    if args.points is not None:
+        if not (args.points > 0 and args.points != float("inf")):
+            raise GradproofError(f"--points must be a finite number > 0; got {args.points:g}")
+        data["max_score"] = 0.0 if result.verdict == "invalid" else args.points
+        data["score"] = args.points if result.correct else 0.0
+    if args.json:
+        print(as_json(data))
+        return result.exit_code
+    lines = [f"∂L/∂{result.param}: {result.verdict}"]
+    if result.read_as is not None:
+        lines.append(f"  read as:    {result.read_as}" + (f"   ({result.shape})" if result.shape else ""))
+    lines.append(f"  {result.message}")
+    if result.diagnosis:
+        lines.append(f"  diagnosis:  {', '.join(result.diagnosis)}")
+    c = result.counterexample
+    if c is not None:
+        lines.append(f"  entry {tuple(c['entry'])} at a random batch: expected {c['expected']:.12g}, got {c['got']:.12g}")
+    if "score" in data:
+        lines.append(f"  score:      {data['score']:g} of {data['max_score']:g}")
+    print(terminal_safe("\n".join(lines)))
     return result.exit_code
 
 

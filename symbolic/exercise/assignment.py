@@ -26,7 +26,8 @@ from gradproof.numeric.errors import GradproofError, unknown
 from gradproof.numeric.notation import parse_param
 from gradproof.numeric.spec import Spec
 
-from ..grade.diagnosis import CODES
+from ..grade.diagnosis import CODES as SCALAR_CODES
+from ..matrix.grade import CODES as MATRIX_CODES
 from .key import (
     DEFAULT_RTOL,
     FEEDBACK_LEVELS,
@@ -40,6 +41,8 @@ from .key import (
     Question,
     kind_named,
 )
+
+CODES = tuple(dict.fromkeys(SCALAR_CODES + MATRIX_CODES))     # every mistake a [grading] share may name
 
 SPEC_TABLES = ("network", "loss", "regularization")
 COMMON_KEYS = ("kind", "points", "rtol")

@@ -17,7 +17,7 @@ Examples
 >>> e.text(), e.latex()
 ('(O¹)ᵀ ∂L/∂Z²', '\\\\left(O^{1}\\\\right)^{\\\\top} \\\\frac{\\\\partial L}{\\\\partial Z^{2}}')
 >>> Hadamard(MatMul(G, T(Leaf("W", 2))), Leaf("Z", 1)).text()
-'∂L/∂Z² (W²)ᵀ ⊙ Z¹'
+'(∂L/∂Z² (W²)ᵀ) ⊙ Z¹'
 >>> MatMul(G, Hadamard(Leaf("W", 2), Leaf("Z", 1))).text()
 '∂L/∂Z² (W² ⊙ Z¹)'
 """
@@ -44,6 +44,10 @@ class Dim:
 
     def __str__(self):
         return self.name
+
+
+def _size(dim):
+    return f"m = {dim.size}" if dim.name == "m" else str(dim.size)
 
 
 def shape_text(shape):
@@ -171,12 +175,19 @@ class Binary(Node):
     def children(self):
         return (self.left, self.right)
 
+    def _left_bracket(self):
+        # a mix of ⊙ and the matrix product is bracketed although the reading needs no brackets: the read-back
+        # of an answer then shows how an unbracketed mix was read
+        left = self.left
+        return left.precedence < self.precedence or (isinstance(left, Binary) and type(left) is not type(self)
+                                                      and left.precedence == self.precedence)
+
     def latex(self):
-        return f"{self._wrap_latex(self.left, self.left.precedence < self.precedence)} {self.symbol_latex} " \
+        return f"{self._wrap_latex(self.left, self._left_bracket())} {self.symbol_latex} " \
                f"{self._wrap_latex(self.right, self.right.precedence <= self.precedence)}".replace("  ", " ")
 
     def text(self):
-        return f"{self._wrap_text(self.left, self.left.precedence < self.precedence)} {self.symbol_text} " \
+        return f"{self._wrap_text(self.left, self._left_bracket())} {self.symbol_text} " \
                f"{self._wrap_text(self.right, self.right.precedence <= self.precedence)}".replace("  ", " ")
 
 
@@ -194,7 +205,7 @@ class MatMul(Binary):
             return a or b
         if a[1].size != b[0].size:
             raise ShapeError(f"cannot multiply {shape_text(a)} ({self.left.text()}) by {shape_text(b)} "
-                             f"({self.right.text()}): the inner sizes {a[1].size} and {b[0].size} differ")
+                             f"({self.right.text()}): the inner sizes {_size(a[1])} and {_size(b[0])} differ")
         return (a[0], b[1])
 
     def evaluate(self, env):
