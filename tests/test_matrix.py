@@ -148,3 +148,20 @@ def test_the_matrix_sheet_states_shapes_equations_one_entry_and_the_proof(tmp_pa
     assert main(["sheet", "--matrix", "-o", str(out)]) == 0 and "<math" in out.read_text()
     assert main(["sheet", "--matrix", "--param", "w^1_11"]) == 2
     assert "--matrix makes the matrix-form sheet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_softmax_joins_with_its_jacobian_vector_form(layout):
+    from gradproof.symbolic.matrix.grade import MatrixGrader
+    spec = Spec(layers=(3, 4, 3), activations=("tanh", "softmax"), loss="ce", bias=True, reduction="mean", layout=layout)
+    dZ = [e for e in eqs.equations(spec) if e.lhs == Leaf("dZ", 2)][0]
+    assert "1ₙ²" in str(dZ) and "⊙" in str(dZ)                     # O ⊙ (∂L/∂O − (∂L/∂O ⊙ O) 1 1ᵀ), no slope
+    proofs = prove(spec)
+    assert all(p.holds for p in proofs) and sum(p.entries for p in proofs) == 115
+    point = random_point(spec, seed=4, samples=6)
+    mine, theirs = gradients(spec, point), backprop(spec, point)
+    assert max(abs(v - theirs.value(p)) for p, v in mine.items()) < 1e-14
+    grader = MatrixGrader(spec)
+    assert grader.grade("Z^2", r"\frac{1}{m}(\hat{Y} - Y)").verdict == "correct"     # cross-entropy on softmax
+    assert grader.grade("Z^2", r"\hat{Y} - Y").diagnosis == ["mean_missing"]
+    assert grader.grade("Z^2", "softmax'(Z^2)").verdict == "invalid"

@@ -211,6 +211,9 @@ class Builder(Transformer):
         row = ALIASES.get(base.lower())
         if row is None:
             raise AnswerError(f"unknown function {base!r}; valid: f, g, {', '.join(sorted(set(ALIASES)))}")
+        if row.couples and derivative:
+            raise AnswerError(f"{base}' is a Jacobian, not a slope: write ∂L/∂Z^k through ∂L/∂O^k and O^k "
+                              f"(or Ŷ − Y for cross-entropy on {base})")
         return Apply(row, derivative, operand, layer=layer, named=True)
 
     def sum_samples(self, _, operand):
@@ -314,6 +317,9 @@ def resolve(tree, spec):
                     if not 1 <= layer <= depth:
                         raise AnswerError(f"f_{layer} does not exist: layers 1..{depth}")
                     row = spec.activation(layer)
+            if row.couples and node.derivative:
+                raise AnswerError(f"f' of layer {layer}: {row.name} couples its outputs (a Jacobian, not a slope); "
+                                  "write ∂L/∂Z^k through ∂L/∂O^k and O^k")
             return Apply(row, node.derivative, operand, layer=node.layer, named=node.named)
         fields = {name: walk(getattr(node, name)) if isinstance(getattr(node, name), Node) else getattr(node, name)
                   for name in node.__dataclass_fields__}

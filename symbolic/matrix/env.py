@@ -52,6 +52,8 @@ class Env:
             return (one, self.width(k)) if self.layout.samples_in_rows else (self.width(k), one)
         if kind == "ones":
             return (Dim(self.samples, "m"), one)
+        if kind == "onesn":
+            return (self.width(k), one)
         raise ShapeError(f"no shape for {leaf.text()}")
 
     # ---- values ------------------------------------------------------------------------------
@@ -61,6 +63,8 @@ class Env:
             return self.values[key]
         if key.kind == "ones":
             return self.ones()
+        if key.kind == "onesn":
+            return self.ones(self.spec.layers[key.layer])
         raise KeyError(leaf.key)
 
     def scalar(self, value):
@@ -80,8 +84,8 @@ def canonical(leaf, spec):
 class Numeric(Env):
     """numpy arrays, float64 (check's matrix-form row)."""
 
-    def ones(self):
-        return np.ones((self.samples, 1))
+    def ones(self, n=None):
+        return np.ones((self.samples if n is None else n, 1))
 
     def scalar(self, value):
         return float(super().scalar(value))
@@ -113,6 +117,8 @@ class Numeric(Env):
         return np.sign(a)
 
     def apply(self, row, derivative, operand, z):
+        if row.couples and not derivative:          # the whole layer: along each sample's neurons
+            return row.f(z) if self.layout.samples_in_rows else row.f(z.T).T
         if not derivative:
             return row.f(z)
         O = self.values.get(_outputs_of(operand, self.spec))
@@ -122,8 +128,8 @@ class Numeric(Env):
 class Exact(Env):
     """sympy matrices: entries are expressions (the proofs), or exact numbers (the grader)."""
 
-    def ones(self):
-        return sp.ones(self.samples, 1)
+    def ones(self, n=None):
+        return sp.ones(self.samples if n is None else n, 1)
 
     def matmul(self, a, b):
         if not isinstance(a, sp.MatrixBase) or not isinstance(b, sp.MatrixBase):
@@ -160,6 +166,10 @@ class Exact(Env):
         return a.applyfunc(sp.sign)
 
     def apply(self, row, derivative, operand, z):
+        if row.couples and not derivative:
+            rows = z if self.layout.samples_in_rows else z.T
+            out = sp.Matrix(rows.rows, rows.cols, lambda s, j: row.sympy_output(sp, list(rows[s, :]), j + 1))
+            return out if self.layout.samples_in_rows else out.T
         if not derivative:
             return z.applyfunc(lambda e: row.sympy_f(sp, e))
         O = self.values.get(_outputs_of(operand, self.spec))

@@ -146,6 +146,22 @@ def forward(spec, k):
             Equation(Leaf("O", k), Apply(spec.activation(k), False, Leaf("Z", k), layer=k), k, "forward")]
 
 
+def grad_z(spec, k):
+    """∂L/∂Z^k: ∂L/∂O^k ⊙ f_k'(Z^k), or for a layer that couples its outputs (softmax) the Jacobian-vector
+    product, each sample's row times J = diag(O) − O Oᵀ: O^k ⊙ (∂L/∂O^k − ((∂L/∂O^k ⊙ O^k) 1) 1ᵀ), with 1 the
+    ones vector of the layer's n_k (columns: O^k ⊙ (∂L/∂O^k − 1 (1ᵀ (∂L/∂O^k ⊙ O^k))))."""
+    row, dO, O = spec.activation(k), Leaf("dO", k), Leaf("O", k)
+    if not row.couples:
+        return Hadamard(dO, Apply(row, True, Leaf("Z", k), layer=k))
+    ones = Leaf("onesn", k)
+    weighted = Hadamard(dO, O)
+    if layout_row(spec.layout).samples_in_rows:
+        spread = MatMul(MatMul(weighted, ones), T(ones))
+    else:
+        spread = MatMul(ones, MatMul(T(ones), weighted))
+    return Hadamard(O, Add(dO, Neg(spread)))
+
+
 def backward(spec, k):
     """∂L/∂Z^k, ∂L/∂W^k, ∂L/∂b^k and ∂L/∂O^(k-1) (with ∂L/∂Ŷ first at the output layer)."""
     rows = layout_row(spec.layout).samples_in_rows
@@ -153,7 +169,7 @@ def backward(spec, k):
     if k == spec.depth:
         out.append(Equation(Leaf("dO", k), loss_derivative(spec), k, "backward"))
     G, W, ones = Leaf("dZ", k), Leaf("W", k), Leaf("ones")
-    out.append(Equation(G, Hadamard(Leaf("dO", k), Apply(spec.activation(k), True, Leaf("Z", k), layer=k)), k, "backward"))
+    out.append(Equation(G, grad_z(spec, k), k, "backward"))
     dW = MatMul(T(O(spec, k - 1)), G) if rows else MatMul(G, T(O(spec, k - 1)))
     extra = regularization_term(spec, k)
     out.append(Equation(Leaf("dW", k), dW if extra is None else Add(dW, extra), k, "backward"))

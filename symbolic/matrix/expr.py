@@ -89,6 +89,7 @@ class Node:
 NAMES = {
     "O": (r"O^{{{k}}}", "O{k}"), "Z": (r"Z^{{{k}}}", "Z{k}"), "W": (r"W^{{{k}}}", "W{k}"), "b": (r"b^{{{k}}}", "b{k}"),
     "X": ("X", "X"), "Y": ("Y", "Y"), "Yhat": (r"\hat{{Y}}", "Ŷ"), "ones": (r"\mathbf{{1}}", "1"),
+    "onesn": (r"\mathbf{{1}}_{{n_{{{k}}}}}", "1ₙ{k}"),
     "dO": (r"\frac{{\partial L}}{{\partial O^{{{k}}}}}", "∂L/∂O{k}"),
     "dZ": (r"\frac{{\partial L}}{{\partial Z^{{{k}}}}}", "∂L/∂Z{k}"),
     "dW": (r"\frac{{\partial L}}{{\partial W^{{{k}}}}}", "∂L/∂W{k}"),

@@ -143,6 +143,8 @@ def batch(spec, m, seed):
     low, high = loss_row(spec.loss).targets or (-1.5, 1.5)
     rows_x = sp.Matrix(m, n[0], lambda *_: _value(rng, -1.5, 1.5))
     rows_y = sp.Matrix(m, n[-1], lambda *_: _value(rng, low, high))
+    if getattr(loss_row(spec.loss), "simplex", False):          # targets that are probability vectors
+        rows_y = sp.Matrix(m, n[-1], lambda i, j: rows_y[i, j] / sum(rows_y[i, :]))
     env.values[Leaf("O", 0)] = rows_x if layout.samples_in_rows else rows_x.T
     env.values[Leaf("Y")] = rows_y if layout.samples_in_rows else rows_y.T
     for k in range(1, spec.depth + 1):
@@ -193,12 +195,12 @@ def _replacements(node, spec, bias_target):
     if isinstance(node, Apply) and node.derivative:
         out.append((("activation_derivative",), Apply(node.activation, False, node.operand, node.layer, node.named)))
         for row in ACTIVATIONS.values():
-            if row is not node.activation and row.analytic == node.activation.analytic:
+            if row is not node.activation and row.analytic == node.activation.analytic and not row.couples:
                 out.append((("activation_derivative",), Apply(row, True, node.operand, node.layer, True)))
         z = node.operand
         if isinstance(z, Leaf) and z.kind == "Z":
             for k in (z.layer - 1, z.layer + 1):
-                if 1 <= k <= spec.depth:
+                if 1 <= k <= spec.depth and not spec.activation(k).couples:
                     out.append((("activation_derivative",), Apply(spec.activation(k), True, Leaf("Z", k))))
     if isinstance(node, Add) and isinstance(node.right, Scale) and spec.regularization != "none":
         out.append((("missing_regularization",), node.left))
@@ -389,7 +391,7 @@ def _fixes(node, env):
     out = [(code(left), type(node)(strip(left), right)), (code(right), type(node)(left, strip(right)))]
     for side in (left, right):
         if isinstance(side, Apply) and isinstance(side.operand, Leaf) and side.operand.kind == "Z":
-            for k in range(1, env.spec.depth + 1):         # f'(Z^j) of the wrong layer j
+            for k in [k for k in range(1, env.spec.depth + 1) if not env.spec.activation(k).couples]:   # another layer's f'
                 fixed = Apply(env.spec.activation(k), side.derivative, Leaf("Z", k))
                 out.append(("activation_derivative", type(node)(fixed, right) if side is left else type(node)(left, fixed)))
     if isinstance(node, Hadamard):

@@ -83,11 +83,17 @@ class Batch:
             self.put("O", k, lambda s, j, k=k: model.O[k][j])
             self.put("Z", k, lambda s, j, k=k: model.z[k][j])
             self.put("dO", k, lambda s, j, k=k: self.c * model.delta[k][j])
-            self.put("dZ", k, lambda s, j, k=k: self.c * model.delta[k][j] * model.local(model.O[k][j], model.z[k][j]))
+            self.put("dZ", k, lambda s, j, k=k: self.c * self.dz(k, j))
             W = sp.Matrix(n[k - 1], n[k], lambda i, j: model.w(k, i + 1, j + 1))
             self.env.values[Leaf("W", k)] = W if self.env.layout.samples_in_rows else W.T
             if spec.bias:
                 self.env.values[Leaf("b", k)] = sp.Matrix(n[k], 1, lambda j, _: model.b(k, j + 1))
+
+    def dz(self, k, j):
+        """dL/dz_kj of one sample by the chain rule: Σ_m δ_km ∂O_km/∂z_kj (one term unless the layer couples)."""
+        model = self.model
+        return sp.Add(*[model.delta[k][m] * model.local(model.O[k][m], model.z[k][j])
+                        for m in range(1, self.spec.layers[k] + 1)])
 
     def sample(self, s, expr):
         """A scalar form of the model written for sample s (0-based)."""
@@ -109,7 +115,7 @@ class Batch:
         per_sample = {
             "Z": lambda j: model.z_equation(k, j),
             "O": lambda j: model.O_equation(k, j),
-            "dZ": lambda j: self.c * model.delta[k][j] * model.local(model.O[k][j], model.z[k][j]),
+            "dZ": lambda j: self.c * self.dz(k, j),
             "dO": lambda j: self.c * (model.local(L, model.O[k][j]) if k == spec.depth else delta_definition(model, k, j)),
         }
         if kind in per_sample:
