@@ -30,7 +30,7 @@ from ..cache import lark_options
 from ..model import L
 from ..printing import GradproofLatexPrinter, Partial, UnicodePrinter, latex, unicode_name
 from .spelling import DASHES, described, respell, unknown_name
-from .vocabulary import FUNCTIONS, AnswerError, plain
+from .vocabulary import FUNCTIONS, STEP, Activation, AnswerError, plain
 
 MAX_LENGTH = 5000          # characters
 MAX_DEPTH = 40             # nested brackets, and nested operations in the built expression
@@ -512,14 +512,14 @@ class Builder(Transformer):
         return self._apply(head, arg, prime=False, power=(caret, exponent))
 
     def _apply(self, token, arg, prime, power):
-        head, kind, act = self._function(token, arg)
+        head, row = self._function(token, arg)
         if prime:
-            if kind != "act":
+            if not isinstance(row, Activation):
                 raise self._error(token, f"{head}' is not in the answer language: only activations take a prime")
-            math = self._derivative(act, token, arg)
+            math = self._derivative(row, token, arg)
             head = head + "'"
         else:
-            math = self._value(kind, act, arg.math, token)
+            math = self._value(row, arg.math, token)
         echo = Call(head, arg.echo)
         if power is not None:
             caret, exponent = power
@@ -531,26 +531,21 @@ class Builder(Transformer):
         return Node(echo, math, self._deeper(arg) + 1)
 
     def _function(self, token, arg):
-        """(LaTeX head, kind, activation) for a function token; f and f_k take the layer's activation."""
+        """(LaTeX head, Activation or Function row) for a function token; f and f_k take the layer's activation."""
         text = str(token)
         if text == "H":
-            return "H", "step", None
+            return STEP.head, STEP
         if text.startswith("f"):
             k = self._layer_of_f(text, arg, token)
-            return (f"f_{{{k}}}" if "_" in text else "f"), "act", self.model.spec.activation(k)
+            return (f"f_{{{k}}}" if "_" in text else "f"), self.model.spec.activation(k)
         if text.startswith("\\") and "{" in text:
             name = text[text.index("{") + 1:text.rindex("}")].strip()
         else:
             name = text.lstrip("\\")
-        entry = FUNCTIONS.get(plain(name))
-        if entry is None:
-            known = sorted({k for k in FUNCTIONS})
-            raise self._error(token, f"unknown function {name!r}; known: {', '.join(known)}")
-        kind, act = entry
-        head = act.latex if kind == "act" else {"exp": r"\exp", "log": r"\ln", "sign": r"\operatorname{sign}",
-                                                 "abs": r"\operatorname{abs}", "sech": r"\operatorname{sech}",
-                                                 "cosh": r"\cosh", "step": "H", "sqrt": r"\sqrt"}[kind]
-        return head, kind, act
+        row = FUNCTIONS.get(plain(name))
+        if row is None:
+            raise self._error(token, f"unknown function {name!r}; known: {', '.join(sorted(FUNCTIONS))}")
+        return (row.latex if isinstance(row, Activation) else row.head), row
 
     def _layer_of_f(self, text, arg, token):
         n = len(self.model.spec.layers) - 1
@@ -574,30 +569,15 @@ class Builder(Transformer):
             return self.model.f_prime(neuron[1], neuron[2])
         return act.sympy_df(sp, arg.math, act.sympy_f(sp, arg.math))
 
-    def _value(self, kind, act, u, token):
-        if kind == "act":
-            return act.sympy_f(sp, u)
-        if kind == "exp":
+    def _value(self, row, u, token):
+        """f(u) of an activation or function row, a numeric argument held to the row's limits first."""
+        if isinstance(row, Activation):
+            return row.sympy_f(sp, u)
+        if row.grows:
             _check_exponent(u, token)
-            return sp.exp(u)
-        if kind == "log":
-            if u.is_number and not u.is_positive:
-                raise self._error(token, "the logarithm of a number that is not positive")
-            return sp.log(u)
-        if kind == "sign":
-            return sp.sign(u)
-        if kind == "sqrt":
-            if u.is_number and u.is_negative:
-                raise self._error(token, "the square root of a negative number")
-            return sp.sqrt(u)
-        if kind in ("sech", "cosh"):
-            # sech = 2/(e^u + e^-u): tanh' = sech^2, which the walker computes from exp
-            _check_exponent(u, token)
-            cosh = (sp.exp(u) + sp.exp(-u)) / 2
-            return 1 / cosh if kind == "sech" else cosh
-        if kind == "step":
-            return sp.Heaviside(u, 0)          # H(z) with H(0) = 0, as ReLU'(0) = 0
-        return sp.Abs(u)
+        if row.domain is not None and u.is_number and not row.domain(u):
+            raise self._error(token, row.domain_note)
+        return row.value(u)
 
     @v_args(inline=True)
     def maximum(self, _max, _open, a, _comma, b, _close):
