@@ -73,3 +73,38 @@ def test_grade_one_blank_from_the_library(key_dir):
     other = key["variants"][0]["questions"][1]["blanks"][0]["answer"]
     assert not math.isclose(other, blank["answer"], rel_tol=1e-3)
     assert grader.grade(v["variant"], blank["blank"], repr(other)).verdict == "incorrect"
+
+
+@pytest.mark.parametrize("rules, check", [
+    ({"feedback": "full"}, lambda sign, bad, empty: "at your point" in sign.feedback.lower() and "sign" in sign.diagnosis),
+    ({"feedback": "verdict"}, lambda sign, bad, empty: sign.feedback == "**Incorrect.**" and sign.score > 0),
+    ({"feedback": "diagnosis"}, lambda sign, bad, empty: "at your point" not in sign.feedback.lower()
+     and "sign is wrong" in sign.feedback),
+    ({"unreadable": "retry"}, lambda sign, bad, empty: (bad.score, bad.max_score) == (0, 0) and "costs nothing" in bad.feedback
+     and empty.max_score > 0),
+    ({"blank": "retry"}, lambda sign, bad, empty: (empty.score, empty.max_score) == (0, 0) and bad.max_score > 0),
+    ({"decimals": 4}, lambda sign, bad, empty: sign.score == round(sign.max_score * 0.5, 4)),
+])
+def test_grading_rules_from_the_key(key_dir, rules, check):
+    """[grading]'s settings, as the key carries them, change scores and feedback as the README says."""
+    from gradproof.symbolic.exercise.grading import KeyGrader
+    folder, key, shares = key_dir
+    grader = KeyGrader({**key, "grading": {**key["grading"], **rules}})
+    v = key["variants"][0]
+    blank = v["questions"][1]["blanks"][0]
+    sign = grader.grade(v["variant"], blank["blank"], repr(-blank["answer"]))
+    bad = grader.grade(v["variant"], blank["blank"], "0.5e")
+    empty = grader.grade(v["variant"], blank["blank"], "  ")
+    assert bad.verdict == empty.verdict == "invalid" and empty.empty
+    assert check(sign, bad, empty), (sign.feedback, bad.feedback, empty.feedback)
+
+
+def test_bad_grading_settings_are_named(tmp_path):
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.symbolic.exercise import assignment as assignment_file
+    for line, message in (('feedback = "loud"', "unknown feedback level 'loud'"), ("blank = 1", "blank must be 0"),
+                          ("carried = 2", "between 0 and 1"), ("signn = 0.5", "unknown mistake or setting")):
+        path = tmp_path / "hw.toml"
+        path.write_text(ASSIGNMENT.replace("VARIANTS", "1").replace("sign = 0.5", f"sign = 0.5\n{line}"))
+        with pytest.raises(GradproofError, match=message):
+            assignment_file.load(path)
