@@ -36,6 +36,10 @@ def pages(tmp_path_factory):
                 answer = a if isinstance(a, str) else repr(-a if n else a)
                 rows.append((f"student{n}", v["variant"], b["blank"], answer))
     rows.append(("student0", key["variants"][0]["variant"], "2", r"\frac{"))
+    # a third student: the first variant's gradient with its sign wrong (as student1's on the second), and no answer
+    first_variant = key["variants"][0]
+    gradient = next(b["answer"] for q in first_variant["questions"] for b in q["blanks"] if b["blank"] == "2")
+    rows += [("student2", first_variant["variant"], "2", repr(-gradient)), ("student2", first_variant["variant"], "4", "")]
     with open(folder / "answers.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "variant", "question", "answer"])
@@ -95,3 +99,18 @@ def test_every_value_in_view_on_a_phone_and_the_contents_lead_to_unique_ids(page
         entries = [a for a, _ in contents["pairs"]]
         assert [e for e in entries if e in pages["variants"] or e.startswith(tuple(pages["variants"]))]
         assert all(any(v in e for e in entries) for v in pages["variants"]), entries
+
+
+def test_the_report_counts_a_mistake_on_numbers_across_variants_and_keeps_empty_answers_apart(pages):
+    """Two students' gradients with the wrong sign, on two variants (two different numbers), are one row of the
+    most frequent wrong answers counted twice; a blank left empty is counted as such, not listed as unreadable."""
+    import re
+    page = pages["report"].read_text(encoding="utf-8")
+    q2 = page.split('id="q2"', 1)[1].split("<h2", 1)[0]
+    rows = [re.sub(r"<span class=\"label\">.*?</span>", "", r) for r in re.findall(r"<tr>(.*?)</tr>", q2.split(
+        "most frequent wrong answers", 1)[0].rsplit("<table", 1)[1])]
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]
+    assert any(c[0] == "2" and c[1].startswith("numbers, e.g.") and c[2] == "sign" and c[3] == "2" for c in cells if c), cells
+    assert "1 left blank" in page
+    unreadable = page.split('id="unreadable"', 1)[1]
+    assert "student2" not in unreadable

@@ -13,8 +13,9 @@ from html import escape
 from gradproof.numeric.errors import GradproofError
 
 from ..grade.diagnosis import SENTENCES
+from ..printing import latex, symbol
 from ..sheet import html
-from ..sheet.document import Heading, Math, Paragraph, Sheet, Table, parts
+from ..sheet.document import Code, Heading, Math, Paragraph, Sheet, Table, parts
 from .key import parse_blank_id
 
 TOP_WRONG = 5
@@ -43,10 +44,12 @@ def histogram(percentages):
     """A PNG histogram of the students' scores in per cent (no timestamp or version in the file)."""
     from ..plots import _pyplot
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    # small in inches, so that the labels stay legible when a phone shrinks the picture to its width
+    fig, ax = plt.subplots(figsize=(4.2, 2.3))
     ax.hist(percentages, bins=[i * 10 for i in range(11)], color="#c2410c", edgecolor="white")
-    ax.set_xlabel("score (% of the points of the variant)")
-    ax.set_ylabel("students")
+    ax.set_xlabel("score (% of the points of the variant)", fontsize=11)
+    ax.set_ylabel("students", fontsize=11)
+    ax.tick_params(labelsize=10)
     ax.set_xlim(0, 100)
     ax.yaxis.get_major_locator().set_params(integer=True)
     for side in ("top", "right"):
@@ -80,13 +83,16 @@ def build(grader, results, students, title=None):
     """The report as a Sheet (render with :func:`render`), from the results and totals of batch.score."""
     title = title or f"{grader.assignment.title or 'Exercise'}: class report"
     sheet = Sheet(title, [Heading(1, parts(title))], "report")
-    unreadable = [r for r in results if not r.gradable]
+    # an empty answer is no answer, not an unreadable one
+    unreadable = [r for r in results if not r.gradable and not r.empty]
+    empty = sum(r.empty for r in results)
     counted = [r for r in results if r.counted]
     gradable = [r for r in counted if r.gradable]
     correct = sum(r.verdict == "correct" for r in gradable)
     sheet.add(Paragraph(parts(
         f"{len(students)} students, {len(results)} answers ({len(counted)} counted): {correct} correct, "
-        f"{len(gradable) - correct} incorrect, {len(unreadable)} invalid. {grader.grading.summary()}")))
+        f"{len(gradable) - correct} incorrect, {len(unreadable)} invalid"
+        + (f", {empty} left blank" if empty else "") + f". {grader.grading.summary()}")))
     if students:
         shares = [100 * t["score"] / t["possible"] if t["possible"] else 0.0 for t in students]
         mean = sum(shares) / len(shares)
@@ -105,7 +111,7 @@ def build(grader, results, students, title=None):
     if not unreadable:
         sheet.add(Paragraph(parts("Every answer could be read.")))
     else:
-        rows = tuple((parts(r.id), parts(r.variant), parts(r.question),
+        rows = tuple((parts(r.id), parts(r.variant), parts(Code(r.question)),
                       parts(r.feedback.replace("**Invalid**: ", "").replace("**", "").replace("\\", "")))
                      for r in unreadable)
         sheet.add(Table((parts("student"), parts("variant"), parts("blank"), parts("why")), rows, "llll"))
@@ -113,9 +119,9 @@ def build(grader, results, students, title=None):
 
 
 def _question(sheet, q, rows, blanks):
-    what = f" {q.param}" if q.param is not None else ""
+    what = (" ", Math(latex(symbol(q.param)))) if q.param is not None else ()
     points = f"{q.points:g} point{'s' if q.points != 1 else ''}"
-    sheet.add(Heading(2, parts(f"Question {q.number}: {q.kind.name}{what} ({points})"), f"q{q.number}"))
+    sheet.add(Heading(2, parts(f"Question {q.number}: {q.kind.name}", *what, f" ({points})"), f"q{q.number}"))
     gradable = [r for r in rows if r.gradable]
     if not gradable:
         sheet.add(Paragraph(parts("No gradable answers.")))
@@ -135,15 +141,27 @@ def _question(sheet, q, rows, blanks):
                   parts(str(n))) for code, n in counts.most_common())
     sheet.add(Table((parts("diagnosis"), parts("meaning"), parts("answers")), body, "llr",
                     parts("The diagnoses of the incorrect answers.")))
-    readings = collections.Counter((r.question, r.parsed_latex or "", ";".join(r.diagnosis)) for r in wrong)
+    readings = collections.Counter(_wrong_key(r) for r in wrong)
     examples = {}
     for r in wrong:
-        examples.setdefault((r.question, r.parsed_latex or "", ";".join(r.diagnosis)), r)
+        examples.setdefault(_wrong_key(r), r)
     top = readings.most_common(TOP_WRONG)
-    body = tuple((parts(blank), _reading(examples[(blank, latex, code)]), parts(code.replace(";", ", ") or "none"),
+    body = tuple((parts(Code(blank)), _shown(examples[(blank, latex, code)], n), parts(code.replace(";", ", ") or "none"),
                   parts(str(n))) for (blank, latex, code), n in top)
     sheet.add(Table((parts("blank"), parts("answer, as read"), parts("diagnosis"), parts("answers")), body, "llll",
                     parts("The most frequent wrong answers.")))
+
+
+def _wrong_key(r):
+    """What makes two wrong answers 'the same': an expression as read; a number by its mistake alone (every variant
+    has its own numbers, so equal values would almost never repeat)."""
+    return r.question, "" if r.value is not None else r.parsed_latex or "", ";".join(r.diagnosis)
+
+
+def _shown(r, n):
+    if r.value is not None and n > 1:
+        return parts("numbers, e.g. ", *_reading(r))
+    return _reading(r)
 
 
 def render(sheet):
