@@ -174,7 +174,7 @@ class Spec:
         True
         """
         names = {"layers": "layers", "activations": "activations", "bias": "bias", "loss": "loss",
-                 "reduction": "reduction", "regularization": "regularization", "lambda": "lam"}
+                 "reduction": "reduction", "regularization": "regularization", "lambda": "lam", "layout": "layout"}
         if not isinstance(data, dict):
             raise GradproofError(f"{source}: the network must be an object with {', '.join(names)}")
         try:

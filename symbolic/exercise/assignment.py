@@ -27,7 +27,9 @@ from gradproof.numeric.notation import parse_param
 from gradproof.numeric.spec import Spec
 
 from ..grade.diagnosis import CODES as SCALAR_CODES
+from ..grade.diagnosis import SENTENCES as SCALAR_SENTENCES
 from ..matrix.grade import CODES as MATRIX_CODES
+from ..matrix.grade import SENTENCES as MATRIX_SENTENCES
 from .key import (
     DEFAULT_RTOL,
     FEEDBACK_LEVELS,
@@ -43,8 +45,9 @@ from .key import (
 )
 
 CODES = tuple(dict.fromkeys(SCALAR_CODES + MATRIX_CODES))     # every mistake a [grading] share may name
+SENTENCES = {**MATRIX_SENTENCES, **SCALAR_SENTENCES}           # one sentence per mistake, for a student
 
-SPEC_TABLES = ("network", "loss", "regularization")
+SPEC_TABLES = ("network", "loss", "regularization", "matrix")
 COMMON_KEYS = ("kind", "points", "rtol")
 ASSIGNMENT_KEYS = ("title", "seed", "variants")
 
@@ -112,7 +115,17 @@ FIELDS = {
     "lr": (lambda v, spec, where: _number(v, "lr", where, positive=True), "lr = 0.5"),
     "path": (lambda v, spec, where: _number(v, "path", where, positive=True, whole=True), "path = 1"),
     "forms": (lambda v, spec, where: _forms(v, where), 'forms = "closed"'),
+    "target": (lambda v, spec, where: _target(v, spec, where), 'target = "W^2"'),
 }
+
+
+def _target(value, spec, where):
+    from ..matrix.grade import target_of, target_text
+    found = target_of(value, spec) if isinstance(value, str) else None
+    if found is None:
+        raise GradproofError(f"{where}: target must name a matrix whose gradient is asked: W^k, b^k, Z^k or O^k; "
+                             f"got {value!r}")
+    return target_text(found)
 
 
 def _forms(value, where):

@@ -167,6 +167,13 @@ def draw_expression(draws, q):
     return draws.same(latex(d.closed_form if d.readable else d.memoized))
 
 
+def draw_matrix(draws, q):
+    from ..matrix.equations import equations
+    from ..matrix.grade import target_of
+    target = target_of(q.target, draws.ctx.spec)
+    return draws.same(next(e.rhs.latex() for e in equations(draws.ctx.spec) if e.lhs == target))
+
+
 def draw_gradient(draws, q):
     correct = np.array([g.value(q.param) for g in draws.grads])
     table, keep = draws.gradient(q.param)

@@ -34,7 +34,6 @@ import numpy as np
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import Neuron
 
-from ..grade import diagnosis
 from ..grade.parser import AnswerError, read, shown
 from . import key, mistakes
 from .generate import path_neurons
@@ -303,6 +302,20 @@ class KeyGrader:
                 return True
         return False
 
+    def _grade_MatrixAnswer(self, question, blank, variant, answer):
+        """A matrix answer, graded on random batches of the key's network in its layout (matrix/grade.py)."""
+        if getattr(self, "_matrix", None) is None:
+            from ..matrix.grade import MatrixGrader
+            self._matrix = MatrixGrader(self.spec)
+        result = self._matrix.grade(blank.quantity.target, answer)
+        if result.verdict == "invalid":
+            return Outcome("invalid", codes=tuple(result.diagnosis), reason=result.message, latex=result.parsed_latex)
+        if result.verdict == "correct":
+            return Outcome("correct", values=_md(result.message), latex=result.parsed_latex)
+        codes = tuple(result.diagnosis) if len(result.diagnosis) <= MAX_CODES else ()
+        return Outcome("incorrect", codes, values=_md(result.message.split(". ", 1)[0] + "."), latex=result.parsed_latex,
+                       explain=f"Not equal to ∂L/∂{blank.quantity.target}; no known mistake explains the difference.")
+
     def _grade_Expression(self, question, blank, variant, answer):
         param = blank.quantity.param
         excluded = self._outside_forms(question, answer)
@@ -500,7 +513,8 @@ class KeyGrader:
 def _sentences(codes, details):
     if not codes:
         return " None of the common mistakes explains the difference."
-    text = " " + " ".join(diagnosis.SENTENCES[c] for c in codes)
+    from .assignment import SENTENCES
+    text = " " + " ".join(SENTENCES[c] for c in codes)
     return text + (f" Here: {'; '.join(details)}." if details else "")
 
 

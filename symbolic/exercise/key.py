@@ -175,6 +175,26 @@ class Expression(Quantity):
 
 
 @dataclass(frozen=True)
+class MatrixAnswer(Quantity):
+    """∂L/∂W^k, ∂L/∂b^k, ∂L/∂Z^k or ∂L/∂O^k in matrix form over a batch (LaTeX), in the network's layout."""
+
+    target: str                 # W^2, b^2, Z^2, O^1
+    type = "expression"
+
+    @property
+    def tail(self):
+        return f"matrix_{self.target}"
+
+    def label(self, model=None):
+        letter, k = self.target.split("^")
+        return f"∂L/∂{self.target}", rf"\partial L / \partial {letter}^{{{k}}}"
+
+    @classmethod
+    def parse(cls, tail):
+        return cls(tail[7:]) if tail.startswith("matrix_") else None
+
+
+@dataclass(frozen=True)
 class PathCount(Quantity):
     """The number of paths from a parameter to L."""
 
@@ -234,7 +254,7 @@ class PathBound(Quantity):
 
 
 # the codec reads a tail with the first class that knows it (NewWeight last: any parameter name)
-QUANTITIES = [Loss, Delta, Gradient, Expression, PathCount, PathProduct, PathBound, NewWeight]
+QUANTITIES = [Loss, Delta, Gradient, Expression, MatrixAnswer, PathCount, PathProduct, PathBound, NewWeight]
 
 
 def _indices(text, count):
@@ -342,6 +362,7 @@ class Question:
     lr: float | None = None
     path: int = 1               # flow: which of the parameter's paths (1-based, in the sheets' order)
     forms: str = "closed"       # expression: what the answer may use (FORMS)
+    target: str | None = None   # matrix: the matrix whose gradient is asked (W^2, b^2, Z^2, O^1)
 
     @property
     def id(self):
@@ -368,6 +389,8 @@ class Question:
             entry["path"] = self.path
         if "forms" in self.kind.fields:
             entry["forms"] = self.forms
+        if "target" in self.kind.fields:
+            entry["target"] = self.target
         entry["points"] = self.points
         entry["blanks"] = [b.to_json() for b in blanks]
         return entry
@@ -543,7 +566,7 @@ def _question_of(entry, spec, where):
     blanks = entry.get("blanks") or []
     rtol = next((b["rtol"] for b in blanks if isinstance(b, dict) and "rtol" in b), DEFAULT_RTOL)
     return Question(number, kind, entry.get("points", 1), param, params, rtol, entry.get("lr"),
-                    int(entry.get("path", 1)), entry.get("forms", "closed"))
+                    int(entry.get("path", 1)), entry.get("forms", "closed"), entry.get("target"))
 
 
 def _blanks_of(question, entry, spec, where):

@@ -10,7 +10,21 @@ quantity is graded with nothing else to write.
 from gradproof.numeric.errors import GradproofError
 
 from . import generate, pages
-from .key import KINDS, REQUIRED, Delta, Expression, Gradient, Kind, Loss, NewWeight, PathBound, PathCount, PathProduct, register
+from .key import (
+    KINDS,
+    REQUIRED,
+    Delta,
+    Expression,
+    Gradient,
+    Kind,
+    Loss,
+    MatrixAnswer,
+    NewWeight,
+    PathBound,
+    PathCount,
+    PathProduct,
+    register,
+)
 
 DEFAULT_LR = 0.5
 
@@ -45,6 +59,9 @@ for row in (
     Kind("flow", "the product of the local factors f'(z) w along one path of param, and its bound",
          "the chain of local factors from", {"param": "w^1_11", "path": 1}, lambda q, spec: (PathProduct(), PathBound()),
          generate.draw_flow, pages.ask_flow, pages.solve_flow, _flow_check),
+    Kind("matrix", "dL/dW^k, dL/db^k, dL/dZ^k or dL/dO^k in matrix form over a batch, in the network's layout",
+         "the matrix form of the gradient with respect to", {"target": REQUIRED},
+         lambda q, spec: (MatrixAnswer(q.target),), generate.draw_matrix, pages.ask_matrix, pages.solve_matrix),
 ):
     register(row)
 

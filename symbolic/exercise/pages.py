@@ -109,6 +109,32 @@ def ask_expression(model, q, blanks, paper=True):
     return out + ([answer_space(blanks[0].id, lines=4)] if paper else [])
 
 
+def ask_matrix(model, q, blanks, paper=True):
+    from gradproof.numeric.layouts import layout as layout_row
+    letter, k = q.target.split("^")
+    rows = layout_row(model.spec.layout).samples_in_rows
+    out = [_head(q), Paragraph(parts(
+        "For a batch of m samples laid out ", "one per row" if rows else "one per column", " (",
+        Math(r"W^{k}") , " of shape ", Math(r"n_{k-1} \times n_k" if rows else r"n_k \times n_{k-1}"),
+        "), write ", Math(rf"\partial L / \partial {letter}^{{{k}}}"), " in matrix form, in terms of ",
+        Math(r"X, Y, \hat{Y}, W^{k}, O^{k}, Z^{k}"), ", ", Math(r"\delta^{k} = \partial L/\partial O^{k}"), ", ",
+        Math(r"\partial L/\partial Z^{k}"), ", ", Math(r"\mathbf{1}"), ", ", Math(r"^\top"), ", ",
+        Math(r"\odot"), " and ", Math("f'(Z^{k})"), " (LaTeX). Answer blank ", Code(blanks[0].id), ".")),
+        Paragraph(parts("⊙ and the matrix product bind equally and group from the left, as numpy reads * and @: "
+                        "bracket a mix."))]
+    return out + ([answer_space(blanks[0].id, lines=3)] if paper else [])
+
+
+def solve_matrix(sheet, model, q, blanks, values, derivations):
+    from ..matrix import sheet as matrix_sheet
+    from ..matrix.grade import target_of
+    target = target_of(q.target, model.spec)
+    sheet.add(Paragraph(parts("The answer (blank ", Code(blanks[0].id), "); any form equal to it entry by entry is "
+                              "correct:")))
+    sheet.add(Display((rf"{target.latex()} &= {blanks[0].answer}",)))
+    matrix_sheet.layer_part(sheet, model.spec, target.layer)
+
+
 def ask_gradient(model, q, blanks, paper=True):
     w = model.symbols[q.param]
     out = [_head(q), Paragraph(parts("Compute ", _partial(w), f" at your point, to at least {SIGNIFICANT} significant "

@@ -12,10 +12,10 @@ from html import escape
 
 from gradproof.numeric.errors import GradproofError
 
-from ..grade.diagnosis import SENTENCES
 from ..printing import latex, symbol
 from ..sheet import html
 from ..sheet.document import Code, Heading, Math, Paragraph, Sheet, Table, parts
+from .assignment import SENTENCES
 from .key import parse_blank_id
 
 TOP_WRONG = 5

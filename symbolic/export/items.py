@@ -20,7 +20,6 @@ from gradproof.numeric.errors import GradproofError
 
 from ..exercise import key as exercise_key
 from ..exercise import pages
-from ..grade import diagnosis
 from ..sheet import mathjax
 
 
@@ -197,7 +196,8 @@ def _mistakes(grader, blank, variant, grading):
         share = grading.share(codes)
         if not codes or share == 0:
             continue
-        sentence = " ".join(diagnosis.SENTENCES[c] for c in codes)
+        from ..exercise.assignment import SENTENCES
+        sentence = " ".join(SENTENCES[c] for c in codes)
         found.append(Alternative(tuple(codes), float(value), share, sentence))
     return sorted(found, key=lambda m: -m.share)
 

@@ -138,6 +138,19 @@ def _entry(sheet, spec):
     )))
 
 
+def layer_part(sheet, spec, k):
+    """The matrix sheet's part for layer k (a worked solution's): the shapes of its matrices and its equations,
+    forward and backward, each with its shape."""
+    env = shape_env(spec)
+    names = [Leaf("X") if k == 1 else Leaf("O", k - 1), Leaf("W", k), Leaf("Z", k), Leaf("O", k)]
+    sheet.add(Paragraph(parts("The shapes: ", *[item for n, leaf in enumerate(names) for item in
+                                                ([", "] if n else []) + [Math(rf"{leaf.latex()}: "
+                                                 rf"{shape_text_tex(shape_text(leaf.shape(env)))}")]],
+                              ". The layer's equations (forward, then backward):")))
+    mine = [e for e in equations(spec) if e.layer == k]
+    sheet.add(Display(tuple(rf"{e.lhs.latex()} &= {e.rhs.latex()}" for e in mine)))
+
+
 def _equation_of(spec, kind, k):
     return next(e.latex() for e in equations(spec) if e.lhs == Leaf(kind, k))
 
