@@ -150,3 +150,30 @@ def backward(W, b, x, y):
         g = (g @ W[k].T) * O[k] * (1 - O[k])
     return dW, None
 '''
+
+
+def test_one_slip_in_a_step_costs_its_own_blank(image, key):
+    """A doubled output δ carried through the step: the hidden δ's, the gradients and the new weights the student
+    computes from it are all twice the key's contribution, and each of them is right from the student's own
+    numbers. Only the δ's blank loses points: the factor mistake's share of it."""
+    root, version = image
+    v = key["variants"][7]
+    step = next(q for q in v["questions"] if q["kind"] == "step")
+    lr = 0.5                                                     # REFERENCE_ASSIGNMENT's step
+    answers = {b["blank"]: typed(b["answer"]) for q in v["questions"] for b in q["blanks"]}
+    key_of = {b["blank"]: b["answer"] for b in step["blanks"]}
+    for blank, answer in key_of.items():
+        tail = blank.split(".", 1)[1]
+        if tail.startswith(("delta", "dL/d")):                   # linear in the output δ: doubled
+            answers[blank] = typed(2 * answer)
+        elif tail.startswith("w^"):                              # w - η (2g) = (w - η g) - η g
+            g = key_of[f"{step['question']}.dL/d{tail}"]
+            answers[blank] = f"{answer - lr * g:.8f}"
+    results = run(root, {"answers.json": json.dumps({"variant": v["variant"], "answers": answers})},
+                  user("ada@example.edu"))
+    output_delta = next(b for b in step["blanks"] if b["blank"].endswith("delta_31"))
+    lost = {t["number"]: t["max_score"] - t["score"] for t in results["tests"] if t["score"] != t["max_score"]}
+    assert list(lost) == [output_delta["blank"]], (version, lost)
+    possible = sum(float(q["points"]) for q in v["questions"])
+    expected = round(possible - float(output_delta["points"]) * (1 - key["grading"]["factor"]) + 1e-12, 2)
+    assert results["score"] == expected, (version, results["score"], expected)
