@@ -96,7 +96,36 @@ def run(course, key):
         for test_type in ("correct", "incorrect", "invalid"):
             cases.append({"question": qid, "user": ADA, "seed": 5, "test_type": test_type})
             labels.append((qid, "ada", test_type))
+        if any(b["blank"].endswith(".delta_31") for b in blanks):
+            cases.append({"question": qid, "user": ADA, "seed": 3, "answers": {
+                names[b]: a for b, a in carried_step(blanks).items()}})
+            labels.append((qid, "ada", "carried"))
     return dict(zip(labels, harness(course, cases)))
+
+
+def carried_step(blanks, lr=0.5):
+    """A step typed by a student who doubled the output δ and carried it through: every δ and gradient twice the
+    key's, every new weight w - η (2g) = (w - η g) - η g (lr: REFERENCE_ASSIGNMENT's)."""
+    key_of = {b["blank"]: b["answer"] for b in blanks}
+    out = {}
+    for blank, answer in key_of.items():
+        head, tail = blank.split(".", 1)
+        if tail.startswith(("delta", "dL/d")):
+            out[blank] = typed(2 * answer)
+        elif tail.startswith("w^"):
+            out[blank] = f"{answer - lr * key_of[f'{head}.dL/d{tail}']:.8f}"
+        else:
+            out[blank] = typed(answer)
+    return out
+
+
+def test_one_slip_in_a_step_costs_its_own_blank(run, key):
+    [(label, result)] = [(k, r) for k, r in run.items() if k[2] == "carried"]
+    submission = result["submission"]
+    below = {n: p["score"] for n, p in submission["partial_scores"].items() if p["score"] != 1}
+    assert list(below) == ["b3_delta_31"] and below["b3_delta_31"] == 1 - key["grading"]["factor"], below
+    blanks = len(submission["partial_scores"])
+    assert submission["score"] == (blanks - key["grading"]["factor"]) / blanks
 
 
 def test_one_network_per_student(run, course, key):
