@@ -30,20 +30,19 @@ from gradproof.numeric.point import Point
 from ..flow import slope_bounds
 from ..model import KINK_MARGIN
 from . import mistakes
-from .key import Blank, Variant
+from .key import DECIMALS, Blank, Variant
 
 SATURATED = (0.05, 0.95)      # an output in (0, 1) beyond these: a saturated neuron
 SMALLEST_GRADIENT = 1e-3      # of the largest, in the same variant
 TARGET_MARGIN = 0.1           # probability-vector targets at least this (none near one-hot)
-DECIMALS = 2
-NEW_WEIGHT_DECIMALS = 8       # the page asks for the new weights to eight decimal places
+DRAW_DECIMALS = 2             # the point's numbers: inputs, targets and weights in two decimals
 BATCH = 6                     # draws per stream per round
 MAX_ROUNDS = 200
 
 
 # ---- drawing --------------------------------------------------------------------------------------
 def _round(a):
-    out = np.round(a, DECIMALS)
+    out = np.round(a, DRAW_DECIMALS)
     out[out == 0] = 0.0            # no -0.0 in a key
     return out
 
@@ -57,7 +56,7 @@ def draw(spec, rng):
     if LOSSES[spec.loss].simplex:
         # a probability vector, rounded: the last target takes what the others leave (poor() rejects it near 0)
         y = _round(y / y.sum())
-        y[0, -1] = round(1 - float(y[0, :-1].sum()), DECIMALS)
+        y[0, -1] = round(1 - float(y[0, :-1].sum()), DRAW_DECIMALS)
     W = [_round(rng.uniform(-1.5, 1.5, (a, b)) / math.sqrt(a)) for a, b in itertools.pairwise(n)]
     b = [_round(rng.uniform(-0.5, 0.5, m)) for m in n[1:]] if spec.bias else None
     return Point(x, y, W, b, single=True)
@@ -204,7 +203,7 @@ def draw_step(draws, q):
         bad |= mistakes.ambiguous(table, g, q.rtol, keep)
         new = w - q.lr * g
         # the update is small next to the weight: the new weight is graded to the update's tolerance
-        tol = np.maximum(update_rtol(q.rtol, q.lr * g, new), half_unit(NEW_WEIGHT_DECIMALS, new))
+        tol = np.maximum(update_rtol(q.rtol, q.lr * g, new), half_unit(DECIMALS, new))
         bad |= mistakes.ambiguous(mistakes.updated(table, w, q.lr), new, tol, keep)
         for i in range(n):
             rows[i].append((float(g[i]), q.rtol))

@@ -41,6 +41,8 @@ from gradproof.numeric.spec import Spec
 
 FORMAT = 1                  # key.json's layout version (the "format" field); fields are added, never renamed
 DEFAULT_RTOL = 1e-3
+SIGNIFICANT = 4             # digits a number answer is asked for (and shown with in the solutions)
+DECIMALS = 8                # decimal places a new weight is asked for (the update is small next to the weight)
 # what an expression answer may use: "closed" x, y, yhat, O, z, w, b, lambda, numbers and the activation's functions;
 # "delta" also the delta_kj; "any" also Leibniz partials
 FORMS = ("closed", "delta", "any")

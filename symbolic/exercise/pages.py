@@ -26,9 +26,8 @@ from ..sheet.document import (
 from ..sheet.layout import latex, number
 from ..sheet.layout import rows as display_rows
 from .generate import path_neurons
+from .key import DECIMALS, SIGNIFICANT
 
-SIGNIFICANT = 4          # digits a number answer is asked for (and shown with in the solutions)
-DECIMALS = 8             # decimal places a new weight is asked for (the update is small next to the weight)
 # room to write, in characters: a number to SIGNIFICANT digits with sign and power of ten; a weight to DECIMALS
 NUMBER_CHARS, WEIGHT_CHARS, COUNT_CHARS = 14, DECIMALS + 8, 6
 
