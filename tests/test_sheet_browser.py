@@ -321,3 +321,63 @@ def test_the_contents_read_as_the_headings_and_every_id_is_unique(tmp_path):
         browser.close()
     assert seen["links"] >= 19 + 2 and not seen["missing"] and not seen["duplicates"], seen
     assert seen["differ"] == [], seen["differ"]
+
+
+# ---- the HTML's math against the PDF's ----------------------------------------------------------------------
+SIDE_BY_SIDE = [r"\frac{\partial L}{\partial O_{31}} = -0.740328", r"\sigma'(z_{11}) = \sigma(z_{11}) \cdot (1 - \sigma(z_{11}))",
+                r"|\partial O_n/\partial x| \le \prod_k |w_k|", r"\delta_{21} = \sum_{j=1}^{1} w^{3}_{1j}\, \delta_{3j}"]
+
+GAPS = r"""
+(() => {
+  const gap = (a, b) => b.getBoundingClientRect().left - a.getBoundingClientRect().right;
+  const em = parseFloat(getComputedStyle(document.querySelector('math')).fontSize);
+  const rows = [...document.querySelectorAll('.row')];
+  const mo = (row, text) => [...row.querySelectorAll('mo')].filter(m => m.textContent === text);
+  const sign = mo(rows[0], '\u2212')[0];
+  const bars = mo(rows[2], '|');
+  const sum = rows[3].querySelector('munderover');
+  return {em,
+          afterSign: gap(sign, sign.nextElementSibling), beforeSign: gap(sign.previousElementSibling, sign),
+          insideBar: gap(bars[0], bars[0].nextElementSibling),
+          slash: gap(mo(rows[2], '/')[0].previousElementSibling, mo(rows[2], '/')[0]),
+          limitsBelow: sum ? sum.children[1].getBoundingClientRect().top > sum.children[0].getBoundingClientRect().bottom - 1 : false,
+          inScript: sum ? gap(sum.children[1].querySelector('mi'), sum.children[1].querySelector('mo')) : null,
+          prime: mo(rows[1], '\u2032').length};
+})()
+"""
+
+
+def test_html_math_is_spaced_as_the_pdf_sets_it(tmp_path):
+    """Formulas in Chromium measured where TeX's spacing rules are known: a sign hugs its number (no space after the
+    prefix minus, a thick space before it after '='), bars and slashes carry no space, a display sum takes its
+    limits below, a prime is a full-size character. The same formulas through pdflatex are kept beside the
+    screenshot under artifacts/sheets/ to compare by eye."""
+    from gradproof.symbolic.sheet import html as sheet_html
+    from gradproof.symbolic.sheet import tex as sheet_tex
+    rows = "".join(f'<div class="row">{sheet_html._math(f, style=True)}</div>' for f in SIDE_BY_SIDE)
+    page = tmp_path / "math.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{sheet_html.CSS}'
+                    f'.row {{ margin: 0.6rem 0; }}</style></head><body><main>{rows}</main></body></html>',
+                    encoding="utf-8")
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.open(page.as_uri(), 700, 500, False)
+        seen = _evaluate(browser, GAPS)
+        shot = tmp_path / "math-html.png"
+        browser.screenshot(shot)
+    finally:
+        browser.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / shot.name)
+    if shutil.which("pdflatex") and shutil.which("pdftoppm"):
+        body = "\n".join(rf"\[{f}\]" for f in SIDE_BY_SIDE)
+        data, _ = sheet_tex.pdf(sheet_tex.PREAMBLE + "\\pagestyle{empty}\\begin{document}\n" + body + "\n\\end{document}\n")
+        (ARTIFACTS / "math-pdf.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
+                        str(ARTIFACTS / "math-pdf.pdf"), str(ARTIFACTS / "math-pdf")], check=False, timeout=60)
+    em = seen["em"]
+    assert abs(seen["afterSign"]) < 0.06 * em, seen                 # −0.740328, not − 0.740328
+    assert seen["beforeSign"] > 0.2 * em, seen                      # = −0.74: the relation keeps its space
+    assert abs(seen["insideBar"]) < 0.06 * em and abs(seen["slash"]) < 0.06 * em, seen
+    assert seen["limitsBelow"] and seen["prime"] == 1, seen
+    assert abs(seen["inScript"]) < 0.06 * em, seen                 # j=1 under the sum, unspaced as TeX sets it

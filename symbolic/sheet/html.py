@@ -153,7 +153,7 @@ def _typeset(mathml, joined=False):
     """latex2mathml's MathML as TeX would set it (MathML Core spaces an operator by its form in the row):
     a sign is a prefix operator, bars and slashes are tight, fences are unpadded, ∂ is a letter, primes are
     full-size characters, the dot is the dot operator, large operators take their limits below and above in display
-    style, and an underbrace keeps its distance from a fraction above it."""
+    style, an operator in a script is unspaced, and an underbrace keeps its distance from a fraction above it."""
     import xml.etree.ElementTree as ET
     ET.register_namespace("", _MATHML.strip("{}"))
     root = ET.fromstring(mathml)
@@ -193,6 +193,12 @@ def _typeset(mathml, joined=False):
             if tag == "munder" and len(node) == 2 and _tag(node[1]) == "mo" and node[1].text == "⏟":
                 node[0].append(ET.Element(_MATHML + "mspace", {"depth": "0.35em"}))
             previous = node
+    for node in root.iter():              # TeX spaces no operator in a script (j=1 under a sum, not j = 1)
+        if _tag(node) in ("msub", "msup", "msubsup", "munder", "mover", "munderover"):
+            for script in list(node)[1:]:
+                for mo in script.iter(_MATHML + "mo"):
+                    mo.set("lspace", "0")
+                    mo.set("rspace", "0")
     return ET.tostring(root, encoding="unicode")
 
 
