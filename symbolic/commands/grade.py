@@ -134,15 +134,22 @@ def _run(args):
 
     from ..grade import Grader
     result = Grader(spec).grade(param, args.answer, at, args.rtol)
-    data = result.to_json()
-    if args.points is not None:
-        if not (args.points > 0 and args.points != float("inf")):
-            raise GradproofError(f"--points must be a finite number > 0; got {args.points:g}")
-        data["max_score"] = 0.0 if result.verdict == "invalid" else args.points
-        data["score"] = args.points if result.correct else 0.0
+    data = _scored(result, args.points)
     text = _text(result) + (f"\n  score:      {data['score']:g} of {data['max_score']:g}" if "score" in data else "")
     print(as_json(data) if args.json else text)
     return result.exit_code
+
+
+def _scored(result, points):
+    """The result's JSON, with score and max_score out of --points when given."""
+    from gradproof.numeric.errors import GradproofError
+    data = result.to_json()
+    if points is not None:
+        if not (points > 0 and points != float("inf")):
+            raise GradproofError(f"--points must be a finite number > 0; got {points:g}")
+        data["max_score"] = 0.0 if result.verdict == "invalid" else points
+        data["score"] = points if result.correct else 0.0
+    return data
 
 
 def _matrix(spec, args):
@@ -153,12 +160,7 @@ def _matrix(spec, args):
     if args.at:
         raise GradproofError("--at goes with a scalar parameter (w^k_ij); a matrix answer is checked on random batches")
     result = MatrixGrader(spec).grade(args.param, args.answer)
-    data = result.to_json()
-    if args.points is not None:
-        if not (args.points > 0 and args.points != float("inf")):
-            raise GradproofError(f"--points must be a finite number > 0; got {args.points:g}")
-        data["max_score"] = 0.0 if result.verdict == "invalid" else args.points
-        data["score"] = args.points if result.correct else 0.0
+    data = _scored(result, args.points)
     if args.json:
         print(as_json(data))
         return result.exit_code

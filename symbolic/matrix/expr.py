@@ -266,6 +266,20 @@ class Add(Elementwise):
 
 
 @dataclass(frozen=True, repr=False)
+class Unary(Node):
+    """An operation on one matrix; the shape is the operand's unless the class says otherwise."""
+
+    operand: Node
+
+    @property
+    def children(self):
+        return (self.operand,)
+
+    def shape(self, env):
+        return self.operand.shape(env)
+
+
+@dataclass(frozen=True, repr=False)
 class Scale(Node):
     """A scalar times a matrix."""
 
@@ -293,16 +307,8 @@ class Scale(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class Neg(Node):
-    operand: Node
+class Neg(Unary):
     precedence = NEG
-
-    @property
-    def children(self):
-        return (self.operand,)
-
-    def shape(self, env):
-        return self.operand.shape(env)
 
     def evaluate(self, env):
         return env.scale(env.scalar(sp.Integer(-1)), self.operand.evaluate(env))
@@ -315,15 +321,10 @@ class Neg(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class T(Node):
+class T(Unary):
     """The transpose."""
 
-    operand: Node
     precedence = POSTFIX
-
-    @property
-    def children(self):
-        return (self.operand,)
 
     def shape(self, env):
         s = self.operand.shape(env)
@@ -383,17 +384,8 @@ class Apply(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class Sign(Node):
+class Sign(Unary):
     """sign(W), entry by entry: the derivative of λ|w| (0 at 0)."""
-
-    operand: Node
-
-    @property
-    def children(self):
-        return (self.operand,)
-
-    def shape(self, env):
-        return self.operand.shape(env)
 
     def evaluate(self, env):
         return env.sign(self.operand.evaluate(env))
@@ -406,14 +398,8 @@ class Sign(Node):
 
 
 @dataclass(frozen=True, repr=False)
-class SumSamples(Node):
+class SumSamples(Unary):
     """The sum over the samples (over the rows when samples are rows, over the columns otherwise)."""
-
-    operand: Node
-
-    @property
-    def children(self):
-        return (self.operand,)
 
     def shape(self, env):
         s = self.operand.shape(env)

@@ -26,7 +26,7 @@ Examples
 ('invalid', 'cannot multiply m×4 (O¹) by m×4 (∂L/∂Z²): the inner sizes 4 and m = 5 differ')
 """
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product as pairs_of
 
 import sympy as sp
@@ -35,6 +35,7 @@ from gradproof.numeric.activations import ACTIVATIONS
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.losses import loss as loss_row
 
+from ..grade import grader
 from .answer import AnswerError, parse, resolve
 from .env import LAM, Exact, M
 from .equations import equations
@@ -72,30 +73,15 @@ TARGETS = {"W": "dW", "b": "db", "Z": "dZ", "O": "dO", "A": "dO"}
 
 
 @dataclass
-class Result:
-    verdict: str
-    parsed_latex: str | None
-    message: str
-    diagnosis: list = field(default_factory=list)
-    counterexample: dict | None = None
-    param: str | None = None
-    method: str | None = None
+class Result(grader.Result):
+    """The scalar grader's result, with the read-back in Unicode and the shapes: the answer's and the target's."""
+
     read_as: str | None = None
     shape: str | None = None
     expected_shape: str | None = None
 
-    @property
-    def correct(self):
-        return self.verdict == "correct"
-
-    @property
-    def exit_code(self):
-        return {"correct": 0, "incorrect": 1}.get(self.verdict, 2)
-
     def to_json(self):
-        return {"verdict": self.verdict, "parsed_latex": self.parsed_latex, "read_as": self.read_as,
-                "message": self.message, "diagnosis": list(self.diagnosis), "counterexample": self.counterexample,
-                "param": self.param, "method": self.method, "shape": self.shape, "expected_shape": self.expected_shape}
+        return dict(super().to_json(), read_as=self.read_as, shape=self.shape, expected_shape=self.expected_shape)
 
 
 def batch_size(spec):
@@ -290,7 +276,6 @@ class MatrixGrader:
 
     def grade(self, target, text):
         """Grade an answer (text) for a target (a name such as W^2, or its gradient's Leaf)."""
-        from ..grade.grader import TimeLimit, time_limit
         if isinstance(target, str):
             name = target
             target = target_of(target, self.spec)
@@ -298,11 +283,11 @@ class MatrixGrader:
                 raise GradproofError(f"{name!r} is not a matrix; give W^k, b^k, Z^k or O^k")
         param = target_text(target)
         try:
-            with time_limit(TIME_LIMIT):
+            with grader.time_limit(TIME_LIMIT):
                 return self._grade(target, text, param)
         except RecursionError:
             return Result("invalid", None, "the answer is too deeply nested or too long a chain to read", param=param)
-        except TimeLimit:
+        except grader.TimeLimit:
             return Result("invalid", None, f"the answer took more than {TIME_LIMIT:g} s to evaluate", param=param)
 
     def _grade(self, target, text, param):
