@@ -36,7 +36,11 @@ def key(reference_exercise):
     return json.loads((reference_exercise / "key.json").read_text())
 
 
-@pytest.fixture(scope="module", params=["3.10", "3.12"])
+# CI runs the suite twice (editable, then a wheel install); the second pass checks the default image's 3.10 only
+VERSIONS = ["3.10"] if os.environ.get("GRADPROOF_TEST_INSTALL") == "wheel" else ["3.10", "3.12"]
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
 def image(request, reference_exercise, tmp_path_factory):
     """/autograder after setup.sh ran with this Python: (root, interpreter)."""
     interpreter = python(request.param)

@@ -198,5 +198,16 @@ def test_json_files_match_prairielearns_schemas(course, key):
     assert points == [q["points"] for q in key["variants"][0]["questions"]]
 
 
+def test_group_assessments_keep_one_variant_per_group(course):
+    from gradproof.symbolic.export import pl_runtime
+    bundle = json.loads((course / "questions" / qids(course)[0] / "data.json").read_text())
+    team = {"name": "Group 7", "members": [{"uid": "x@example.edu", "uin": None, "name": "X"}]}
+    first, how = pl_runtime.choose(bundle, None, 1, team)
+    assert how == "group" and all(pl_runtime.choose(bundle, None, seed, team)[0] == first for seed in range(5))
+    listed = {"name": "Group 8", "members": [{"uid": "z@example.edu", "uin": None, "name": "Z"},
+                                             {"uid": "ada@example.edu", "uin": None, "name": "Ada"}]}
+    assert pl_runtime.choose(bundle, None, 1, listed) == (bundle["roster"]["ada@example.edu"], "roster")
+
+
 def test_answer_names_are_prairielearn_names():
     assert prairielearn.answer_name("3.dL/dw^2_11") == "b3_dLdw2_11"

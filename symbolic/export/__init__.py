@@ -65,9 +65,9 @@ def read_roster(path, variants):
                              "the email on Gradescope, the UID on PrairieLearn)")
     roster = {}
     for n, row in enumerate(rows[1:], 2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) < 2 or not row[0].strip():
+        if not any(c.strip() for c in row) or (len(row) >= 2 and not row[0].strip()):
+            continue                        # an empty line, or a variant of the template nobody was given yet
+        if len(row) < 2:
             raise GradproofError(f"{path}, line {n}: expected id,variant")
         student, variant = row[0].strip(), row[1].strip()
         if variant not in variants:

@@ -30,16 +30,26 @@ def _grader(bundle, cache={}):
     return cache[digest]
 
 
-def choose(bundle, user, seed):
-    """(variant id, how it was chosen): the roster's, or one drawn from the UID, or from the seed."""
+def _draw(bundle, name):
+    """One of the variants, drawn from a name (the same name, the same variant in every question)."""
     order = [v["variant"] for v in bundle["variants"]]
-    if user:
-        for ident in (user.get("uid"), user.get("uin")):
+    draw = int.from_bytes(hashlib.sha256(f"{bundle['title']}\x1f{name}".encode()).digest()[:8], "big")
+    return order[draw % len(order)]
+
+
+def choose(bundle, user, seed, group=None):
+    """(variant id, how it was chosen): the roster's for the user's UID or UIN, else one drawn from the UID; on
+    a group assessment (no user, PrairieLearn passes the group) the roster's for its first listed member, else
+    one drawn from the group's name; without either, from the question's own seed."""
+    for person in ([user] if user else []) + (list(group.get("members") or []) if group and not user else []):
+        for ident in (person.get("uid"), person.get("uin")):
             if ident and str(ident).strip().lower() in bundle["roster"]:
                 return bundle["roster"][str(ident).strip().lower()], "roster"
-        uid = str(user.get("uid", "")).strip().lower()
-        draw = int.from_bytes(hashlib.sha256(f"{bundle['title']}\x1f{uid}".encode()).digest()[:8], "big")
-        return order[draw % len(order)], "uid"
+    if user:
+        return _draw(bundle, str(user.get("uid", "")).strip().lower()), "uid"
+    if group and group.get("name"):
+        return _draw(bundle, "group\x1f" + str(group["name"])), "group"
+    order = [v["variant"] for v in bundle["variants"]]
     return order[int(seed) % len(order)], "seed"
 
 
@@ -50,7 +60,8 @@ def feedback_text(markdown):
 
 
 def generate(data, bundle):
-    variant, how = choose(bundle, (data.get("options") or {}).get("user"), data["variant_seed"])
+    options = data.get("options") or {}
+    variant, how = choose(bundle, options.get("user"), data["variant_seed"], options.get("group"))
     data["params"]["variant"] = variant
     data["params"]["text"] = bundle["texts"][variant]
     data["params"]["solution"] = bundle["solutions"][variant]
