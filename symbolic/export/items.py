@@ -197,7 +197,8 @@ def _mistakes(grader, blank, variant, grading):
         if not codes or share == 0:
             continue
         from ..exercise.assignment import SENTENCES
-        sentence = " ".join(SENTENCES[c] for c in codes)
+        # the feedback level the key sets: "verdict" names no mistake on a platform either
+        sentence = "Incorrect." if grading.feedback == "verdict" else " ".join(SENTENCES[c] for c in codes)
         found.append(Alternative(tuple(codes), float(value), share, sentence))
     return sorted(found, key=lambda m: -m.share)
 
