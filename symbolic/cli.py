@@ -114,7 +114,8 @@ class _VersionAction(argparse.Action):
                          help=help or "show the program's version number and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(message=f"gradproof {_version()}\n")
+        sys.stdout.write(f"gradproof {_version()}\n")      # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def build_parser(commands=COMMANDS):

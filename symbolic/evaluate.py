@@ -242,7 +242,7 @@ class Network:
         self.forms = forms = Evaluable.of(model)
         try:
             # each layer's forms printed once: vectorised over its neurons in float64 (symbolic/layers.py)
-            self.layers = LayerCode(model, mp)
+            self.layers = LayerCode(model, Evaluable.of, mp)
             return
         except Unsupported:
             self.layers = None          # a coupled layer: every neuron's forms compiled

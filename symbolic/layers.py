@@ -118,10 +118,9 @@ def _printed(names, form):
     return out
 
 
-def _layer_forms(model, k):
+def _layer_forms(model, k, evaluable):
     """O_kj = f_k(z_kj) and dL/dz_kj = delta_kj f_k'(z_kj) of neuron 1 of layer k, in their stable forms."""
-    from .evaluate import Evaluable
-    m, forms = model, Evaluable.of(model)
+    m, forms = model, evaluable(model)
     names = _names(m, forms, k)
     return {"O": _printed(names, forms(m.O_equation(k, 1))),
             # the factor every path through z_kj shares (g_nj at the output: fused with the loss)
@@ -135,21 +134,20 @@ def _row_model(spec, layers, activations):
     return Model(replace(spec, layers=layers, activations=activations))
 
 
-def _hidden(spec, k):
+def _hidden(spec, k, evaluable):
     """The printed forms of a hidden layer's activation row (any layer with that row: the forms hold no index)."""
     name = spec.activations[k - 1]
     return _template(("hidden", name),
-                     lambda: _layer_forms(_row_model(spec, (1, 1, 1), (name, spec.activations[-1])), 1))
+                     lambda: _layer_forms(_row_model(spec, (1, 1, 1), (name, spec.activations[-1])), 1, evaluable))
 
 
-def _output(spec):
+def _output(spec, evaluable):
     """The printed forms of the output layer: its activation row with the loss row (fused in dL/dz)."""
     def build():
-        from .evaluate import Evaluable
         m = _row_model(spec, (1, 1), spec.activations[-1:])
-        forms, row = Evaluable.of(m), losses.loss(spec.loss)
+        forms, row = evaluable(m), losses.loss(spec.loss)
         names = _names(m, forms, 1)
-        return {**_layer_forms(m, 1), "D": _printed(names, forms(m.local(L, m.O[1][1]))),
+        return {**_layer_forms(m, 1, evaluable), "D": _printed(names, forms(m.local(L, m.O[1][1]))),
                 "G": _printed(names, forms(forms.g_forms[1])),
                 "LOSS": _printed(names, forms(row.sympy_l(sp, m.y[1], m.O[1][1])))}
     return _template(("output", spec.activations[-1], spec.loss), build)
@@ -169,27 +167,29 @@ def _regularization(spec):
 class LayerCode:
     """The code of a model's network: forward sums, activations, deltas, dL/dz per layer and the loss terms.
 
-    ``run(X, Y, W, b)`` takes x and y, W[k - 1] the weights of layer k (n_(k-1) x n_k) and b[k - 1] its biases (or
-    None), and returns a dict of per-layer lists: z, O, delta, dz (dL/dz_kj) and g (the output layer's dL/dz) and
-    loss (the output layer's terms). In float64 (numpy) each is an array over the neurons, then the samples or points
-    (weights may vary by point too: trailing axes); with ``mp``, one sample in mpmath, lists over the neurons.
+    ``evaluable(model)`` gives a model's stable forms (evaluate.Evaluable.of). ``run(X, Y, W, b)`` takes x and y,
+    W[k - 1] the weights of layer k (n_(k-1) x n_k) and b[k - 1] its biases (or None), and returns a dict of per-layer
+    lists: z, O, delta, dz (dL/dz_kj) and g (the output layer's dL/dz) and loss (the output layer's terms). In
+    float64 (numpy) each is an array over the neurons, then the samples or points (weights may vary by point too:
+    trailing axes); with ``mp``, one sample in mpmath, lists over the neurons.
 
     Examples
     ========
     >>> from gradproof.numeric.spec import Spec
     >>> from gradproof.symbolic.model import Model
-    >>> print(LayerCode(Model(Spec(layers=(2, 2, 1)))).source.splitlines()[7])
+    >>> from gradproof.symbolic.evaluate import Evaluable
+    >>> print(LayerCode(Model(Spec(layers=(2, 2, 1))), Evaluable.of).source.splitlines()[7])
         D2 = _gp_like(((2)*(((O2) + (((-1)*(Y)))))), Z2)
     """
 
-    def __init__(self, model, mp=False):
+    def __init__(self, model, evaluable, mp=False):
         spec = model.spec
         top = spec.depth
         if any(model.couples(k) for k in range(1, top + 1)):
             raise Unsupported("a layer couples its outputs")
         self.model, self.top, self.mp = model, top, mp
         arithmetic = "mpmath" if mp else "numpy"
-        rows = [None] + [_hidden(spec, k) for k in range(1, top)] + [_output(spec)]
+        rows = [None] + [_hidden(spec, k, evaluable) for k in range(1, top)] + [_output(spec, evaluable)]
         reg = _regularization(spec)
         self.printed = [p["form"] for row in rows[1:] for p in row.values()] + [p["form"] for p in reg.values()]
 
