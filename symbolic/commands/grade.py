@@ -127,9 +127,10 @@ def _run(args):
         raise GradproofError("-o and --jobs go with --batch")
     if args.param is None:
         raise GradproofError("--answer needs --param NAME (the parameter asked about, e.g. w^1_11)")
-    from ..matrix.grade import target_of
-    if target_of(args.param, spec) is not None:         # W^2, b^2, Z^2, O^1: a matrix answer
-        return _matrix(spec, args)
+    if not _scalar_name(args.param):
+        from ..matrix.grade import target_of
+        if target_of(args.param, spec) is not None:     # W^2, b^2, Z^2, O^1: a matrix answer
+            return _matrix(spec, args)
     param = spec.check_param(parse_param(args.param))
 
     from ..grade import Grader
@@ -177,6 +178,17 @@ def _matrix(spec, args):
         lines.append(f"  score:      {data['score']:g} of {data['max_score']:g}")
     print(terminal_safe("\n".join(lines)))
     return result.exit_code
+
+
+def _scalar_name(text):
+    """Whether text names one scalar parameter (w^1_11, b^2_1), which no matrix name does."""
+    from gradproof.numeric.errors import GradproofError
+    from gradproof.numeric.notation import parse_param
+    try:
+        parse_param(text)
+    except GradproofError:
+        return False
+    return True
 
 
 def _keyed(args):
