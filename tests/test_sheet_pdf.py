@@ -72,7 +72,9 @@ def page_faults(path):
             faults.append(f"page {n}: {len(body)} lines")
         if body and body[0].startswith(CAPTIONS):
             faults.append(f"page {n} opens with a caption: {body[0]!r}")
-        if n < len(pages) and body and body[-1].endswith(":"):
+        following = [line for line in pages[n] if not line.isdigit()][:1] if n < len(pages) else []
+        # a line ending in ':' whose sentence goes on (the next page opens in lower case) is no lead-in
+        if following and body and body[-1].endswith(":") and not following[0][0].islower():
             faults.append(f"page {n} ends with a lead-in: {body[-1]!r}")
     return faults
 

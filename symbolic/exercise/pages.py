@@ -64,7 +64,8 @@ def _point_blocks(model, point):
         header = (parts(Math(rf"w^{{{k}}}_{{ij}}")),) + tuple(parts(Math(f"j = {j}")) for j in range(1, W.shape[1] + 1))
         body = tuple((parts(Math(f"i = {i}")),) + tuple(parts(Math(_n(W[i - 1, j - 1]))) for j in range(1, W.shape[1] + 1))
                      for i in range(1, W.shape[0] + 1))
-        caption = parts("The weights of layer ", str(k), " (row i: from neuron i of layer ", str(k - 1), ").")
+        caption = parts("The weights of layer ", str(k), " (row ", Math("i"), ": from neuron ", Math("i"), " of layer ",
+                        str(k - 1), ").")
         if spec.bias:
             caption += parts(" Biases: ", *_join([Math(rf"b^{{{k}}}_{{{j}}} = {_n(point.b[k - 1][j - 1])}")
                                                   for j in range(1, W.shape[1] + 1)]), ".")
@@ -155,7 +156,7 @@ def ask_flow(model, q, blanks, paper=True):
                                       Math(r"f_k'(z_{kj})\, w^{k}_{ij}"), " for one step of the path, at your point (blank ",
                                       Code(blanks[0].id), "; this path's product only, not the sum over every path), and its "
                                       "bound ", Math(r"\prod_k c_k\, |w^{k}_{ij}|"), ", where ", Math("c_k"),
-                                      " is the largest slope of layer k's activation (blank ", Code(blanks[1].id), ")."))
+                                      " is the largest slope of layer ", Math("k"), "'s activation (blank ", Code(blanks[1].id), ")."))
             ] + ([answer_space(b.id, NUMBER_CHARS) for b in blanks[:2]] if paper else [])
 
 
@@ -195,7 +196,8 @@ def question_intro(assignment, model, variant, total=None):
     from ..sheet.diagram import drawable
     if drawable(spec):
         out.append(Figure(model, None, parts("The network: ", Math(r"O_{0i} = x_i"), "; ", Math("O_{kj}"),
-                                             " is the output of neuron j of layer k."), small=True))
+                                             " is the output of neuron ", Math("j"), " of layer ", Math("k"), "."),
+                          small=True))
     out.append(Heading(2, parts("Your point"), "point"))
     out += _point_blocks(model, variant.point)
     out.append(Paragraph(parts("Write each answer against its blank's id. A number is compared with the exact value "

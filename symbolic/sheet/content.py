@@ -177,7 +177,8 @@ def _network(sheet, model, params):
         return
     focus = params[0] if len(params) == 1 else None
     caption = parts("Layer 0 is the input (", Math(r"O_{0i} = x_i"), "); ", Math("O_{kj}"),
-                    " is the output of neuron j of layer k; the last layer feeds the loss ", _sym(L), ".")
+                    " is the output of neuron ", Math("j"), " of layer ", Math("k"), "; the last layer feeds the loss ",
+                    _sym(L), ".")
     if focus is not None:
         caption += parts(" Highlighted: the paths from ", _sym(model.symbols[focus]), " to ", _sym(L), ".")
     sheet.add(Figure(model, focus, caption))
@@ -189,7 +190,8 @@ def _definitions(sheet, model):
     sheet.add(Paragraph(parts(
         "Each neuron sums its weighted inputs", " and its bias" if spec.bias else "", ", then applies the "
         "layer's activation: ", Math("z_{kj}"), " is the weighted sum and ", Math("O_{kj}"), " the output, with ",
-        Math("w^{k}_{ij}"), " the weight from neuron i of layer k − 1 to neuron j of layer k.")))
+        Math("w^{k}_{ij}"), " the weight from neuron ", Math("i"), " of layer ", Math("k - 1"), " to neuron ", Math("j"),
+        " of layer ", Math("k"), ".")))
     neurons = [(k, j) for k in range(1, len(spec.layers)) for j in range(1, spec.layers[k] + 1)]
     shown = neurons if len(neurons) <= MAX_EQUATIONS else [(k, 1) for k in range(1, len(spec.layers))]
     eq_rows = []
@@ -259,7 +261,7 @@ def _jacobian(sheet, model, k):
                  + tuple(parts(Math(latex(model.jacobian(k, a, b)))) for b in range(1, n + 1))
                  for a in range(1, n + 1))
     sheet.add(Table(header, body, "l" + "c" * n, parts(
-        "The Jacobian of ", act.prose, ": row m, column j holds ", Math(rf"\partial O_{{{k}m}}/\partial z_{{{k}j}}"),
+        "The Jacobian of ", act.prose, ": row ", Math("m"), ", column ", Math("j"), " holds ", Math(rf"\partial O_{{{k}m}}/\partial z_{{{k}j}}"),
         "; the diagonal is the elementwise-looking O(1 − O), the rest the cross terms.")))
 
 

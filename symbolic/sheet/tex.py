@@ -175,7 +175,7 @@ class TexRenderer(Renderer):
         return rf"\{command}*{{{inline(block.content)}}}"
 
     def _render_Paragraph(self, block):
-        if any(isinstance(c, Code) for c in block.content):
+        if _ragged(block):
             # a command breaks only at its spaces, which do not stretch: set the paragraph ragged right
             return r"{\raggedright " + inline(block.content) + r"\par}"
         return inline(block.content)
@@ -224,12 +224,17 @@ class TexRenderer(Renderer):
 _INTRODUCED = (Display, Table, Figure, Items)
 
 
+def _ragged(block):
+    """Whether a paragraph is set ragged right (it holds a command) and so ends before what follows it."""
+    return isinstance(block, Paragraph) and any(isinstance(c, Code) for c in block.content)
+
+
 def _between(block, after, then):
     """What separates two blocks: a lead-in paragraph and the display it introduces are one paragraph (TeX breaks
     no page just before a display); a lead-in and its table, figure or list, a heading and what follows it, and the
     last block of a part (before a page break or the end) and the block before it, a question and the room to
     answer it are kept on one page."""
-    if isinstance(block, Paragraph) and isinstance(after, Display):
+    if isinstance(block, Paragraph) and isinstance(after, Display) and not _ragged(block):
         return "\n"
     if isinstance(block, (Heading, Paragraph)) and isinstance(after, _INTRODUCED + (Answer,)) \
             or isinstance(block, Heading) \
