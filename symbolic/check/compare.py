@@ -125,10 +125,6 @@ def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, ex
         layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
         notes.append(f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
                      "which is not analytic (Im f(z + ih) / h needs a holomorphic f)")
-    coupled = next((k for k in range(1, spec.depth + 1) if spec.activation(k).couples), None)
-    if coupled is not None and "matrix" not in given:
-        notes.append(f"matrix does not apply: layer {coupled} uses {spec.activations[coupled - 1]}, which couples its "
-                     "layer (the matrix form's ∂L/∂O ⊙ f'(Z) is elementwise)")
     skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
     if skipped and "per_path" not in given:
         notes.append(f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} with more "
@@ -153,8 +149,7 @@ def _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analyt
         elif m == "backprop":
             values[m] = _backprop(spec, point)
         elif m == "matrix":
-            values[m] = {} if any(spec.activation(k).couples for k in range(1, spec.depth + 1)) \
-                else matrix_gradients(spec, point)
+            values[m] = matrix_gradients(spec, point)      # a coupled layer (softmax) by its Jacobian-vector form
         elif m == "per_path":
             values[m] = per_path(spec, point, params, max_paths=max_paths).values
         elif m == "central":
