@@ -68,6 +68,16 @@ def _label(model, node):
     return "L" if node == ("L",) else latex(model.O[node[0]][node[1]])
 
 
+def _scripted(name):
+    """A node's name for SVG text: the subscript as a smaller, lowered run of the same font (the Unicode subscript
+    digits are a third of the letter's size, unreadable once a phone shrinks the picture)."""
+    head, _, sub = name.partition("_")
+    if not sub:
+        return escape(head)
+    return (f'{escape(head)}<tspan font-size="72%" dy="0.3em" font-style="normal">{escape(sub.strip("{}"))}'
+            '</tspan>')
+
+
 def _unicode(name):
     """w^1_11 -> w¹₁₁, O_31 -> O₃₁: labels SVG can show without markup."""
     letter, _, rest = name.partition("^")
@@ -177,9 +187,9 @@ def svg(model, param=None, unit=64, title=None):
         x, y = at(node)
         hot = node in g.marked
         colour, stroke = (ACCENT, 2.6) if hot else (MUTED, 1.2)
-        text = "L" if node == ("L",) else _unicode(str(model.O[node[0]][node[1]]))
+        text = "L" if node == ("L",) else str(model.O[node[0]][node[1]])
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="#fff" stroke="{colour}" stroke-width="{stroke}"/>')
-        out.append(f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="15" font-family="serif" '
-                   f'font-style="italic" fill="{INK}">{escape(text)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="17" font-family="serif" '
+                   f'font-style="italic" fill="{INK}">{_scripted(text)}</text>')
     out.append("</svg>")
     return "\n".join(out)
