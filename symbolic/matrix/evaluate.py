@@ -3,6 +3,9 @@
 Each equation's right-hand side is evaluated in order (forward, then backward from the output), in the spec's
 layout, from the POINT's x, y, W and b; ∂L/∂W^k and ∂L/∂b^k are then read entry by entry as dL/dw^k_ij and
 dL/db^k_j. Nothing here is backprop's code: only the derived equations and the activation and loss tables.
+Where the loss table has a form from the logits for the output activation (BCE on a sigmoid, CE on a softmax),
+∂L/∂Z at the output is that fused form (O − y), as in backprop and the symbolic evaluation: the equation's
+∂L/∂Ŷ ⊙ f′(Z) divides by O(1 − O), which rounds to 0 where the output saturates.
 
 Examples
 ========
@@ -20,6 +23,7 @@ True
 import numpy as np
 
 from gradproof.numeric.notation import Param
+from gradproof.numeric.objective import fused, output_grad_z
 
 from .env import Numeric
 from .equations import equations
@@ -36,10 +40,21 @@ def run(spec, point):
         env.values[Leaf("W", k)] = lay.from_rows(np.asarray(point.W[k - 1], dtype=float))
         if spec.bias:
             env.values[Leaf("b", k)] = np.asarray(point.b[k - 1], dtype=float).reshape(-1, 1)
+    output = Leaf("dZ", spec.depth) if fused(spec) is not None else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for equation in equations(spec):
-            env.values[equation.lhs] = equation.rhs.evaluate(env)
+            if equation.lhs == output:
+                env.values[output] = _fused_output(spec, env)
+            else:
+                env.values[equation.lhs] = equation.rhs.evaluate(env)
     return env
+
+
+def _fused_output(spec, env):
+    """∂L/∂Z at the output from the loss table's form from the logits, in the env's layout."""
+    n, lay = spec.depth, env.layout
+    y, z, O = (lay.to_rows(env.values[Leaf(*leaf)]) for leaf in (("Y",), ("Z", n), ("O", n)))
+    return lay.from_rows(output_grad_z(spec, y, z, O, None))
 
 
 def gradients(spec, point):
