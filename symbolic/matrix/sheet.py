@@ -107,11 +107,14 @@ def _entry(sheet, spec):
         product = rf"\sum_{{q=1}}^{{{n_next}}} {G}_{{sq}} \left(W^{{{k + 1}}}\right)_{{{j}q}}" if rows else \
             rf"\sum_{{q=1}}^{{{n_next}}} \left(W^{{{k + 1}}}\right)_{{q{j}}} {G}_{{qs}}"
         entry = f"s{j}" if rows else f"{j}s"
+        # the two factors' entries in a display of their own: inline, beside the product, they overran the line
         sheet.add(Paragraph(parts(
             "Its entry for neuron ", str(j), " comes from the matrix product ", Math(_equation_of(spec, "dO", k)),
-            ": with ", Math(rf"{G}_{{{'sq' if rows else 'qs'}}} = {c}\delta_{{{k + 1}q}} f_{{{k + 1}}}'(z_{{{k + 1}q}})"),
-            " and ", Math(rf"\left(W^{{{k + 1}}}\right)_{{{j}q}} = w^{{{k + 1}}}_{{{j}q}}" if rows else
-                          rf"\left(W^{{{k + 1}}}\right)_{{q{j}}} = w^{{{k + 1}}}_{{{j}q}}"), ",")))
+            ", whose factors hold")))
+        sheet.add(Display((rf"{G}_{{{'sq' if rows else 'qs'}}} &= {c}\delta_{{{k + 1}q}} f_{{{k + 1}}}'(z_{{{k + 1}q}})",
+                           rf"\left(W^{{{k + 1}}}\right)_{{{j}q}} &= w^{{{k + 1}}}_{{{j}q}}" if rows else
+                           rf"\left(W^{{{k + 1}}}\right)_{{q{j}}} &= w^{{{k + 1}}}_{{{j}q}}")))
+        sheet.add(Paragraph(parts("so that")))
         lhs = rf"\left(\frac{{\partial L}}{{\partial O^{{{k}}}}}\right)_{{{entry}}}"
         general = rf"\sum_{{q=1}}^{{{n_next}}} \delta_{{{k + 1}q}} f_{{{k + 1}}}'(z_{{{k + 1}q}}) w^{{{k + 1}}}_{{{j}q}}"
         sheet.add(Display((f"{lhs} &= {product}", f"&= {c}{general}", f"&= {c}{latex(model.delta[k][j])}")))
