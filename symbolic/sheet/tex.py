@@ -110,6 +110,7 @@ def inline(content):
                    for c in content)
 
 
+TAIL = 3                   # blocks after the one that follows: the end of a part kept together (4 blocks)
 SHORT_LIST = 6             # items: a list this short is never broken
 LONG_DISPLAY = 8           # rows: a display this long may break across pages, a shorter one never
 SHORT_TABLE = 14           # rows: a table this short is set whole (with its caption), a longer one breaks
@@ -229,16 +230,15 @@ def _ragged(block):
     return isinstance(block, Paragraph) and any(isinstance(c, Code) for c in block.content)
 
 
-def _between(block, after, then):
+def _between(block, after, left):
     """What separates two blocks: a lead-in paragraph and the display it introduces are one paragraph (TeX breaks
-    no page just before a display); a lead-in and its table, figure or list, a heading and what follows it, and the
-    last block of a part (before a page break or the end) and the block before it, a question and the room to
-    answer it are kept on one page."""
+    no page just before a display); a lead-in and its table, figure or list, a heading and what follows it, a
+    question and the room to answer it, and the last three blocks of a part (``left``: the blocks after ``after``
+    before a page break or the end) are kept on one page, so that no part ends on a page of a few lines."""
     if isinstance(block, Paragraph) and isinstance(after, Display) and not _ragged(block):
         return "\n"
     if isinstance(block, (Heading, Paragraph)) and isinstance(after, _INTRODUCED + (Answer,)) \
-            or isinstance(block, Heading) \
-            or (then is None or isinstance(then, PageBreak)) and not isinstance(after, PageBreak):
+            or isinstance(block, Heading) or (left < TAIL and not isinstance(after, PageBreak)):
         return "\n\n\\nopagebreak\n\n"
     return "\n\n"
 
@@ -248,10 +248,20 @@ def render(sheet, renderer=None):
     renderer = (renderer or TexRenderer)(sheet)      # a subclass may render blocks of its own
     blocks = sheet.blocks
     body = ""
+    ends = [n for n, b in enumerate(blocks) if isinstance(b, PageBreak)] + [len(blocks)]
     for n, block in enumerate(blocks):
-        body += renderer.block(block)
+        text = renderer.block(block)
         if n + 1 < len(blocks):
-            body += _between(block, blocks[n + 1], blocks[n + 2] if n + 2 < len(blocks) else None)
+            left = next(e for e in ends if e > n + 1) - (n + 2) if not isinstance(blocks[n + 1], PageBreak) else 0
+            between = _between(block, blocks[n + 1], left)
+            if isinstance(block, Display) and "nopagebreak" in between:
+                # TeX may break just after a display (\postdisplaypenalty) before any \nopagebreak comes
+                text = r"{\postdisplaypenalty=10000 " + text + "}"
+            if text.endswith(r"\par\medskip") and "nopagebreak" in between:
+                # the space after a box is a place to break: it goes after the \nopagebreak
+                text, between = text.removesuffix(r"\medskip"), between.replace(r"\nopagebreak", r"\nopagebreak\medskip")
+            text += between
+        body += text
     boxes = "".join(line + "\n" for line in renderer.preamble)
     return PREAMBLE + "\\begin{document}\n" + boxes + "\n" + body + "\n\n\\end{document}\n"
 
