@@ -221,6 +221,6 @@ def terminal_safe(text):
                    for ch in str(text))
 
 
-def to_json(records):
+def json_text(records):
     """JSON text of a list of results (dicts), one per row, non-ASCII kept as it is."""
     return json.dumps(list(records), indent=1, ensure_ascii=False) + "\n"

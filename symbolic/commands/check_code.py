@@ -110,6 +110,7 @@ def _safe(value):
 def _batch(spec, args, limits):
     import time
 
+    from gradproof.numeric.batch import json_text
     from gradproof.numeric.codecheck.batch import NOT_CHECKED, all_checked, check_folder, to_csv, to_json
 
     from ..output import write_output
@@ -118,7 +119,7 @@ def _batch(spec, args, limits):
     results = check_folder(args.batch, spec, args.function, args.points, args.seed, limits, args.jobs, "submissions",
                            args.check_forward, args.check_loss, args.max_score)
     as_json = args.json or (args.output and args.output.lower().endswith(".json"))
-    body = to_json(results) if as_json else to_csv(results)
+    body = json_text(to_json(results)) if as_json else to_csv(results)
     if args.output:
         write_output(body, args.output)
     else:

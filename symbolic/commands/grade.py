@@ -195,6 +195,7 @@ def _keyed(args):
     """--key: grade rows id,variant,question,answer against an exercise key; results, totals, report."""
     import time
 
+    from gradproof.numeric.batch import json_text
     from gradproof.numeric.errors import GradproofError
 
     from ..cli import wrote
@@ -218,7 +219,7 @@ def _keyed(args):
     seconds = time.perf_counter() - start
     outputs = {}
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
-    outputs[args.output] = batch.to_json(results) if want_json else batch.to_csv(results)
+    outputs[args.output] = json_text(batch.to_json(results)) if want_json else batch.to_csv(results)
     if args.totals:
         outputs[args.totals] = batch.totals_csv(grader, totals)
     if args.report:
@@ -258,6 +259,8 @@ def _text(result):
 def _batch(spec, args, at):
     import time
 
+    from gradproof.numeric.batch import json_text
+
     from ..cli import wrote
     from ..grade.batch import grade_rows, read_answers, to_csv, to_json
     from ..output import write_output
@@ -268,10 +271,10 @@ def _batch(spec, args, at):
     seconds = time.perf_counter() - start
     want_json = args.json or (args.output and args.output.lower().endswith(".json"))
     if args.output:
-        write_output(to_json(results) if want_json else to_csv(results), args.output)
+        write_output(json_text(to_json(results)) if want_json else to_csv(results), args.output)
         wrote(args.output)
     else:
-        sys.stdout.write(to_json(results) if want_json else to_csv(results, terminal=True))
+        sys.stdout.write(json_text(to_json(results)) if want_json else to_csv(results, terminal=True))
     counts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("correct", "incorrect", "invalid")}
     print(f"graded {len(results)} answers in {seconds:.1f} s: {counts['correct']} correct, "
           f"{counts['incorrect']} incorrect, {counts['invalid']} invalid", file=sys.stderr)

@@ -91,5 +91,6 @@ def to_csv(results, terminal=False):
 
 
 def to_json(results):
+    """The results as JSON-ready dicts, each with the same keys (json_text makes the text)."""
     keys = ("id", "param", "verdict", "diagnosis", "message", "parsed_latex", "counterexample", "method")
-    return batch.to_json({k: r.get(k) for k in keys} for r in results)
+    return [{k: r.get(k) for k in keys} for r in results]
