@@ -95,3 +95,27 @@ def test_an_argument_error_with_json_is_json_too(capsys):
     out, err = capsys.readouterr()
     assert code == 2 and "--jobs" in json.loads(out)["error"] and "<" not in out
     assert "--jobs" in err
+
+
+def test_a_class_mixing_scalar_and_matrix_questions(tmp_path, capsys):
+    """Matrix rows (W^2, O^1) are graded as `grade --param W^2` grades them, beside the scalar rows, in order."""
+    answers, results = tmp_path / "answers.csv", tmp_path / "results.json"
+    # 4-3-2-1, samples as rows: ∂L/∂W² = (O¹)ᵀ (δ² ⊙ σ'(Z²)) is 3×2; without the transpose, O¹ (m×3) cannot
+    # multiply an m×2 matrix; ∂L/∂O¹ = ∂L/∂Z² (W²)ᵀ, here with its sign flipped
+    write(answers, [["s1", "w^3_11", RIGHT],
+                    ["m1", "W^2", r"(O^{1})^T (\delta^{2} \odot \sigma'(Z^{2}))"],
+                    ["m2", "W^2", r"O^{1} (\delta^{2} \odot \sigma'(Z^{2}))"],
+                    ["m3", "O^1", "-(dZ^2 (W^2)^T)"],
+                    ["m4", "W^9", "O^1"],
+                    ["s2", "w^3_11", "-" + RIGHT]])
+    assert main(["grade", "--batch", str(answers), "-o", str(results), "--jobs", "1"]) == 0
+    capsys.readouterr()
+    got = json.loads(results.read_text(encoding="utf-8"))
+    assert [(r["id"], r["param"], r["verdict"], r["diagnosis"]) for r in got] == [
+        ("s1", "w^3_11", "correct", []),
+        ("m1", "W^2", "correct", []),
+        ("m2", "W^2", "invalid", ["missing_transpose"]),
+        ("m3", "O^1", "incorrect", ["sign"]),
+        ("m4", "W^9", "invalid", []),
+        ("s2", "w^3_11", "incorrect", ["sign"])]
+    assert "no such layer" in got[4]["message"]

@@ -10,7 +10,8 @@ sums \\sum_{j=1}^{2}, and decoration ($...$, \\boxed{}, a full stop); a chain dL
 right. The message ends with the answer as it was read.
 A number is compared with the gradient at --at POINT. Exit status: 0 correct, 1 incorrect, 2 invalid.
 
-With --batch, a CSV with columns id,param,answer is graded on every core; results id,param,verdict,
+With --batch, a CSV with columns id,param,answer (param: w^k_ij, b^k_j, or a matrix W^k, b^k, Z^k, O^k as
+below) is graded on every core; results id,param,verdict,
 diagnosis,message go to -o (CSV, or JSON by the suffix .json) or to standard output. A row that cannot be
 graded gets its own invalid result; CSV cells that a spreadsheet would read as formulas start with '.
 
@@ -127,10 +128,9 @@ def _run(args):
         raise GradproofError("-o and --jobs go with --batch")
     if args.param is None:
         raise GradproofError("--answer needs --param NAME (the parameter asked about, e.g. w^1_11)")
-    if not _scalar_name(args.param):
-        from ..matrix.grade import target_of
-        if target_of(args.param, spec) is not None:     # W^2, b^2, Z^2, O^1: a matrix answer
-            return _matrix(spec, args)
+    from ..matrix.grade import matrix_target
+    if matrix_target(args.param, spec) is not None:     # W^2, b^2, Z^2, O^1: a matrix answer
+        return _matrix(spec, args)
     param = spec.check_param(parse_param(args.param))
 
     from ..grade import Grader
@@ -178,17 +178,6 @@ def _matrix(spec, args):
         lines.append(f"  score:      {data['score']:g} of {data['max_score']:g}")
     print(terminal_safe("\n".join(lines)))
     return result.exit_code
-
-
-def _scalar_name(text):
-    """Whether text names one scalar parameter (w^1_11, b^2_1), which no matrix name does."""
-    from gradproof.numeric.errors import GradproofError
-    from gradproof.numeric.notation import parse_param
-    try:
-        parse_param(text)
-    except GradproofError:
-        return False
-    return True
 
 
 def _keyed(args):

@@ -2,13 +2,15 @@
 
 Rows are grouped by parameter and each group is graded by one worker, so a worker builds the
 Question of a parameter (derivation, points, variants) once and only for the parameters it grades.
-Workers build their Grader once, when they start. A row that cannot be graded (a missing field, an
+Workers build their Grader once, when they start (and a MatrixGrader at their first matrix row: W^2, b^2,
+Z^2, O^1 are graded as `gradproof grade --param W^2` grades them). A row that cannot be graded (a missing field, an
 unknown parameter, an unreadable answer) gets an ``invalid`` result naming the problem; the other
 rows are graded all the same.
 """
 from gradproof.numeric import batch
 from gradproof.numeric.errors import GradproofError
 
+from ..matrix.grade import MatrixGrader, matrix_target
 from .grader import DEFAULT_RTOL, Grader, Result
 from .parser import MAX_LENGTH, shown
 
@@ -62,8 +64,7 @@ def grade_rows(spec, rows, at=None, rtol=DEFAULT_RTOL, jobs=None, progress=None,
     ``progress``: the unit of a progress bar on a terminal ("answers"), or None.
     """
     def start():
-        grader = Grader(spec)
-        return lambda row: _grade(grader, row, at, rtol)
+        return _Worker(spec, at, rtol)
 
     results = batch.run(rows, start, jobs=jobs, key=lambda row: row[1] or "", group=GROUP,
                         memo=(lambda row: None if row[3] else row[1:3]) if dedupe else None,
@@ -71,11 +72,28 @@ def grade_rows(spec, rows, at=None, rtol=DEFAULT_RTOL, jobs=None, progress=None,
     return [dict(result, id=row[0]) for result, row in zip(results, rows)]
 
 
-def _grade(grader, row, at, rtol):
-    _, param, answer, problem = row
-    if problem:
-        return Result("invalid", None, problem, param=shown(param or "", 40)).to_json()
-    return grader.grade(param, answer, at, rtol).to_json()
+class _Worker:
+    """One worker's graders: the scalar one (w^k_ij, b^k_j), and the matrix one (W^k, b^k, Z^k, O^k), built at
+    the worker's first matrix row. A matrix answer is checked on random batches, so ``at`` is for scalar rows."""
+
+    def __init__(self, spec, at, rtol):
+        self.spec, self.at, self.rtol = spec, at, rtol
+        self.scalar = Grader(spec)
+        self.matrix = None
+
+    def __call__(self, row):
+        _, param, answer, problem = row
+        if problem:
+            return Result("invalid", None, problem, param=shown(param or "", 40)).to_json()
+        try:
+            target = matrix_target(param, self.spec)
+        except GradproofError as error:
+            return Result("invalid", None, f"unknown parameter: {error}", param=shown(param, 40)).to_json()
+        if target is None:
+            return self.scalar.grade(param, answer, self.at, self.rtol).to_json()
+        if self.matrix is None:
+            self.matrix = MatrixGrader(self.spec)
+        return self.matrix.grade(target, answer).to_json()
 
 
 def _not_graded(row, error):

@@ -109,6 +109,18 @@ def target_of(text, spec):
     return Leaf(kind, k)
 
 
+def matrix_target(text, spec):
+    """The gradient a question asks for when it is a matrix (W^2, b^2, Z^2, O^1), or None when text names one
+    scalar parameter (w^2_11, b^2_1): what decides which grader grades an answer. Raises GradproofError for a
+    matrix name the spec has not (W^9, or b^2 without biases)."""
+    from gradproof.numeric.notation import parse_param
+    try:
+        parse_param(text)
+    except GradproofError:
+        return target_of(text, spec)
+    return None
+
+
 def target_text(leaf):
     return {"dW": "W", "db": "b", "dZ": "Z", "dO": "O"}[leaf.kind] + f"^{leaf.layer}"
 
