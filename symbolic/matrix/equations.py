@@ -89,6 +89,8 @@ def lift(expr, leaves):
         return leaves[expr]
     if expr.is_number:
         return Neg(Scalar(-expr)) if expr.is_negative else Scalar(expr)
+    if isinstance(expr, sp.sign):
+        return Sign(lift(expr.args[0], leaves))
     if isinstance(expr, sp.Add):
         terms = [lift(a, leaves) for a in sorted(expr.args, key=lambda a: (_negative(a), a.is_number))]
         out = terms[0]
@@ -125,13 +127,13 @@ def _product(factors):
 
 
 def regularization_term(spec, k):
-    """What the regularization adds to ∂L/∂W^k (None without one)."""
-    W = Leaf("W", k)
-    if spec.regularization == "l2":
-        return Scale(Scalar(2 * LAM), W)
-    if spec.regularization == "l1":
-        return Scale(Scalar(LAM), Sign(W))
-    return None
+    """What the regularization adds to ∂L/∂W^k (None without one): λ r'(w) from its table row, lifted entry by
+    entry (2λ W for L2, λ sign(W) for L1)."""
+    row = spec.regularizer
+    if not row.present:
+        return None
+    w = sp.Symbol("w")
+    return lift(LAM * row.sympy_derivative(sp, w), {w: Leaf("W", k)})
 
 
 def forward(spec, k):

@@ -200,7 +200,7 @@ def _replacements(node, spec, bias_target):
             for k in (z.layer - 1, z.layer + 1):
                 if 1 <= k <= spec.depth and not spec.activation(k).couples:
                     out.append((("activation_derivative",), Apply(spec.activation(k), True, Leaf("Z", k))))
-    if isinstance(node, Add) and isinstance(node.right, Scale) and spec.regularization != "none":
+    if isinstance(node, Add) and isinstance(node.right, Scale) and spec.regularizer.present:
         out.append((("missing_regularization",), node.left))
     return out
 
