@@ -104,7 +104,7 @@ def test_codes_are_the_graders_where_they_correspond():
     from gradproof.numeric.codecheck.variants import MISTAKES
     from gradproof.symbolic.grade.diagnosis import SENTENCES
     shared = {m.code for m in MISTAKES.values()} & set(SENTENCES)
-    assert shared == {"activation_derivative", "wrong_index", "sign", "factor", "missing_regularization"}
+    assert shared == {"activation_derivative", "wrong_index", "sign", "factor", "missing_regularization", "missing_path"}
 
 
 def test_first_wrong_layer_is_from_the_output_back(catalogue):

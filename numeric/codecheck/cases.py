@@ -39,6 +39,7 @@ LARGE = 2.0                      # the large point's largest |dL/dw| is at least
 ZMAX = 8.0                       # the large point keeps every |z| within this where it can (1 - sigmoid(8) = 3e-4)
 FAR = 30.0                       # how far below the outputs the targets of a loss without a target range are
 # (output-layer weights, inputs) scale factors tried in turn until the gradient is large
+OVERFLOW_Z = 800.0               # a coupled output's largest |z| on its overflow case: e^800 is beyond float64
 LARGE_SCALES = ((1, 1), (2, 1), (4, 1), (1, 4), (8, 1), (4, 4), (16, 1), (8, 8), (32, 1), (64, 1), (32, 4),
                 (-1, 1), (-4, 1), (-4, 4), (-16, 4))      # a negative factor wakes an output ReLU that is off
 
@@ -52,6 +53,7 @@ class Case:
     point: object
     counts: bool
     large: bool = False
+    overflow: bool = False     # the output layer's z reach OVERFLOW_Z (a coupled output: softmax without its shift)
 
     @property
     def samples(self):
@@ -61,7 +63,8 @@ class Case:
     def label(self):
         noun = "sample" if self.samples == 1 else "samples"
         return f"a batch of {self.samples} {noun} on the {self.spec.layers_text} network" + (
-            " (large gradients)" if self.large else "")
+            " (large gradients)" if self.large else "") + (
+            f" (output z up to {OVERFLOW_Z:g}, where e^z overflows)" if self.overflow else "")
 
 
 def is_square(layers):
@@ -96,7 +99,10 @@ def large_point(spec, point):
         x = point.x * x_scale
         fwd = forward(spec, replace(point, x=x, W=W))
         O = fwd.O[-1]
-        if low_high is not None:
+        if LOSSES[spec.loss].simplex:
+            # probability vectors far from the outputs: every sample's target on its least likely output
+            y = np.eye(O.shape[1])[np.argmin(O, axis=1)]
+        elif low_high is not None:
             y = np.where(O > (low_high[0] + low_high[1]) / 2, low_high[0], low_high[1])
         else:
             y = O - FAR
@@ -112,6 +118,17 @@ def large_point(spec, point):
     return (tame if tame is not None and tame[0] > 1 else best)[1]
 
 
+def overflow_point(spec, point):
+    """The point with the output layer's weights (and biases) scaled so that its largest |z| is OVERFLOW_Z: a
+    layer that couples (softmax) must be computed with its shift (z - max z), or e^z overflows to inf."""
+    z = forward(spec, point).z[-1]
+    top = z.flat[np.argmax(np.abs(z))]
+    # positive at the top (e^{-800} only underflows to 0, harmlessly); the sign flips the weights if need be
+    scale = OVERFLOW_Z / (float(top) if abs(top) > 1e-3 else 1e-3)
+    b = None if point.b is None else point.b[:-1] + [point.b[-1] * scale]
+    return replace(point, W=point.W[:-1] + [point.W[-1] * scale], b=b)
+
+
 def make_cases(spec, points=4, seed=0):
     """The cases for a spec: the teacher's points (the last of two or more with large gradients), then the
     companion networks."""
@@ -121,6 +138,8 @@ def make_cases(spec, points=4, seed=0):
              for i in range(points)]
     if points > 1:
         cases[-1] = Case("spec", spec, large_point(spec, cases[-1].point), True, large=True)
+    if spec.activation(spec.depth).couples:
+        cases.append(Case("spec", spec, overflow_point(spec, cases[0].point), True, overflow=True))
     if is_square(spec.layers):
         other = spec.replace(layers=non_square(spec.layers))
         cases += [Case("reshaped", other, random_point(other, seed=seed * 1000 + 500 + i, samples=n), True)

@@ -21,8 +21,9 @@ from ..activations import ACTIVATIONS
 from ..backprop import backprop, forward
 from ..losses import LOSSES
 from ..notation import Param
+from .cases import OVERFLOW_Z
 from .quote import one_line, printable, quoted
-from .variants import MISTAKES, NotApplicable, clips, mistaken, scales, slips
+from .variants import MISTAKES, NotApplicable, Slip, clips, mistaken, scales, slips
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -467,6 +468,7 @@ def _compare_forward(arrays, want):
 def diagnose(ran, cases):
     """The known mistake whose arrays equal the student's at every case that ran, or why none is named."""
     counted = [(c, r) for c, r, _ in ran if c.counts]
+    counted_layers = [(c, r, p) for c, r, p in ran if c.counts]
     square = [(c, r) for c, r, _ in ran if c.group == "square"]
     use, where = counted, None
     if len(counted) < sum(1 for c in cases if c.counts) and square:
@@ -480,6 +482,9 @@ def diagnose(ran, cases):
                 "sentence": f"On the {where} network, where every layer has the same width, the code runs and its "
                             "gradients are right: it confuses two sizes that differ on the other networks "
                             "(a transpose, or one layer's width used for another's)."}
+    overflowed = _overflowed(counted_layers)
+    if overflowed:
+        return dict(_describe(use[0][0].spec, [Slip("softmax_overflow")]), on=None)
     found = match(use)
     if found is None:
         return {"codes": [], "mistakes": [], "on": where,
@@ -492,6 +497,15 @@ def diagnose(ran, cases):
         found["sentence"] = (f"On the {where} network, where the code runs, its arrays are exactly those of this "
                              "mistake: " + found["sentence"])
     return found
+
+
+def _overflowed(counted):
+    """Whether the code fails only on the cases where the output layer's z overflow e^z, and there with arrays that
+    are not finite (a softmax computed without subtracting max z)."""
+    failing = [(c, r) for c, r, p in counted if _first_wrong_layer(p) is not None]
+    if not failing or not all(c.overflow for c, _ in failing):
+        return False
+    return all(not np.all(np.isfinite(np.asarray(a, dtype=float))) for c, r in failing for a in r["dW"][-1:])
 
 
 def _regularization_text(row):
@@ -510,7 +524,8 @@ def _sentence(spec, item):
                  else "the loss is the mean over the samples, so ∂L/∂w has 1/N once")
     return mistake.what.format(at=at, for_layers=for_layers, f=f, fp=fp, fpO=fpO, dloss=LOSSES[spec.loss].gradient_text,
                                dreg=_regularization_text(spec.regularizer), reduction=reduction,
-                               limit=getattr(item, "limit", 0.0), largest=getattr(item, "largest", 0.0))
+                               limit=getattr(item, "limit", 0.0), largest=getattr(item, "largest", 0.0),
+                               out=spec.activation(spec.depth).prose, zmax=OVERFLOW_Z)
 
 
 def _describe(spec, items):

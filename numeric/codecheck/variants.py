@@ -57,6 +57,9 @@ MISTAKES = {m.name: m for m in [
     Mistake("df_at_O",             "activation_derivative", "{at} {f}' is evaluated at the output O = {f}(z) instead of at z ({f}'(O) in place of {f}'(z)); call it with z, or write it in terms of O."),
     Mistake("df_O_form_at_z",      "activation_derivative", "{at} {f}' written in terms of the output ({fpO}) is given z instead of O."),
     Mistake("df_wrong_layer",      "wrong_index",           "{at} the code takes f' of the neighbouring layer's z (an index off by one): g_k = δ_k ⊙ f'(z_k)."),
+    Mistake("jacobian_elementwise", "missing_path",         "At the {out} output layer the code multiplies δ by the Jacobian's diagonal O(1 − O) alone, as if {out} acted output by output: every O_m depends on every z_j, so g_j = Σ_m δ_m O_m(𝟙[m = j] − O_j) (with cross-entropy, O − y)."),
+    Mistake("one_hot_missing",     "wrong_index",           "The targets are used as class numbers, not as one-hot vectors: the code subtracts each sample's class index c from every output (O − c) where the gradient is O − y with y the one-hot vector of c."),
+    Mistake("softmax_overflow",    "overflow",              "On the case where the output layer's z reach {zmax:g}, the arrays are not finite (NaN or ∞): e^z overflows above z ≈ 709. {out} must subtract each sample's largest z first (it does not change the result)."),
     Mistake("dW_transposed",       "wrong_index",           "dW {for_layers} is transposed: ∂L/∂W^k has the shape of W^k (n_(k−1) × n_k) and is O_(k−1)ᵀ g_k, not g_kᵀ O_(k−1)."),
     Mistake("dW_own_output",       "wrong_index",           "dW {for_layers} uses the layer's own output O_k where the chain rule takes its input O_(k−1) (layers off by one): ∂L/∂W^k = O_(k−1)ᵀ g_k."),
     Mistake("layers_reversed",     "wrong_index",           "dW and db are listed from the output layer back: dW[0] must be the first layer's ∂L/∂W¹ (layers off by one)."),
@@ -91,6 +94,7 @@ DELTA_SLIPS = ("delta_not_transposed", "delta_not_propagated")
 SAMPLE_SLIPS = ("samples_last", "samples_first", "samples_stacked")
 BIAS_SLIPS = ("bias_not_summed", "bias_mean")
 CLIPS = ("clipped_value", "clipped_norm")
+COUPLED_SLIPS = ("jacobian_elementwise", "one_hot_missing")      # an output layer that couples (softmax)
 
 
 class NotApplicable(Exception):
@@ -171,6 +175,8 @@ def slips(spec):
     out += [Slip("dW_own_output", s) for s in _scopes(depth)]
     if depth > 1:
         out.append(Slip("layers_reversed"))
+    if spec.activation(depth).couples:
+        out = [Slip(name, (depth,)) for name in COUPLED_SLIPS] + out
     return out
 
 
@@ -200,6 +206,11 @@ def _df(spec, k, z, O, chosen):
 
 def _grad_z(spec, k, fwd, delta, chosen):
     z, O = fwd.z, fwd.O
+    if _has(chosen, "jacobian_elementwise", k):
+        J = spec.activation(k).jacobian(O[k])
+        return delta * np.diagonal(J, axis1=-2, axis2=-1)
+    if _has(chosen, "one_hot_missing", k):
+        return O[k] - np.argmax(fwd.y, axis=-1)[:, None]
     activation_slip = any(_has(chosen, name, k) for name in ACTIVATION_SLIPS)
     if k == spec.depth and not activation_slip:
         return objective.output_grad_z(spec, fwd.y, z[k], O[k], delta)
