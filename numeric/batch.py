@@ -22,6 +22,7 @@ import os
 import unicodedata
 
 from .errors import GradproofError
+from .files import read_text
 from .progress import ProgressBar
 
 SEEN = 10_000               # distinct rows whose result a worker keeps, to handle each once
@@ -141,13 +142,7 @@ def read_csv(path, what="answers file"):
     csv's limit of 131,072 characters per field is lifted (the whole file is in memory anyway): the caller
     judges a field's length row by row.
     """
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise GradproofError(f"{what} {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GradproofError(f"cannot read {what} {str(path)!r}: {error}") from None
+    text = read_text(path, what, encoding="utf-8-sig", newline="")
     previous = csv.field_size_limit()
     csv.field_size_limit(max(previous, len(text) + 1))
     try:

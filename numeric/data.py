@@ -34,6 +34,7 @@ Traceback (most recent call last):
 gradproof.numeric.errors.GradproofError: unknown built-in data set 'iris'; valid: notes, xor, sine, notes-small, sine-small, spiral
 """
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError, unknown
+from .files import read_text
 from .losses import LOSSES, simplex_problem
 
 BUILTIN_PREFIX = "builtin:"
@@ -177,12 +179,11 @@ def _number(text, where):
 
 
 def _read_rows(path):
+    text = read_text(path, "data file", newline="")
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            return [(line, row) for line, row in enumerate(csv.reader(handle), start=1) if any(c.strip() for c in row)]
-    except FileNotFoundError:
-        raise GradproofError(f"data file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        return [(line, row) for line, row in enumerate(csv.reader(io.StringIO(text)), start=1)
+                if any(c.strip() for c in row)]
+    except csv.Error as error:
         raise GradproofError(f"cannot read data file {str(path)!r}: {error}") from None
 
 

@@ -6,7 +6,6 @@ list of one number per sample, when n_L = 1); ``W`` a list of
 matrices with ``W[k-1][i-1][j-1]`` = w^k_ij, shape n_(k-1) x n_k; ``b`` a list of vectors (when the
 spec has biases).
 """
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GradproofError
+from .files import parse_json, parse_toml, read_text
 from .losses import LOSSES, simplex_problem
 from .notation import Neuron
 
@@ -174,30 +174,11 @@ def _check_targets(spec, y):
                              f"[{lo:g}, {hi:g}], which loss {spec.loss!r} needs")
 
 
-def _toml():
-    """The TOML parser, loaded when a POINT file is read (a grade without --at never pays for it)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
-        import tomli as tomllib
-    return tomllib
-
-
 def load_point(path, spec):
     """Read a POINT file, JSON or TOML by its suffix (JSON when it is neither)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GradproofError(f"POINT file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GradproofError(f"cannot read POINT file {str(path)!r}: {error}") from None
-    tomllib = _toml()
-    try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
-        raise GradproofError(f"{path}: not valid {kind}: {error}") from None
+    text = read_text(path, "POINT file")
+    data = (parse_toml if path.suffix.lower() == ".toml" else parse_json)(path, text)
     return from_mapping(data, spec, source=str(path))
 
 

@@ -17,16 +17,11 @@ squared loss summed over samples, no regularization. It reads from a TOML file o
     layout = "rows"             # the matrix form's layout: "rows" (samples as rows, the notes') or "columns"
 """
 import math
-
-try:
-    import tomllib
-except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
-    import tomli as tomllib
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from .activations import ACTIVATIONS, activation
 from .errors import GradproofError, unknown
+from .files import read_toml
 from .layouts import LAYOUTS
 from .losses import LOSSES, REDUCTIONS, loss
 from .notation import Param
@@ -246,16 +241,7 @@ class Spec:
     @classmethod
     def from_toml(cls, path):
         """A spec from a TOML file; a syntax error is reported with its line and column."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise GradproofError(f"spec file {str(path)!r} not found") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise GradproofError(f"cannot read spec file {str(path)!r}: {error}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise GradproofError(f"{path}: not valid TOML: {error}") from None
-        return cls.from_mapping(data, source=str(path))
+        return cls.from_mapping(read_toml(path, "spec file"), source=str(path))
 
 
 def parse_layers(text):

@@ -16,13 +16,8 @@ layout) or from the spec flags.
 """
 import math
 
-try:
-    import tomllib
-except ModuleNotFoundError:         # Python 3.10 (Gradescope's default image): the same parser
-    import tomli as tomllib
-from pathlib import Path
-
 from gradproof.numeric.errors import GradproofError, unknown
+from gradproof.numeric.files import read_toml
 from gradproof.numeric.notation import parse_param
 from gradproof.numeric.spec import Spec
 
@@ -201,19 +196,10 @@ def _is_number(value):
 
 def load(path, spec=None):
     """Read an assignment file; a TOML syntax error is reported with its line and column."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GradproofError(f"assignment file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GradproofError(f"cannot read assignment file {str(path)!r}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise GradproofError(f"{path}: not valid TOML: {error}") from None
-    return from_mapping(data, spec, source=str(path))
+    return from_mapping(read_toml(path, "assignment file"), spec, source=str(path))
 
 
 def spec_tables(path):
     """The network tables of an assignment file (for flags to be applied on top of)."""
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_toml(path, "assignment file")
     return {t: data[t] for t in SPEC_TABLES if t in data}

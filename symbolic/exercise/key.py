@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from gradproof.numeric.errors import GradproofError, unknown
+from gradproof.numeric.files import read_json
 from gradproof.numeric.notation import Neuron, Param, parse_param, subscript
 from gradproof.numeric.point import Point
 from gradproof.numeric.point import from_mapping as point_from_mapping
@@ -618,16 +619,7 @@ def from_json(data, source="key"):
 
 def load(path):
     """Read key.json; an error naming the file when it is missing or not a key."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise GradproofError(f"key file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GradproofError(f"cannot read key file {str(path)!r}: {error}") from None
-    except json.JSONDecodeError as error:
-        raise GradproofError(f"{path}: not valid JSON: {error}") from None
-    return from_json(data, source=str(path))
+    return from_json(read_json(path, "key file"), source=str(path))
 
 
 def write(assignment, path):
