@@ -131,6 +131,9 @@ def _mp_expm1(u):
     return mpmath.expm1(u)
 
 
+# numpy for lambdify's namespace, as the module itself: by its name, lambdify would run `from numpy import *`, which
+# loads numpy's lazy submodules (f2py and testing among them: 0.1 s in a fresh process); the printed code is the same
+NUMPY = numpy
 NUMPY_HELPERS = {"_gp_sigmoid": _np_sigmoid, "_gp_softplus": lambda u: numpy.logaddexp(0.0, u),
                  "_gp_expm1": numpy.expm1, "_gp_sech2": _np_sech2, "_gp_logsumexp": _np_logsumexp}
 MPMATH_HELPERS = {"_gp_sigmoid": _mp_sigmoid, "_gp_softplus": _mp_softplus, "_gp_expm1": _mp_expm1,
@@ -274,7 +277,7 @@ def _lambdified(args, exprs, many, mpmath):
 
 def _modules(mpmath):
     """lambdify's namespace: the stable evaluation helpers, then numpy or mpmath."""
-    return [MPMATH_HELPERS, "mpmath"] if mpmath else [NUMPY_HELPERS, "numpy"]
+    return [MPMATH_HELPERS, "mpmath"] if mpmath else [NUMPY_HELPERS, NUMPY]
 
 
 def compile_shared(args, exprs, mpmath=False):

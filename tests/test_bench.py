@@ -164,3 +164,28 @@ def test_code_check_row(report):
     assert row["correct"]["seconds"] >= row["correct"]["child_seconds"] > 0
     from gradproof.symbolic.bench import code_check
     assert code_check.goals(row) == []             # the goal is judged at 784-128-64-10 only
+
+
+def test_startup_row_runs_each_command_and_judges_the_three_goals(report):
+    section = report["startup"]
+    assert section["available"], section.get("note")
+    rows = section["commands"]
+    assert set(rows) == {"python", "imports", "imports_frozen", "version", "help", "grade", "grade_wrong"}
+    assert all(r["seconds"] >= r["min_s"] > 0 for r in rows.values())
+    assert section["grade_over_imports_s"] == pytest.approx(rows["grade"]["seconds"] - rows["imports"]["seconds"])
+    assert section["version_over_python_s"] == pytest.approx(rows["version"]["seconds"] - rows["python"]["seconds"])
+    judged = {g["target"]: g for g in report["targets"] if g["target"].startswith("start-up")}
+    assert len(judged) == 3
+    for g in judged.values():
+        assert g["met"] == (g["value"] <= float(g["wanted"].split()[1]))
+
+
+def test_startup_row_says_which_command_failed(monkeypatch):
+    from gradproof.symbolic.bench import startup
+    from gradproof.symbolic.bench.sizes import SIZES
+    broken = dict(startup.commands())
+    label, argv, _ = broken["grade"]
+    broken["grade"] = (label, argv[:-1] + ["q_7"], 0)          # an unreadable answer exits 2, not 0
+    monkeypatch.setattr(startup, "commands", lambda: broken)
+    section = startup.measure(SIZES["tiny"])
+    assert not section["available"] and section["note"].startswith("gradproof grade, a right answer:")

@@ -164,6 +164,30 @@ def test_a_new_kind_is_one_registry_row(tmp_path, output_kind):
     assert "the output after" in "".join(p.read_text() for p in export(folder, "moodle").glob("*.xml"))
 
 
+def test_the_exercise_help_names_every_built_in_kind():
+    import re
+
+    from gradproof.symbolic.commands import exercise
+    named = re.search(r"\(kinds:\s*([^)]*)\)", exercise.__doc__).group(1)
+    built_in = [name for name, row in key.KINDS.items() if row.draw.__module__ == generate.__name__]
+    assert [n.strip() for n in named.replace("\n", " ").split(",")] == built_in
+
+
+def test_the_platform_graders_load_only_grading():
+    """Gradescope's and PrairieLearn's graders import grading and the kinds' rows; the pages (and the sheets under
+    them), the exporters and the code checker load only when they are used."""
+    import subprocess
+    import sys
+    code = ("import sys; from gradproof.symbolic.exercise.grading import KeyGrader; "
+            "from gradproof.symbolic.export import runtime, pl_runtime; "
+            "print(sorted(m for m in sys.modules if m.startswith(('gradproof.symbolic.sheet', "
+            "'gradproof.symbolic.exercise.pages', 'gradproof.symbolic.export.', 'gradproof.numeric.codecheck', "
+            "'matplotlib', 'latex2mathml')) and not m.endswith(('.runtime', '.pl_runtime'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_unknown_kind_lists_the_registry(tmp_path):
     path = tmp_path / "hw.toml"
     path.write_text("[assignment]\ntitle = \"O\"\n[[question]]\nkind = \"outptu\"\nparam = \"w^1_11\"\n")

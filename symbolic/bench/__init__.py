@@ -13,7 +13,9 @@ The measurements, one module per benchmark, each returning a JSON-ready dict:
 6. ``homework``: drawing exercise variants with HTML solutions, and grading answers against their key;
 7. ``symengine``: the fastest symbolic peer, symengine's diff of the nested loss and ``Lambdify``, raced against
    gradproof's derive and compile, both evaluated at one point and compared;
-8. ``code_check``: checking a student's 784-128-64-10 backward at 4 points, child process included.
+8. ``code_check``: checking a student's 784-128-64-10 backward at 4 points, child process included;
+9. ``startup``: ``gradproof --version``, ``--help`` and one ``gradproof grade`` from the shell, in turns with a
+   bare Python and with ``import sympy, numpy``.
 
 ``registry.BENCHMARKS`` lists them (add a benchmark there: one row); ``report`` runs them and writes the
 report (JSON and text); ``sizes`` says how big each runs; ``machine`` describes the machine (CPU, cores,
@@ -29,7 +31,7 @@ Examples
 >>> SIZES["full"].symbolic_nets[-1]
 (58, 58, 58, 58, 1)
 >>> [b.key for b in BENCHMARKS]
-['symbolic', 'symengine', 'backprop', 'backprop_malloc_kept', 'gradient_checks', 'grading', 'sheet', 'exercise', 'code_check']
+['symbolic', 'symengine', 'backprop', 'backprop_malloc_kept', 'gradient_checks', 'grading', 'sheet', 'startup', 'exercise', 'code_check']
 """
 from .backprop import MALLOC_KEPT, backprop_malloc_kept, backprop_vs_torch, product_flops
 from .registry import BENCHMARKS, Benchmark

@@ -14,7 +14,7 @@ tests/test_bench.py. Nothing else changes: the run, the JSON and the text report
 from dataclasses import dataclass
 from typing import Callable
 
-from . import backprop, checks, code_check, homework, sheet, symbolic, symengine_peer, throughput
+from . import backprop, checks, code_check, homework, sheet, startup, symbolic, symengine_peer, throughput
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ BENCHMARKS = (
     Benchmark("gradient_checks", checks.TITLE, checks.gradient_checks, checks.lines),
     Benchmark("grading", throughput.TITLE, throughput.grading, throughput.lines, throughput.goals),
     Benchmark("sheet", sheet.TITLE, sheet.measure, sheet.lines, sheet.goals),
+    Benchmark("startup", startup.TITLE, startup.measure, startup.lines, startup.goals),
     Benchmark("exercise", homework.TITLE, homework.measure, homework.lines, homework.goals),
     Benchmark("code_check", code_check.TITLE, code_check.measure, code_check.lines, code_check.goals),
 )

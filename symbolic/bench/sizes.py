@@ -32,6 +32,7 @@ class Sizes:
     peer_nets: tuple = (NOTES, DEEP5, (16, 16, 16, 1), (32, 32, 32, 1), (58, 58, 58, 58, 1))   # the symengine race
     peer_repeats: int = 5                # interleaved pairs on networks under 1,000 weights (1 above)
     peer_cap: float = 120.0              # seconds before symengine's child is killed
+    startup_repeats: int = 15            # runs of each command in the start-up row, in turns
 
 
 SIZES = {s.name: s for s in [
@@ -42,8 +43,8 @@ SIZES = {s.name: s for s in [
     Sizes("quick", (NOTES, DEEP5, (16, 16, 16, 16, 1)),
           naive_cap=8.0, backprop_layers=(256, 512, 512, 512, 10), batch=1024, repeats=5, peak_n=1536,
           fd_layers=(16, 32, 32, 1), fd_samples=8, answers=60, sheet_repeats=1, code_check_repeats=1,
-          peer_nets=(NOTES, DEEP5, (16, 16, 16, 1)), peer_repeats=3, peer_cap=20.0),
+          peer_nets=(NOTES, DEEP5, (16, 16, 16, 1)), peer_repeats=3, peer_cap=20.0, startup_repeats=5),
     Sizes("tiny", (NOTES, (3, 2, 1)), naive_cap=20.0, backprop_layers=(8, 16, 4), batch=8, repeats=2, peak_n=64,
           fd_layers=(3, 4, 1), fd_samples=2, answers=4, sheet=False, torch=False, code_check_layers=NOTES,
-          code_check_repeats=1, peer_nets=(NOTES, (3, 2, 1)), peer_repeats=1, peer_cap=20.0),
+          code_check_repeats=1, peer_nets=(NOTES, (3, 2, 1)), peer_repeats=1, peer_cap=20.0, startup_repeats=1),
 ]}

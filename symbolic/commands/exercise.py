@@ -1,7 +1,7 @@
 """Draw seeded exercise variants from an assignment file, with their answer key and worked solutions.
 
 The assignment (TOML) gives a title, a seed, the number of variants, the questions (kinds:
-expression, gradient, step, paths, flow) and the shares of partial credit per diagnosed mistake; the
+expression, gradient, step, paths, flow, matrix) and the shares of partial credit per diagnosed mistake; the
 network comes from its own [network] table or the spec flags. Each variant gets its own point in
 round numbers (poor draws rejected: saturated sigmoids, vanishing gradients, ReLU inputs near the
 kink, and any draw where a common mistake's value would pass for the answer) and a stable id.

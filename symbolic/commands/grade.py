@@ -128,7 +128,7 @@ def _run(args):
         raise GradproofError("-o and --jobs go with --batch")
     if args.param is None:
         raise GradproofError("--answer needs --param NAME (the parameter asked about, e.g. w^1_11)")
-    from ..matrix.grade import matrix_target
+    from ..matrix.targets import matrix_target
     if matrix_target(args.param, spec) is not None:     # W^2, b^2, Z^2, O^1: a matrix answer
         return _matrix(spec, args)
     param = spec.check_param(parse_param(args.param))

@@ -7,7 +7,7 @@ layout) or from the spec flags.
     seed = 2026
     variants = 30
     [[question]]
-    kind = "gradient"        # a kind of kinds.py: expression, gradient, step, paths or flow
+    kind = "gradient"        # a kind of kinds.py: expression, gradient, step, paths, flow or matrix
     param = "w^2_11"
     points = 2
     rtol = 1e-3
@@ -115,7 +115,7 @@ FIELDS = {
 
 
 def _target(value, spec, where):
-    from ..matrix.grade import target_of, target_text
+    from ..matrix.targets import target_of, target_text
     found = target_of(value, spec) if isinstance(value, str) else None
     if found is None:
         raise GradproofError(f"{where}: target must name a matrix whose gradient is asked: W^k, b^k, Z^k or O^k; "

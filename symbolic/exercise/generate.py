@@ -168,7 +168,7 @@ def draw_expression(draws, q):
 
 def draw_matrix(draws, q):
     from ..matrix.equations import equations
-    from ..matrix.grade import target_of
+    from ..matrix.targets import target_of
     target = target_of(q.target, draws.ctx.spec)
     return draws.same(next(e.rhs.latex() for e in equations(draws.ctx.spec) if e.lhs == target))
 

@@ -127,7 +127,7 @@ def ask_matrix(model, q, blanks, paper=True):
 
 def solve_matrix(sheet, model, q, blanks, values, derivations):
     from ..matrix import sheet as matrix_sheet
-    from ..matrix.grade import target_of
+    from ..matrix.targets import target_of
     target = target_of(q.target, model.spec)
     sheet.add(Paragraph(parts("The answer (blank ", Code(blanks[0].id), "); any form equal to it entry by entry is "
                               "correct:")))

@@ -14,7 +14,8 @@ from typing import Callable
 
 from gradproof.numeric.errors import GradproofError, unknown
 
-from . import bundle, canvas, gradescope, items, moodle, prairielearn
+# each writer imports its platform's module when it runs: the platforms' graders (runtime.py, pl_runtime.py) live
+# in this package and must not load every exporter, nor the pages and sheets the exporters draw on
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,26 @@ class Platform:
 
 
 def _moodle(assignment, path, options):
+    from . import moodle
     moodle.write(assignment, path)
 
 
 def _canvas(assignment, path, options):
+    from . import canvas
     canvas.write(assignment, path)
 
 
 def _prairielearn(assignment, path, options):
     from ..model import Model
     from ..sheet import diagram
+    from . import bundle, prairielearn
     spec = items_spec(assignment)
     picture = diagram.svg(Model(spec)) if diagram.drawable(spec) else ""
     bundle.write_tree(path, prairielearn.files(assignment, picture, options.get("roster")))
 
 
 def _gradescope(assignment, path, options):
+    from . import bundle, gradescope
     roster = options.get("roster")
     text = None if roster is None else "student,variant\n" + "".join(f"{s},{v}\n" for s, v in roster.items())
     bundle.write_zip(path, gradescope.files(assignment, text, options.get("code")),
@@ -96,6 +101,7 @@ def platform(name):
 
 def export(folder, to, out=None, **options):
     """Write the export of an exercise folder for platform ``to``; returns the path written."""
+    from . import items
     p = platform(to)
     assignment = items.load(folder)
     if options.get("roster") is not None:

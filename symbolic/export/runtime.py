@@ -82,12 +82,12 @@ def _code_tests(root, spec, name):
     """One test per layer for the submission's file ``name``: the student's own backward(W, b, x, y) for the
     homework's network, checked in a limited child process against backprop (check-code). Other files of
     the submission (helpers, notes) are not run."""
-    from gradproof.numeric.codecheck.api import check_file
-    from gradproof.numeric.codecheck.report import gradescope_tests
     tests = []
     path = Path(root) / "submission" / name if name else None
     if path is None or not path.is_file():
         return tests
+    from gradproof.numeric.codecheck.api import check_file
+    from gradproof.numeric.codecheck.report import gradescope_tests
     for path in (path,):
         report = check_file(path, spec)
         codes = list((report.diagnosis or {}).get("codes", []))

@@ -10,7 +10,8 @@ rows are graded all the same.
 from gradproof.numeric import batch
 from gradproof.numeric.errors import GradproofError
 
-from ..matrix.grade import MatrixGrader, matrix_target
+from ..matrix.grade import MatrixGrader
+from ..matrix.targets import matrix_target
 from .grader import DEFAULT_RTOL, Grader, Result
 from .parser import MAX_LENGTH, shown
 

@@ -21,6 +21,7 @@ import sympy as sp
 
 from gradproof.numeric.losses import LOSSES
 
+from ..compile import NUMPY
 from ..model import L
 from ..printing import Partial
 from .parser import ETA
@@ -88,7 +89,7 @@ class Float64:
     @staticmethod
     def function(func, count):
         """func (a sympy function class of count arguments) on float64 arrays."""
-        fn = _translated(func, count, "numpy")
+        fn = _translated(func, count, NUMPY)
         return lambda *args: np.asarray(fn(*args), dtype=float)
 
     @staticmethod

@@ -40,6 +40,7 @@ from .answer import AnswerError, parse, resolve
 from .env import LAM, Exact, M
 from .equations import equations
 from .expr import Add, Apply, Hadamard, Leaf, MatMul, Node, Scale, ShapeError, T, shape_text
+from .targets import target_of, target_text
 
 DIGITS = 50
 POINTS = 3
@@ -69,7 +70,6 @@ SENTENCES = {
     "missing_regularization": "The regularization term is missing: L2 adds 2λW^k to ∂L/∂W^k, L1 adds λ sign(W^k).",
 }
 CODES = tuple(SENTENCES)
-TARGETS = {"W": "dW", "b": "db", "Z": "dZ", "O": "dO", "A": "dO"}
 
 
 @dataclass
@@ -90,39 +90,6 @@ def batch_size(spec):
     while m in spec.layers:
         m += 1
     return m
-
-
-def target_of(text, spec):
-    """The gradient a name asks for (W^2, b^{2}, Z^(2), O^1, A^[1], ∂L/∂W^2) as the Leaf of its gradient, or None
-    when the name is no matrix (w^2_11 is a scalar question)."""
-    import re
-    found = re.fullmatch(r"\s*(?:(?:\\partial|∂|d)\s*L\s*/\s*(?:\\partial|∂|d)\s*)?(W|b|Z|O|A)\s*\^?\s*[{(\[]?\s*"
-                         r"[{(\[]?\s*(\d+)\s*[})\]]?\s*[})\]]?\s*", text)
-    if found is None or (found.group(1) == "b" and "_" in text):
-        return None
-    kind, k = TARGETS[found.group(1)], int(found.group(2))
-    low = 1
-    if not low <= k <= spec.depth:
-        raise GradproofError(f"{text.strip()}: no such layer; the {spec.layers_text} network has layers 1..{spec.depth}")
-    if kind == "db" and not spec.bias:
-        raise GradproofError(f"{text.strip()}: this network has no biases (add --bias)")
-    return Leaf(kind, k)
-
-
-def matrix_target(text, spec):
-    """The gradient a question asks for when it is a matrix (W^2, b^2, Z^2, O^1), or None when text names one
-    scalar parameter (w^2_11, b^2_1): what decides which grader grades an answer. Raises GradproofError for a
-    matrix name the spec has not (W^9, or b^2 without biases)."""
-    from gradproof.numeric.notation import parse_param
-    try:
-        parse_param(text)
-    except GradproofError:
-        return target_of(text, spec)
-    return None
-
-
-def target_text(leaf):
-    return {"dW": "W", "db": "b", "dZ": "Z", "dO": "O"}[leaf.kind] + f"^{leaf.layer}"
 
 
 # ---- the random batches ----------------------------------------------------------------------
