@@ -64,7 +64,7 @@ def typed(blank):
     """What a student types for a value, as its item asks: in the item's units, four significant digits (a
     new weight: the page's eight decimals, in those units)."""
     e, value, _ = canvas.scaled(blank)
-    if blank.type == "integer":
+    if blank.whole:
         return str(blank.answer)
     if isinstance(blank.blank.quantity, exercise_key.NewWeight):
         return format(Decimal(f"{float(blank.answer):.8f}").scaleb(-e), "f")
@@ -206,7 +206,7 @@ def test_margins_survive_the_rounding(model):
     for bank in model.questions:
         for item in bank.items:
             for blank in item.blanks:
-                if blank.type == "number":
+                if not (blank.expression or blank.whole):
                     e, value, margin = canvas.scaled(blank)
                     assert margin >= canvas.MIN_MARGIN and e % 3 == 0
                     assert margin == pytest.approx(blank.tolerance / 10.0 ** e, rel=5e-3)

@@ -129,7 +129,7 @@ def typed(blank, value):
     """A number as the page asks it: eight decimals for a new weight, else four significant digits."""
     if isinstance(blank.blank.quantity, exercise_key.NewWeight):
         return f"{value:.8f}"
-    if blank.type == "integer":
+    if blank.whole:
         return str(int(value))
     return format(Decimal(f"{value:#.4g}"), "f")
 

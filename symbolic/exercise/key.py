@@ -52,10 +52,12 @@ FORMS = ("closed", "delta", "any")
 # ---- what a blank holds ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Quantity:
-    """What a blank holds. ``type`` is what the student types ("number", "integer" or "expression"); ``stage``
-    orders a step's tables (0 the loss and δ's, 1 the gradients, 2 the new weights)."""
+    """What a blank holds, and what the student types: a number (within the blank's rtol), a whole number
+    (``whole``) or an expression (``expression``: LaTeX, which only gradproof grades; a platform collects it as an
+    essay). ``stage`` orders a step's tables (0 the loss and δ's, 1 the gradients, 2 the new weights)."""
 
-    type = "number"
+    expression = False
+    whole = False
     stage = 0
 
     @property
@@ -163,7 +165,7 @@ class Expression(Quantity):
     """∂L/∂param as an expression (LaTeX)."""
 
     param: Param
-    type = "expression"
+    expression = True
 
     @property
     def tail(self):
@@ -182,7 +184,7 @@ class MatrixAnswer(Quantity):
     """∂L/∂W^k, ∂L/∂b^k, ∂L/∂Z^k or ∂L/∂O^k in matrix form over a batch (LaTeX), in the network's layout."""
 
     target: str                 # W^2, b^2, Z^2, O^1
-    type = "expression"
+    expression = True
 
     @property
     def tail(self):
@@ -202,7 +204,7 @@ class PathCount(Quantity):
     """The number of paths from a parameter to L."""
 
     param: Param
-    type = "integer"
+    whole = True
 
     @property
     def tail(self):
@@ -415,8 +417,12 @@ class Blank:
         return blank_id(self.question, None if self.alone else self.quantity)
 
     @property
-    def type(self):
-        return self.quantity.type
+    def expression(self):
+        return self.quantity.expression
+
+    @property
+    def whole(self):
+        return self.quantity.whole
 
     def label(self, model=None):
         return self.quantity.label(model)

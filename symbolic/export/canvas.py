@@ -66,7 +66,7 @@ def unit_exponent(answer, tolerance):
 
 def scaled(blank):
     """(exponent, value in those units, margin in those units) of a numeric blank."""
-    if blank.type == "integer":
+    if blank.whole:
         return 0, blank.answer, 0
     e = unit_exponent(float(blank.answer), blank.tolerance)
     return e, float(blank.answer) / 10.0 ** e, float(f"{blank.tolerance / 10.0 ** e:.3g}")

@@ -46,8 +46,12 @@ class Input:
         return self.blank.id
 
     @property
-    def type(self):
-        return self.blank.type
+    def expression(self):
+        return self.blank.expression
+
+    @property
+    def whole(self):
+        return self.blank.whole
 
     @property
     def answer(self):
@@ -64,7 +68,7 @@ class Input:
     @property
     def tolerance(self):
         """The absolute tolerance a platform compares with (the key's rtol relative to the answer)."""
-        if self.type == "integer":
+        if self.whole:
             return 0
         return float(f"{self.rtol * abs(self.answer):.3g}") if self.answer else self.rtol
 
@@ -109,7 +113,7 @@ class Item:
     @property
     def essay(self):
         """An answer the platform cannot grade itself (an expression): a teacher grades it with gradproof."""
-        return any(b.type == "expression" for b in self.blanks)
+        return any(b.expression for b in self.blanks)
 
     @property
     def grader_info_html(self):
@@ -227,7 +231,7 @@ def _load(folder, stamp):
         for bank, q in zip(banks, assignment.questions):
             inputs = []
             for b in v.blanks[q.number]:
-                found = _mistakes(grader, b, v.id, assignment.grading) if b.type == "number" else []
+                found = [] if b.expression or b.whole else _mistakes(grader, b, v.id, assignment.grading)
                 inputs.append(Input(b, found))
             text = intro + "\n" + mathjax.fragment(pages.ask(model, q, v, paper=False), shift=1)
             worked = mathjax.fragment(pages.solve(model, q, v, values, derivations), shift=1)

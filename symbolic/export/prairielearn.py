@@ -62,11 +62,11 @@ def slug(text):
 def _input(blank):
     name = answer_name(blank.id)
     label = f"\\({blank.label_latex}\\) =" if blank.label_latex else "="
-    if blank.type == "expression":
+    if blank.expression:
         hint = "LaTeX, e.g. 2(O_{31} - y_1) O_{31}(1 - O_{31}) O_{21}"
         size = 60
     else:
-        hint = "a number, e.g. -0.00412 or 4.12 \\times 10^{-3}" if blank.type == "number" else "a whole number"
+        hint = "a whole number" if blank.whole else "a number, e.g. -0.00412 or 4.12 \\times 10^{-3}"
         size = 24
     return (f'<p><pl-string-input answers-name="{name}" label="{escape(label)}" size="{size}" '
             f'placeholder="{escape(hint)}" allow-blank="true" remove-leading-trailing="true" '
