@@ -245,3 +245,10 @@ def test_no_points_and_unknown_parameters_are_errors():
         check(Spec(), [])
     with pytest.raises(GradproofError, match="w\\^4_11 does not exist"):
         check(Spec(), [random_point(Spec())], params=[Param.weight(4, 1, 1)])
+
+
+def test_every_method_of_the_policy_table_is_computed():
+    from gradproof.symbolic.check.compare import COMPUTE
+    from gradproof.symbolic.check.policy import METHODS, STEPPED, TABLE
+    assert tuple(COMPUTE) == METHODS == tuple(m.name for m in TABLE)
+    assert STEPPED == {"central"}           # the one method not judged across a kink

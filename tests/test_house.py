@@ -73,3 +73,38 @@ def test_ci_runs_the_readmes_test_command_and_ruff():
     test_extra = config["project"]["optional-dependencies"]["test"]
     assert any(dep.startswith("ruff") for dep in test_extra)
     assert " -n " not in test_command or any(dep.startswith("pytest-xdist") for dep in test_extra)
+
+
+def _registry_names():
+    """{name: which table} for the rows of every registry a library module could be tempted to compare with."""
+    from gradproof.numeric.activations import ACTIVATIONS
+    from gradproof.numeric.layouts import LAYOUTS
+    from gradproof.numeric.losses import LOSSES
+    from gradproof.numeric.regularizations import REGULARIZATIONS
+    from gradproof.symbolic.check.policy import METHODS
+    from gradproof.symbolic.exercise.key import KINDS
+    from gradproof.symbolic.export import PLATFORMS
+    from gradproof.symbolic.sheet.manifest import KINDS as SHEET_KINDS
+    tables = {"activation": ACTIVATIONS, "loss": LOSSES, "regularization": REGULARIZATIONS, "layout": LAYOUTS,
+              "question kind": KINDS, "check method": METHODS, "platform": PLATFORMS, "sheet kind": SHEET_KINDS}
+    # 'none' is also sympy's printing order and a diagnosis's "derivative left out": other vocabularies
+    return {name: table for table, rows in tables.items() for name in rows if name != "none"}
+
+
+def test_no_library_module_compares_a_registry_name_with_a_string_literal():
+    """Behaviour hangs on a registry row's fields, never on its name: `if kind == "matrix"` is how a new row
+    ends up needing edits all over the library. Registries may still key their own rows by name."""
+    import ast
+    names = _registry_names()
+    found = []
+    for package in (gradproof.numeric, gradproof.symbolic):
+        for path in sorted(Path(package.__path__[0]).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Compare) and
+                        any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)):
+                    continue
+                for side in [node.left, *node.comparators]:
+                    items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    found += [f"{path.name}:{node.lineno}: {names[c.value]} {c.value!r} in `{ast.unparse(node)}`"
+                              for c in items if isinstance(c, ast.Constant) and c.value in names]
+    assert found == []

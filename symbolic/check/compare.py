@@ -34,7 +34,7 @@ from gradproof.numeric.paths import per_path
 from gradproof.numeric.point import from_mapping, random_point
 
 from ..matrix.evaluate import gradients as matrix_gradients
-from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, merge_tolerances, rounding_allowance
+from .policy import EXACT_DIGITS, MAX_PATHS, METHODS, REFERENCE, STEPPED, merge_tolerances, rounding_allowance
 from .report import Report, Row
 
 __all__ = ["check", "random_points", "compiled"]
@@ -85,6 +85,48 @@ def _backprop(spec, point):
     return {p: grads.value(p) for p in spec.parameters()}
 
 
+def _matrix(spec, point, params, max_paths):
+    return matrix_gradients(spec, point)      # a coupled layer (softmax) by its Jacobian-vector form
+
+
+def _per_path(spec, point, params, max_paths):
+    return per_path(spec, point, params, max_paths=max_paths).values
+
+
+def _central(spec, point, params, max_paths):
+    return {e.param: e for e in central(spec, point, params)}
+
+
+def _complex_step(spec, point, params, max_paths):
+    return {e.param: e.value for e in complex_step(spec, point, params)} if complex_step_applies(spec) else {}
+
+
+# how each method of policy.TABLE is computed: (spec, point, params, max_paths) -> {Param: value}, or for a stepped
+# method {Param: numeric.fd.Estimate} (its value, whether a step resolves it, the rounding of L over the step)
+# (backprop through a lambda: the tests put a wrong _backprop in its place to see the check fail)
+COMPUTE = {"backprop": lambda spec, point, params, max_paths: _backprop(spec, point), "matrix": _matrix,
+           "per_path": _per_path, "central": _central, "complex_step": _complex_step}
+
+
+def _left_out(spec, params, max_paths):
+    """{method: (a note for the report, {Param: a note for its row})} for the methods that leave out parameters:
+    the complex step all of them where an activation is not analytic, the per-path sum those with more than
+    max_paths paths."""
+    out = {}
+    if not complex_step_applies(spec):
+        layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
+        out["complex_step"] = (f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
+                               "which is not analytic (Im f(z + ih) / h needs a holomorphic f)", {})
+    skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
+    if skipped:
+        out["per_path"] = (f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} "
+                           f"with more than {max_paths} paths each (e.g. {skipped[0]}: "
+                           f"{spec.path_count(skipped[0])} paths); raise --max-paths to include them",
+                           {p: f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}"
+                            for p in skipped})
+    return out
+
+
 def _as_values(spec, result, params):
     """{Param: float} from what a gradient callable returned: keyed by Param or by name (w^1_11)."""
     if not hasattr(result, "items"):
@@ -117,57 +159,41 @@ def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, ex
         # the POINT file rules (numeric.point.from_mapping) name a wrong shape before any method trips on it
         from_mapping(point.to_json(), spec, source=f"point {n}")
     given = dict(methods or {})
-    names = METHODS + tuple(m for m in given if m not in METHODS and m != "symbolic")
+    names = METHODS + tuple(m for m in given if m not in METHODS and m != REFERENCE)
     tols = merge_tolerances(names, base=tolerances)
-    notes = []
-    analytic = complex_step_applies(spec)
-    if not analytic and "complex_step" not in given:
-        layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
-        notes.append(f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
-                     "which is not analytic (Im f(z + ih) / h needs a holomorphic f)")
-    skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
-    if skipped and "per_path" not in given:
-        notes.append(f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} with more "
-                     f"than {max_paths} paths each (e.g. {skipped[0]}: {spec.path_count(skipped[0])} paths); "
-                     "raise --max-paths to include them")
+    left_out = {m: why for m, why in _left_out(spec, params, max_paths).items() if m not in given}
+    notes = [note for note, _ in left_out.values()]
     rows = []
     for n, point in enumerate(points, start=1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # a non-finite value is a status
-            rows += _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analytic, exact)
+            rows += _rows(spec, point, n, params, names, given, tols, max_paths, left_out, exact)
     return Report(spec, rows, len(points), names, tols, notes, exact,
                   sources or [{"point": n} for n in range(1, len(points) + 1)])
 
 
-def _rows(spec, point, n, params, names, given, tols, max_paths, skipped, analytic, exact):
+def _rows(spec, point, n, params, names, given, tols, max_paths, left_out, exact):
     """The rows of one point: every method's value of every parameter, judged."""
-    s = _as_values(spec, given["symbolic"](spec, point), params) if "symbolic" in given \
+    s = _as_values(spec, given[REFERENCE](spec, point), params) if REFERENCE in given \
         else _symbolic(spec, point)
-    values = {}
+    values, estimates = {}, {}
     for m in names:
         if m in given:
             values[m] = _as_values(spec, given[m](spec, point), params)
-        elif m == "backprop":
-            values[m] = _backprop(spec, point)
-        elif m == "matrix":
-            values[m] = matrix_gradients(spec, point)      # a coupled layer (softmax) by its Jacobian-vector form
-        elif m == "per_path":
-            values[m] = per_path(spec, point, params, max_paths=max_paths).values
-        elif m == "central":
-            estimates = {e.param: e for e in central(spec, point, params)}
-            values[m] = {p: e.value for p, e in estimates.items()}
-        elif m == "complex_step":
-            values[m] = {e.param: e.value for e in complex_step(spec, point, params)} if analytic else {}
+        elif m in STEPPED:
+            estimates[m] = COMPUTE[m](spec, point, params, max_paths)
+            values[m] = {p: e.value for p, e in estimates[m].items()}
+        else:
+            values[m] = COMPUTE[m](spec, point, params, max_paths)
     exact_values = compiled(spec, EXACT_DIGITS).evaluate(point).gradients if exact else {}
     kinked = kinks(spec, point, params)
     rows = []
     for p in params:
         row = Row(p, n, float(s[p]), {m: _maybe(values[m].get(p)) for m in names}, tols,
                   kink=kinked.get(p), exact=exact_values.get(p))
-        if "central" in names and "central" not in given:
-            row.unresolved = estimates[p].unresolved
-            row.extra["central"] = rounding_allowance(tols["central"], estimates[p].rounding)
-        if p in skipped and "per_path" not in given:
-            row.notes.append(f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}")
+        for m, found in estimates.items():
+            row.unresolved = found[p].unresolved
+            row.extra[m] = rounding_allowance(m, tols[m], found[p].rounding)
+        row.notes += [why[p] for _, why in left_out.values() if p in why]
         row.status = ("nonfinite" if row.nonfinite else "fail" if row.failed_methods
                       else "kink" if row.kink else "pass")
         rows.append(row)

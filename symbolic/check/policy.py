@@ -18,21 +18,12 @@ from gradproof.numeric.errors import unknown
 from gradproof.numeric.fd import COMPLEX_H
 
 __all__ = ["METHODS", "DESCRIPTIONS", "RULE", "MAX_PATHS", "EXACT_DIGITS", "Tolerance", "TIGHT", "TOLERANCES",
-           "ROUNDING_ALLOWANCE", "merge_tolerances", "rounding_allowance"]
+           "ROUNDING_ALLOWANCE", "STEPPED", "Method", "TABLE", "merge_tolerances", "rounding_allowance"]
 
-METHODS = ("backprop", "matrix", "per_path", "central", "complex_step")   # compared with the reference, "symbolic"
 RULE = "pass iff |a − s| <= atol + rtol·|s|"
 MAX_PATHS = 1000              # per-path sums above this many paths per parameter are skipped
 EXACT_DIGITS = 50
-
-DESCRIPTIONS = {
-    "symbolic": "the derived δ form, compiled with lambdify (the reference s)",
-    "backprop": "memoized backpropagation (numpy)",
-    "matrix": "the derived layer equations in matrix form, in the spec's layout (numpy)",
-    "per_path": "the chain rule summed path by path, nothing reused",
-    "central": "central differences (L(w+h) − L(w−h)) / 2h",
-    "complex_step": f"complex step Im L(w + ih) / h, h = {COMPLEX_H:g}",
-}
+REFERENCE = "symbolic"        # the name of the reference s in the report, its JSON and a check's `methods`
 
 
 @dataclass(frozen=True)
@@ -61,8 +52,33 @@ class Tolerance:
 # and a rounding error eps |L| / h ~ 4e-11 |L|: about 1e-10 for losses and derivatives of order
 # 1 to 10. rtol 1e-5 and atol 1e-7 leave a factor of about 1000 over that.
 TIGHT = Tolerance(rtol=1e-10, atol=1e-12)
-TOLERANCES = {"backprop": TIGHT, "matrix": TIGHT, "per_path": TIGHT, "central": Tolerance(rtol=1e-5, atol=1e-7),
-              "complex_step": TIGHT}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of computing every gradient, compared with the reference s: its name (in the report and the JSON),
+    what it is, its default tolerance, and whether it takes a step in the parameter (a finite difference: not judged
+    across a kink, nor where no step resolves the derivative against the rounding of L, and allowed that rounding)."""
+
+    name: str
+    description: str
+    tolerance: Tolerance
+    stepped: bool = False
+
+
+# the methods, in the report's order; compare.py computes each (its COMPUTE has one entry per row)
+TABLE = (
+    Method("backprop", "memoized backpropagation (numpy)", TIGHT),
+    Method("matrix", "the derived layer equations in matrix form, in the spec's layout (numpy)", TIGHT),
+    Method("per_path", "the chain rule summed path by path, nothing reused", TIGHT),
+    Method("central", "central differences (L(w+h) − L(w−h)) / 2h", Tolerance(rtol=1e-5, atol=1e-7), stepped=True),
+    Method("complex_step", f"complex step Im L(w + ih) / h, h = {COMPLEX_H:g}", TIGHT),
+)
+METHODS = tuple(m.name for m in TABLE)
+DESCRIPTIONS = {REFERENCE: "the derived δ form, compiled with lambdify (the reference s)",
+                **{m.name: m.description for m in TABLE}}
+TOLERANCES = {m.name: m.tolerance for m in TABLE}
+STEPPED = frozenset(m.name for m in TABLE if m.stepped)
 # Central differences also carry the rounding of L at its magnitude, eps |L| / h over the step (a loss of
 # 1e300 rounds to ±2e284; numeric.fd.Estimate.rounding): at the default rtol their allowance grows by
 # ROUNDING_ALLOWANCE times it, in proportion to the rtol asked for (none at rtol 0). For a loss of order 1
@@ -70,13 +86,14 @@ TOLERANCES = {"backprop": TIGHT, "matrix": TIGHT, "per_path": TIGHT, "central": 
 ROUNDING_ALLOWANCE = 10
 
 
-def rounding_allowance(tolerance, rounding):
-    """What central differences may be off by, beyond atol + rtol·|s|, for the rounding of L over their step.
+def rounding_allowance(method, tolerance, rounding):
+    """What a stepped method (central differences) may be off by, beyond atol + rtol·|s|, for the rounding of L
+    over its step, at the tolerance asked for.
 
-    >>> rounding_allowance(TOLERANCES["central"], 0.5), rounding_allowance(Tolerance(0.0, 0.0), 0.5)
+    >>> rounding_allowance("central", TOLERANCES["central"], 0.5), rounding_allowance("central", Tolerance(0.0, 0.0), 0.5)
     (5.0, 0.0)
     """
-    return ROUNDING_ALLOWANCE * rounding * (tolerance.rtol / TOLERANCES["central"].rtol)
+    return ROUNDING_ALLOWANCE * rounding * (tolerance.rtol / TOLERANCES[method].rtol)
 
 
 def merge_tolerances(names, rtol=None, atol=None, base=None):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from gradproof.numeric.notation import Param
 
-from .policy import DESCRIPTIONS, EXACT_DIGITS, RULE
+from .policy import DESCRIPTIONS, EXACT_DIGITS, REFERENCE, RULE, STEPPED
 
 __all__ = ["Row", "Report"]
 
@@ -22,7 +22,7 @@ class Row:
     "fail" (a judged method breaks the rule), "kink" (central differences straddle a kink, so they are
     not judged; the rest pass), "pass". Central differences are not judged either where no step
     resolves the derivative against the rounding of L (`unresolved`); their allowance grows by
-    `extra["central"]`, atol scaled with that rounding (eps |L| / h), so that a large loss does not fail them."""
+    `extra[method]`, atol scaled with that rounding (eps |L| / h), so that a large loss does not fail them."""
 
     param: Param
     point: int                           # 1-based
@@ -39,17 +39,17 @@ class Row:
     def judged(self, method):
         """Whether the method's value is compared: computed, and not central differences at a kink or
         where no step resolves the derivative."""
-        return self.values.get(method) is not None and not (method == "central" and (self.kink or self.unresolved))
+        return self.values.get(method) is not None and not (method in STEPPED and (self.kink or self.unresolved))
 
     @property
     def nonfinite(self):
         """The names ("symbolic" or a method) whose value is NaN or infinite."""
-        named = {"symbolic": self.symbolic, **self.values}
+        named = {REFERENCE: self.symbolic, **self.values}
         return [m for m, v in named.items() if v is not None and not math.isfinite(v)]
 
     def not_judged_why(self, method):
         """Why a computed value is not judged ("kink", "unresolved"), or None."""
-        if method != "central" or self.values.get(method) is None:
+        if method not in STEPPED or self.values.get(method) is None:
             return None
         return "kink" if self.kink else ("unresolved" if self.unresolved else None)
 
@@ -92,7 +92,7 @@ class Row:
 
     def exact_err(self, method):
         """|value − exact| in float, for "symbolic" or a method (None when either is missing)."""
-        value = self.symbolic if method == "symbolic" else self.values.get(method)
+        value = self.symbolic if method == REFERENCE else self.values.get(method)
         if self.exact is None or value is None:
             return None
         import mpmath
@@ -101,7 +101,7 @@ class Row:
 
     def to_json(self):
         methods = list(self.values)
-        entry = {"name": self.param.name, "point": self.point, "symbolic": _num(self.symbolic)}
+        entry = {"name": self.param.name, "point": self.point, REFERENCE: _num(self.symbolic)}
         entry.update({m: _num(self.values[m]) for m in methods})
         entry["abs_err"] = {m: _num(self.abs_err(m)) for m in methods}
         entry["rel_err"] = {m: _num(self.rel_err(m)) for m in methods}
@@ -118,7 +118,7 @@ class Row:
         if self.exact is not None:
             import mpmath
             entry["exact"] = mpmath.nstr(self.exact, EXACT_DIGITS, strip_zeros=False)
-            entry["exact_err"] = {m: _num(self.exact_err(m)) for m in ["symbolic"] + methods}
+            entry["exact_err"] = {m: _num(self.exact_err(m)) for m in [REFERENCE] + methods}
         return entry
 
     def explain(self):
@@ -272,7 +272,7 @@ class Report:
         if self.exact:
             lines += ["", f"Float64 error of each method against the symbolic gradient in {EXACT_DIGITS}-digit "
                           "arithmetic (largest over all rows):"]
-            for m in ("symbolic",) + tuple(self.methods):
+            for m in (REFERENCE,) + tuple(self.methods):
                 errs = [(r.exact_err(m), r) for r in self.rows if r.exact_err(m) is not None]
                 if errs:
                     err, r = max(errs, key=lambda e: e[0])

@@ -7,14 +7,54 @@ Each ``[[sheet]]`` table names the sheet (``name``, the stem of its files), its 
 (symbolic/claims/) instead of a derivation: it takes no spec and no point. Generation is deterministic: the same inputs give
 byte-identical files.
 """
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.files import read_toml
 
 MANIFEST = "sheets.toml"
 _KEYS = ("name", "kind", "spec", "at", "lr", "params", "title", "intro", "formats")
-KINDS = ("derivation", "claims", "matrix")
+
+
+def _derivation(entry, folder):
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.point import load_point
+    from gradproof.numeric.spec import Spec
+
+    from . import content
+    spec = Spec.from_toml(folder / entry["spec"])
+    point = load_point(folder / entry["at"], spec) if "at" in entry else None
+    params = [spec.check_param(parse_param(p)) for p in entry.get("params", [])] or None
+    return content.build(spec, params, point, float(entry.get("lr", content.DEFAULT_LR)),
+                         title=entry.get("title"), intro=entry.get("intro"), name=entry["name"])
+
+
+def _claims(entry, folder):
+    from ..claims import sheet as claims_sheet
+    return claims_sheet.build(name=entry["name"], title=entry.get("title", claims_sheet.TITLE))
+
+
+def _matrix(entry, folder):
+    from gradproof.numeric.spec import Spec
+
+    from ..matrix import sheet as matrix_sheet
+    return matrix_sheet.build(Spec.from_toml(folder / entry["spec"]), title=entry.get("title"), name=entry["name"])
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of sheet a manifest entry makes: ``build(entry, folder)`` gives the Sheet."""
+
+    name: str
+    build: Callable
+    needs_spec: bool = True
+
+
+KINDS = {k.name: k for k in (Kind("derivation", _derivation), Kind("claims", _claims, needs_spec=False),
+                             Kind("matrix", _matrix))}
+DEFAULT_KIND = "derivation"          # an entry without ``kind``
 
 
 def read(folder):
@@ -32,10 +72,10 @@ def read(folder):
         unknown = sorted(set(entry) - set(_KEYS))
         if unknown:
             raise GradproofError(f"{path}: sheet {n}: unknown key {unknown[0]!r}; valid: {', '.join(_KEYS)}")
-        kind = entry.get("kind", "derivation")
+        kind = entry.get("kind", DEFAULT_KIND)
         if kind not in KINDS:
             raise GradproofError(f"{path}: sheet {n}: unknown kind {kind!r}; valid: {', '.join(KINDS)}")
-        if "name" not in entry or ("spec" not in entry and kind != "claims"):
+        if "name" not in entry or ("spec" not in entry and KINDS[kind].needs_spec):
             raise GradproofError(f"{path}: sheet {n}: needs a name and a spec")
         for key in ("spec", "at"):
             if key in entry and not _inside(folder, entry[key]):
@@ -54,12 +94,8 @@ def _inside(folder, name):
 
 def regenerate(folder, out=None):
     """Generate every sheet of folder/sheets.toml into ``out`` (default: the folder); the files written."""
-    from gradproof.numeric.notation import parse_param
-    from gradproof.numeric.point import load_point
-    from gradproof.numeric.spec import Spec
-
     from ..output import write_output
-    from . import content, files
+    from . import files
 
     folder = Path(folder)
     out = Path(out) if out is not None else folder
@@ -67,19 +103,7 @@ def regenerate(folder, out=None):
     _make_folder(out)
     written = []
     for entry in entries:
-        if entry.get("kind") == "claims":
-            from ..claims import sheet as claims_sheet
-            sheet = claims_sheet.build(name=entry["name"], title=entry.get("title", claims_sheet.TITLE))
-        elif entry.get("kind") == "matrix":
-            from ..matrix import sheet as matrix_sheet
-            sheet = matrix_sheet.build(Spec.from_toml(folder / entry["spec"]), title=entry.get("title"),
-                                       name=entry["name"])
-        else:
-            spec = Spec.from_toml(folder / entry["spec"])
-            point = load_point(folder / entry["at"], spec) if "at" in entry else None
-            params = [spec.check_param(parse_param(p)) for p in entry.get("params", [])] or None
-            sheet = content.build(spec, params, point, float(entry.get("lr", content.DEFAULT_LR)),
-                                  title=entry.get("title"), intro=entry.get("intro"), name=entry["name"])
+        sheet = KINDS[entry.get("kind", DEFAULT_KIND)].build(entry, folder)
         for fmt in entry.get("formats", ["tex", "html", "md"]):
             for name, data in files(sheet, fmt).items():
                 write_output(data, out / name)
