@@ -304,3 +304,25 @@ def test_the_penalty_sign_is_its_own_mistake(regularization, penalty, codes):
         negated = penalty.replace("+", "-", 1)
         whole = g.grade("w^3_11", r"2(y - \hat y) \hat y (1 - \hat y) O_{21}" + negated)
         assert whole.diagnosis == ["sign"]
+
+
+# The textbook δ is ∂L/∂z; the notes' δ_kj is ∂L/∂O_kj. Each answer below is the textbook's backprop formula
+# written with δ (right if δ meant ∂L/∂z), or, last, wrong under either reading.
+TEXTBOOK = [
+    ("w^3_11", r"\delta_{31} O_{21}", True),
+    ("w^2_11", r"\delta_{21} O_{11}", True),
+    ("w^1_11", r"(\delta_{21} w^2_{11} + \delta_{22} w^2_{12}) \sigma'(z_{11}) x_1", True),
+    ("w^1_11", r"\delta_{11} x_1", True),
+    ("w^2_11", r"2 \delta_{21} O_{11}", False),
+]
+
+
+@pytest.mark.parametrize("param, answer, textbook", TEXTBOOK)
+def test_an_answer_with_the_textbooks_delta_is_told_the_notes_convention(notes, param, answer, textbook):
+    from gradproof.symbolic.grade.grader import DELTA_CONVENTION
+    r = notes.grade(param, answer)
+    assert r.verdict == "incorrect"
+    assert (DELTA_CONVENTION in r.message) == textbook
+    # the notes' own δ form of the same derivative is right: δ_kj f'(z_kj) is the textbook's δ
+    if param == "w^2_11" and textbook:
+        assert notes.grade(param, r"\delta_{21} \sigma'(z_{21}) O_{11}").verdict == "correct"

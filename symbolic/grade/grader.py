@@ -89,6 +89,11 @@ class Result:
                 "param": self.param, "method": self.method}
 
 
+# said beside the diagnosis when an answer is right with its δ's read as ∂L/∂z (Grader._textbook_delta)
+DELTA_CONVENTION = ("your answer is right if δ means ∂L/∂z, as many textbooks define it; in these notes "
+                    "δ_kj = ∂L/∂O_kj, the derivative by the neuron's output, so ∂L/∂z_kj = δ_kj f'(z_kj)")
+
+
 class Question:
     """dL/dparam prepared for grading: the derivation, its values at the points, the diagnosis's variants."""
 
@@ -317,9 +322,23 @@ class Grader:
             if not codes:
                 # one undetected mistake must not hide a detected one: try two at once
                 codes, details = question.pairs().match(floats)
+            if self._textbook_delta(question, math_):
+                details = (*details, DELTA_CONVENTION)
             return Result("incorrect", reading.latex, self._wrong(param, codes, details, counterexample),
                           list(codes), counterexample, str(param), "numeric")
         return diagnose
+
+    def _textbook_delta(self, question, math_):
+        """Whether the answer is right once each δ_kj in it is read as ∂L/∂z_kj = δ_kj f'(z_kj): the δ of many
+        textbooks, where the notes' δ_kj is ∂L/∂O_kj. (Not for a layer that couples: its δ has no one slope.)"""
+        m = self.model
+        found = [m.neuron_of(s) for s in math_.free_symbols]
+        deltas = {m.delta[k][j]: (k, j) for letter, k, j in filter(None, found) if letter == "delta"}
+        if not deltas or any(m.couples(k) for k, _ in deltas.values()):
+            return False
+        textbook = math_.xreplace({d: d * m.f_prime(k, j) for d, (k, j) in deltas.items()})
+        got = self.points.evaluate(textbook, Mp50, partials=self.partials, keep=False)
+        return first_difference(got, question.expected) is None
 
     def _correct(self, question, reading, math_):
         method = self._symbolic_method(question, math_)
