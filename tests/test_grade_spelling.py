@@ -221,3 +221,21 @@ def test_each_network_reads_with_its_own_reader():
     with pytest.raises(Exception, match="w\\^1_\\{1,12\\} or w\\^1_\\{11,2\\}"):
         read("w^1_{112}", wide)                              # both cuts are weights: the message says so
     assert read("3.50", notes).figures == 3 and read("x_1", notes).figures is None   # nothing left from the last answer
+
+
+@pytest.mark.parametrize("typed", ["-2(y - y^)y^(1-y^) O_21", "-2(y-y^)*y^*(1-y^)*O_21", "2 (y^ - y) y^ (1 - y^) O21",
+                                   "-2(y - y^) y^(1 - y^) O_{21}"])
+def test_a_hat_typed_after_the_y_is_y_hat_and_said_so(notes, typed):
+    r = notes.grade("w^3_11", typed)
+    assert r.verdict == "correct", r.message
+    assert "y^ is read as ŷ" in r.message
+    flipped = notes.grade("w^3_11", f"-({typed})")
+    assert flipped.verdict == "incorrect" and flipped.diagnosis == ["sign"], flipped.message
+
+
+def test_a_power_of_y_stays_a_power(notes):
+    # no y^ that only a hat can explain: y^2 and y^{2} are squares, and nothing is said about hats
+    for typed in ("y^2 O_21", "y^{2} O_{21}"):
+        r = notes.grade("w^3_11", typed)
+        assert r.verdict == "incorrect" and "read as ŷ" not in r.message
+        assert "y²" in r.message or "y^{2}" in (r.parsed_latex or "")

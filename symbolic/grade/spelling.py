@@ -59,7 +59,9 @@ class Text:
             last = end
         out.append(self.text[last:])
         origin += self.origin[last:]
-        return Text("".join(out), origin)
+        edited = Text("".join(out), origin)
+        edited.notes = list(self.notes)
+        return edited
 
     def sub(self, pattern, replace):
         """re.sub with the origins kept: replace is a string (with \\1 groups) or a function of the match."""
@@ -349,6 +351,20 @@ def _rewrite(t, rules):
     return t
 
 
+# a phone's ŷ typed as y^: certain where no exponent can follow (y^), y^*, y^ at the end); then every y^ not
+# followed by an exponent's digit or brace is ŷ too, y^(1 - y^) included, and a note says how it was read
+HAT_ALONE = re.compile(r"(?<![A-Za-z\\])y\s*\^(?=\s*(?:$|[)\]}*/,=;]|\\cdot|\\times))")
+HAT_TYPED = r"(?<![A-Za-z\\])y\s*\^(?!\s*[\d{.])"
+
+
+def _hat_after(t):
+    if "^" not in t.text or not HAT_ALONE.search(t.text):
+        return t
+    out = t.sub(HAT_TYPED, r"\\hat{y}")
+    out.notes.append("y^ is read as ŷ (a hat typed after the y)")
+    return out
+
+
 def _keyboards(t):
     """The spellings of plain keyboards and of the widgets' LaTeX, rewritten to the grammar's."""
     t = _rewrite(t, KEYBOARDS)
@@ -482,8 +498,8 @@ def respell(text):
     gradproof.symbolic.grade.spelling.SpellingError: a sum needs its index and numeric bounds, e.g. \\sum_{j=1}^{2} (column 1)
     """
     t = Text(text)
-    for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _keyboards, _names, _ends,
-                 _sums):
+    for step in (_unicode, _decoration, _underbrace, _over, _fractions, _leibniz_d, _hat_after, _keyboards, _names,
+                 _ends, _sums):
         t = step(t)
     if LINEAR_FORMAT.search(text):
         t = _linear_fractions(t, text)
@@ -566,7 +582,7 @@ def _linear_fractions(t, typed):
     if not spans:
         return t
     out = t.edit(spans)
-    out.notes = notes
+    out.notes += notes
     return out
 
 
