@@ -94,11 +94,14 @@ def rank(factor):
 
 
 def _residual_first(factor):
-    """O - y as -(y - O): the notes write the loss's residual y - y_hat."""
-    if factor.is_Add and any(_PLACES.get(getattr(t, "name", ""), ("",))[0] == "y"
-                             for t in factor.args if t.is_Symbol):
+    """O - y as -(y - O): the notes write the loss's residual y - y_hat; and a sum of targets' terms that all carry
+    a minus as -(the sum). A sum with terms of both signs and no lone target stays as it is (softmax's
+    y_2 O_21 + y_3 O_21 - y_1 (1 - O_21))."""
+    def is_y(t):
+        return t.is_Symbol and _PLACES.get(t.name, ("",))[0] == "y"
+    if not factor.is_Add or not any(is_y(s) for s in factor.free_symbols) or any(is_y(t) for t in factor.args):
         return False
-    return factor.is_Add and any(_PLACES.get(s.name, ("",))[0] == "y" for s in factor.free_symbols)
+    return any(is_y(-t) for t in factor.args) or all(t.could_extract_minus_sign() for t in factor.args)
 
 
 def _sympy_ordered(product):
@@ -138,9 +141,10 @@ def notes_order(expr):
 
 def ordered_factors(factors):
     """Factors in the notes' order (see rank), the numbers multiplied into one leading coefficient (none
-    when it is 1) and a residual O - y turned to y - O with the sign moved to the coefficient."""
+    when it is 1), a factor and its reciprocal cancelled (softmax's -y_2/O_22 · -O_21 O_22 is y_2 O_21), and a
+    residual O - y turned to y - O with the sign moved to the coefficient."""
     coeff, rest = sp.Integer(1), []
-    for f in factors:
+    for f in _cancelled(factors):
         if f.is_Number:
             coeff *= f
         elif _residual_first(f):
@@ -150,6 +154,16 @@ def ordered_factors(factors):
             rest.append(f)
     rest.sort(key=rank)
     return ([coeff] if coeff != 1 else []) + rest
+
+
+def _cancelled(factors):
+    """The factors without each pair f, 1/f."""
+    out = list(factors)
+    for f in factors:
+        if isinstance(f, sp.Pow) and f.exp == -1 and f in out and f.base in out:
+            out.remove(f)
+            out.remove(f.base)
+    return out
 
 
 def _has_y(term):
