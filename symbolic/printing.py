@@ -157,12 +157,18 @@ def ordered_factors(factors):
 
 
 def _cancelled(factors):
-    """The factors without each pair f, 1/f."""
+    """The factors without each pair f, 1/f, and each pair -f, 1/f for a -1 (sigmoid with cross-entropy:
+    (1 - O)/(O - 1) is -1)."""
     out = list(factors)
     for f in factors:
-        if isinstance(f, sp.Pow) and f.exp == -1 and f in out and f.base in out:
-            out.remove(f)
-            out.remove(f.base)
+        if not (isinstance(f, sp.Pow) and f.exp == -1 and f in out):
+            continue
+        for other, sign in ((f.base, 1), (-f.base, -1)):
+            if other in out:
+                out.remove(f)
+                out.remove(other)
+                out += [sp.Integer(sign)] if sign == -1 else []
+                break
     return out
 
 

@@ -259,3 +259,31 @@ def test_text_output_reads_like_the_notes(capsys, tmp_path):
     out = capsys.readouterr().out
     value = float(out.split("∂L/∂w¹₁₁ = ")[-1].split()[0])
     assert value == pytest.approx(expected_values(net, W, b, X, Y)["w^1_11"], rel=1e-11)     # printed to 12 digits
+
+
+@pytest.mark.parametrize("net, param, shown", [
+    # softmax with cross-entropy: -y_m/O_2m times the Jacobian's -O_21 O_2m is y_m O_21, the O_2m gone
+    (dict(layers=(2, 3, 3), activations=("sigmoid", "softmax"), loss="ce"), "w^2_11",
+     "(−y₁·(1 − O₂₁) + y₂·O₂₁ + y₃·O₂₁)·O₁₁"),
+    # sigmoid with binary cross-entropy: (y - O)/(O(O - 1)) times O(1 - O) is -(y - O)
+    (dict(layers=(2, 2, 1), loss="bce"), "w^2_11", "−(y₁ − O₂₁)·O₁₁"),
+])
+def test_closed_forms_cancel_a_factor_against_its_reciprocal(net, param, shown):
+    import sympy as sp
+
+    from gradproof.numeric.notation import parse_param
+    from gradproof.numeric.spec import Spec
+    from gradproof.symbolic.chain import derive, settle
+    from gradproof.symbolic.model import Model
+    from gradproof.symbolic.printing import terminal
+    spec = Spec(**net)
+    model = Model(spec)
+    d = derive(spec, parse_param(param), model)
+    assert terminal(d.closed_form) == shown
+    # still the derivative: sympy.diff of the nested loss, at random values of x, y and w
+    expected = sp.diff(model.expanded_loss(), d.symbol)
+    got = model.expand(settle(d.closed_form))
+    rng = random.Random(7)
+    for _ in range(3):
+        at = {s: rng.uniform(0.1, 0.9) for s in expected.free_symbols | got.free_symbols}
+        assert float(got.subs(at)) == pytest.approx(float(expected.subs(at)), rel=1e-12)
