@@ -65,6 +65,10 @@ class Model:
         """(letter, k, j) of an O, z or delta symbol, or None."""
         return self._neurons.get(sym)
 
+    def deltas_in(self, expr):
+        """{delta_kj: (k, j)} for every delta symbol in expr."""
+        return {s: self._neurons[s][1:] for s in expr.free_symbols if self._neurons.get(s, ("",))[0] == "delta"}
+
     @cached_property
     def _neurons(self):
         table = {}

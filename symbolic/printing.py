@@ -161,14 +161,14 @@ def _cancelled(factors):
     (1 - O)/(O - 1) is -1)."""
     out = list(factors)
     for f in factors:
-        if not (isinstance(f, sp.Pow) and f.exp == -1 and f in out):
-            continue
-        for other, sign in ((f.base, 1), (-f.base, -1)):
-            if other in out:
+        if isinstance(f, sp.Pow) and f.exp == -1 and f in out:
+            if f.base in out:
                 out.remove(f)
-                out.remove(other)
-                out += [sp.Integer(sign)] if sign == -1 else []
-                break
+                out.remove(f.base)
+            elif -f.base in out:
+                out.remove(f)
+                out.remove(-f.base)
+                out.append(sp.Integer(-1))
     return out
 
 

@@ -82,13 +82,15 @@ def _registry_names():
     from gradproof.numeric.losses import LOSSES
     from gradproof.numeric.regularizations import REGULARIZATIONS
     from gradproof.symbolic.check.policy import METHODS
-    from gradproof.symbolic.exercise.key import KINDS
+    from gradproof.symbolic.exercise.key import FORMS, KINDS
     from gradproof.symbolic.export import PLATFORMS
     from gradproof.symbolic.sheet.manifest import KINDS as SHEET_KINDS
     tables = {"activation": ACTIVATIONS, "loss": LOSSES, "regularization": REGULARIZATIONS, "layout": LAYOUTS,
-              "question kind": KINDS, "check method": METHODS, "platform": PLATFORMS, "sheet kind": SHEET_KINDS}
-    # 'none' is also sympy's printing order and a diagnosis's "derivative left out": other vocabularies
-    return {name: table for table, rows in tables.items() for name in rows if name != "none"}
+              "question kind": KINDS, "check method": METHODS, "platform": PLATFORMS, "sheet kind": SHEET_KINDS,
+              "expression form": FORMS}
+    # other vocabularies use two of the names: 'none' (sympy's printing order, a diagnosis's "derivative left out")
+    # and 'delta' (the notation's letter of a delta_kj symbol)
+    return {name: table for table, rows in tables.items() for name in rows if name not in ("none", "delta")}
 
 
 def test_no_library_module_compares_a_registry_name_with_a_string_literal():

@@ -27,7 +27,7 @@ VERSION_GOAL = HELP_GOAL = 0.1
 GRADE_GOAL = 0.15
 
 
-def program():
+def gradproof_argv():
     """The ``gradproof`` program as a user runs it: the script installed beside this Python, else ``-m``."""
     script = Path(sys.executable).with_name("gradproof")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "gradproof.symbolic"]
@@ -35,7 +35,7 @@ def program():
 
 def commands():
     """{key: (what a reader sees, argv, the exit status that shows it did its work)}."""
-    py, gp = sys.executable, program()
+    py, gp = sys.executable, gradproof_argv()
     grade = gp + ["grade", "--param", "w^3_11", "--answer"]
     return {
         "python": ("python -c pass", [py, "-c", "pass"], 0),
@@ -67,7 +67,7 @@ def measure(sizes, progress=None):
             if round_:                     # the first round is the warm-up
                 times[key].append(seconds)
     median = {key: statistics.median(t) for key, t in times.items()}
-    return {"available": True, "repeats": sizes.startup_repeats, "program": " ".join(program()),
+    return {"available": True, "repeats": sizes.startup_repeats, "program": " ".join(gradproof_argv()),
             "commands": {key: {"command": runs[key][0], "seconds": median[key], "min_s": min(times[key])}
                          for key in runs},
             "version_over_python_s": median["version"] - median["python"],

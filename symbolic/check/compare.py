@@ -23,6 +23,9 @@ Examples
 >>> check(Spec(), [random_point(Spec(), seed=1)], methods={"backprop": wrong}).failures[0].failed_methods
 ['backprop']
 """
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 from gradproof.numeric.activations import ACTIVATIONS
@@ -93,6 +96,16 @@ def _per_path(spec, point, params, max_paths):
     return per_path(spec, point, params, max_paths=max_paths).values
 
 
+def _per_path_left_out(spec, params, max_paths):
+    skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
+    if not skipped:
+        return None
+    return (f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} "
+            f"with more than {max_paths} paths each (e.g. {skipped[0]}: {spec.path_count(skipped[0])} paths); "
+            "raise --max-paths to include them",
+            {p: f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}" for p in skipped})
+
+
 def _central(spec, point, params, max_paths):
     return {e.param: e for e in central(spec, point, params)}
 
@@ -101,30 +114,30 @@ def _complex_step(spec, point, params, max_paths):
     return {e.param: e.value for e in complex_step(spec, point, params)} if complex_step_applies(spec) else {}
 
 
-# how each method of policy.TABLE is computed: (spec, point, params, max_paths) -> {Param: value}, or for a stepped
-# method {Param: numeric.fd.Estimate} (its value, whether a step resolves it, the rounding of L over the step)
-# (backprop through a lambda: the tests put a wrong _backprop in its place to see the check fail)
-COMPUTE = {"backprop": lambda spec, point, params, max_paths: _backprop(spec, point), "matrix": _matrix,
-           "per_path": _per_path, "central": _central, "complex_step": _complex_step}
+def _complex_step_left_out(spec, params, max_paths):
+    if complex_step_applies(spec):
+        return None
+    layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
+    return (f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
+            "which is not analytic (Im f(z + ih) / h needs a holomorphic f)", {})
 
 
-def _left_out(spec, params, max_paths):
-    """{method: (a note for the report, {Param: a note for its row})} for the methods that leave out parameters:
-    the complex step all of them where an activation is not analytic, the per-path sum those with more than
-    max_paths paths."""
-    out = {}
-    if not complex_step_applies(spec):
-        layer = next(k for k, a in enumerate(spec.activations, 1) if not ACTIVATIONS[a].analytic)
-        out["complex_step"] = (f"complex_step does not apply: layer {layer} uses {spec.activations[layer - 1]}, "
-                               "which is not analytic (Im f(z + ih) / h needs a holomorphic f)", {})
-    skipped = [p for p in params if max_paths is not None and spec.path_count(p) > max_paths]
-    if skipped:
-        out["per_path"] = (f"per_path skipped for {len(skipped)} parameter{'s' if len(skipped) != 1 else ''} "
-                           f"with more than {max_paths} paths each (e.g. {skipped[0]}: "
-                           f"{spec.path_count(skipped[0])} paths); raise --max-paths to include them",
-                           {p: f"per_path not computed: {spec.path_count(p)} paths > --max-paths {max_paths}"
-                            for p in skipped})
-    return out
+@dataclass(frozen=True)
+class Computation:
+    """How one method of policy.TABLE is computed. ``values(spec, point, params, max_paths)``: {Param: value}, or
+    for a stepped method {Param: numeric.fd.Estimate} (its value, whether a step resolves it, the rounding of L
+    over the step). ``left_out(spec, params, max_paths)``: for a method that leaves parameters out, (a note for
+    the report, {Param: a note for its row}), or None when it leaves none out."""
+
+    values: Callable
+    left_out: Callable = None
+
+
+# one entry per row of policy.TABLE (backprop through a lambda: the tests put a wrong _backprop in its place to see
+# the check fail)
+COMPUTE = {"backprop": Computation(lambda spec, point, params, max_paths: _backprop(spec, point)),
+           "matrix": Computation(_matrix), "per_path": Computation(_per_path, _per_path_left_out),
+           "central": Computation(_central), "complex_step": Computation(_complex_step, _complex_step_left_out)}
 
 
 def _as_values(spec, result, params):
@@ -161,7 +174,8 @@ def check(spec, points, *, params=None, tolerances=None, max_paths=MAX_PATHS, ex
     given = dict(methods or {})
     names = METHODS + tuple(m for m in given if m not in METHODS and m != REFERENCE)
     tols = merge_tolerances(names, base=tolerances)
-    left_out = {m: why for m, why in _left_out(spec, params, max_paths).items() if m not in given}
+    asked = {m: COMPUTE[m].left_out(spec, params, max_paths) for m in METHODS if m not in given and COMPUTE[m].left_out}
+    left_out = {m: why for m, why in asked.items() if why}
     notes = [note for note, _ in left_out.values()]
     rows = []
     for n, point in enumerate(points, start=1):
@@ -180,10 +194,10 @@ def _rows(spec, point, n, params, names, given, tols, max_paths, left_out, exact
         if m in given:
             values[m] = _as_values(spec, given[m](spec, point), params)
         elif m in STEPPED:
-            estimates[m] = COMPUTE[m](spec, point, params, max_paths)
+            estimates[m] = COMPUTE[m].values(spec, point, params, max_paths)
             values[m] = {p: e.value for p, e in estimates[m].items()}
         else:
-            values[m] = COMPUTE[m](spec, point, params, max_paths)
+            values[m] = COMPUTE[m].values(spec, point, params, max_paths)
     exact_values = compiled(spec, EXACT_DIGITS).evaluate(point).gradients if exact else {}
     kinked = kinks(spec, point, params)
     rows = []

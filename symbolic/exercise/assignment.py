@@ -125,8 +125,8 @@ def _target(value, spec, where):
 
 def _forms(value, where):
     if value not in FORMS:
-        raise GradproofError(f"{where}: {unknown('forms', value, FORMS)} (closed: no ∂-quotient and no δ; "
-                             "delta: δ_kj allowed; any: Leibniz partials allowed too)")
+        said = "; ".join(f"{f.name}: {f.allows}" for f in FORMS.values())
+        raise GradproofError(f"{where}: {unknown('forms', value, FORMS)} ({said})")
     return value
 
 

@@ -341,7 +341,8 @@ class KeyGrader:
 
     def _outside_forms(self, question, answer):
         """(why, how it was read) when an expression uses what its question's forms exclude, else None."""
-        if question.forms == "any":
+        form = key.FORMS[question.forms]
+        if form.deltas and form.partials:
             return None
         from ..printing import Partial
         try:
@@ -349,15 +350,15 @@ class KeyGrader:
         except AnswerError:
             return None                 # the grader says why it cannot be read
         deltas = {s for row in self.model.delta[1:] for s in row[1:]}
-        if reading.math.atoms(Partial) or (reading.lhs is None and any(isinstance(a, Partial) for a in reading.sides or ())):
+        partials = reading.math.atoms(Partial) or (reading.lhs is None and
+                                                    any(isinstance(a, Partial) for a in reading.sides or ()))
+        if partials and not form.partials:
             what = "a ∂-quotient"
-        elif question.forms == "closed" and reading.math.free_symbols & deltas:
+        elif not form.deltas and reading.math.free_symbols & deltas:
             what = "a δ"
         else:
             return None
-        allowed = "δ's are allowed, ∂-quotients are not" if question.forms == "delta" else \
-            "no ∂-quotient and no δ: every factor written out in x, y, O, z and the weights"
-        return (f"Your answer uses {what}, which this question excludes ({allowed}): it asks you to carry the chain "
+        return (f"Your answer uses {what}, which this question excludes ({form.allows}): it asks you to carry the chain "
                 "rule through, and an answer in ∂'s or δ's restates the question.", reading.latex)
 
     def _at_variant_point(self, param, variant, answer):

@@ -44,9 +44,24 @@ FORMAT = 1                  # key.json's layout version (the "format" field); fi
 DEFAULT_RTOL = 1e-3
 SIGNIFICANT = 4             # digits a number answer is asked for (and shown with in the solutions)
 DECIMALS = 8                # decimal places a new weight is asked for (the update is small next to the weight)
-# what an expression answer may use: "closed" x, y, yhat, O, z, w, b, lambda, numbers and the activation's functions;
-# "delta" also the delta_kj; "any" also Leibniz partials
-FORMS = ("closed", "delta", "any")
+
+
+@dataclass(frozen=True)
+class Form:
+    """What an expression question's answer may use: always x, y, ŷ, O, z, w, b, λ, numbers and the activation's
+    functions; with ``deltas`` the δ_kj too, with ``partials`` Leibniz partials ∂A/∂B too. ``allows``: in words."""
+
+    name: str
+    deltas: bool
+    partials: bool
+    allows: str
+
+
+FORMS = {f.name: f for f in (
+    Form("closed", False, False, "no ∂-quotient and no δ: every factor written out in x, y, O, z and the weights"),
+    Form("delta", True, False, "δ's are allowed, ∂-quotients are not"),
+    Form("any", True, True, "δ's and ∂-quotients are allowed"),
+)}
 
 
 # ---- what a blank holds ---------------------------------------------------------------------------

@@ -234,10 +234,10 @@ class Grader:
         table = {self.spec.activation(k).sympy_output(sp, m.z[k][1:], j): m.O[k][j]
                  for k in range(1, len(n)) for j in range(1, n[k] + 1)}
         for _ in range(len(n)):
-            deltas = [s for s in expr.free_symbols if m.neuron_of(s) and m.neuron_of(s)[0] == "delta"]
+            deltas = m.deltas_in(expr)
             if not deltas:
                 break
-            expr = expr.xreplace({d: delta_definition(m, *m.neuron_of(d)[1:]) for d in deltas})
+            expr = expr.xreplace({d: delta_definition(m, k, j) for d, (k, j) in deltas.items()})
         return expr.xreplace(table)
 
     # ---- grading -------------------------------------------------------------------------------
@@ -332,8 +332,7 @@ class Grader:
         """Whether the answer is right once each δ_kj in it is read as ∂L/∂z_kj = δ_kj f'(z_kj): the δ of many
         textbooks, where the notes' δ_kj is ∂L/∂O_kj. (Not for a layer that couples: its δ has no one slope.)"""
         m = self.model
-        found = [m.neuron_of(s) for s in math_.free_symbols]
-        deltas = {m.delta[k][j]: (k, j) for letter, k, j in filter(None, found) if letter == "delta"}
+        deltas = m.deltas_in(math_)
         if not deltas or any(m.couples(k) for k, _ in deltas.values()):
             return False
         textbook = math_.xreplace({d: d * m.f_prime(k, j) for d, (k, j) in deltas.items()})

@@ -16,7 +16,8 @@ import re
 from gradproof.numeric.errors import GradproofError
 from gradproof.numeric.notation import parse_param
 
-TARGETS = {"W": "dW", "b": "db", "Z": "dZ", "O": "dO", "A": "dO"}
+LETTERS = {"dW": "W", "db": "b", "dZ": "Z", "dO": "O"}        # a gradient's leaf kind: the matrix it is by
+TARGETS = {**{letter: kind for kind, letter in LETTERS.items()}, "A": "dO"}    # A^k, the activations: O^k
 NAME = re.compile(r"\s*(?:(?:\\partial|∂|d)\s*L\s*/\s*(?:\\partial|∂|d)\s*)?(W|b|Z|O|A)\s*\^?\s*[{(\[]?\s*"
                   r"[{(\[]?\s*(\d+)\s*[})\]]?\s*[})\]]?\s*")
 
@@ -48,4 +49,4 @@ def matrix_target(text, spec):
 
 
 def target_text(leaf):
-    return {"dW": "W", "db": "b", "dZ": "Z", "dO": "O"}[leaf.kind] + f"^{leaf.layer}"
+    return f"{LETTERS[leaf.kind]}^{leaf.layer}"
