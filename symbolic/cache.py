@@ -1,5 +1,6 @@
 """gradproof's cache directory, where work that depends only on gradproof's own files is kept between runs: the
-answer grammar's parse tables (lark's ``cache=`` option), built in about 0.3 s and read back in milliseconds.
+answer grammars' parse tables (lark's ``cache=`` option): the scalar answers' (built in about 0.3 s) and the matrix
+answers' (about 0.05 s), each read back in milliseconds.
 
 The directory is ``$XDG_CACHE_HOME/gradproof`` (``~/.cache/gradproof`` by default), made private to the user.
 lark reads its cache with pickle, so a file is only used from a directory that the user owns and nobody else can

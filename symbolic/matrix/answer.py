@@ -27,6 +27,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from gradproof.numeric.activations import ACTIVATIONS
 
+from ..cache import lark_options
 from .env import LAM, M
 from .expr import Add, Apply, Divide, Hadamard, Leaf, MatMul, Neg, Node, Scalar, Scale, Sign, SumSamples, T
 
@@ -233,7 +234,8 @@ class Builder(Transformer):
 @lru_cache(maxsize=1)
 def parser():
     grammar = resources.files(__package__).joinpath("answer.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=Builder(), maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=Builder(), maybe_placeholders=False,
+                **lark_options("matrix-answers", grammar))
 
 
 def parse(text):
